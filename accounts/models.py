@@ -1,0 +1,227 @@
+"""Who may see what: users, organizations, teams, members, projects and API tokens."""
+
+import hashlib
+import secrets
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+from accounts.scopes import SCOPES
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **fields):
+        if not email:
+            raise ValueError("A user needs an email address.")
+        email = self.normalize_email(email)
+        fields.setdefault("username", email)
+        fields.setdefault("name", email)
+        user = self.model(email=email, **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **fields):
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in with an email; Sentry's user with its options and flags."""
+
+    class AvatarType(models.TextChoices):
+        LETTER_AVATAR = "letter_avatar"
+        UPLOAD = "upload"
+        GRAVATAR = "gravatar"
+
+    class Notifications(models.TextChoices):
+        ALL_CONVERSATIONS = "all_conversations"
+        PARTICIPATING_ONLY = "participating_only"
+        NO_CONVERSATIONS = "no_conversations"
+
+    email = models.EmailField(unique=True)
+    username = models.CharField(max_length=128, unique=True)
+    name = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    is_managed = models.BooleanField(default=False)
+    has_2fa = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+    last_active = models.DateTimeField(null=True, blank=True, default=timezone.now)
+
+    avatar_type = models.CharField(
+        max_length=20, choices=AvatarType.choices, default=AvatarType.LETTER_AVATAR
+    )
+    avatar_uuid = models.CharField(max_length=32, null=True, blank=True)
+
+    # Options (Sentry's UserOption values the API exposes to the user themself).
+    language = models.CharField(max_length=16, default="en")
+    timezone = models.CharField(max_length=64, default="UTC")
+    stacktrace_order = models.IntegerField(default=-1)
+    clock_24_hours = models.BooleanField(default=False)
+    workflow_notifications = models.CharField(
+        max_length=20, choices=Notifications.choices, default=Notifications.PARTICIPATING_ONLY
+    )
+
+    # Flags.
+    newsletter_consent_prompt = models.BooleanField(default=False)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.email
+
+    def get_display_name(self) -> str:
+        return self.name or self.email or self.username
+
+
+class UserEmail(models.Model):
+    """An address of a user; the primary one is the user's own email."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="emails")
+    email = models.EmailField()
+    is_verified = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "email"], name="unique_user_email"),
+        ]
+
+    def __str__(self):
+        return self.email
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=64)
+    slug = models.SlugField(max_length=50, unique=True)
+    date_created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.slug
+
+
+class Team(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=64)
+    slug = models.SlugField(max_length=50)
+    date_added = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "slug"], name="unique_team_slug"),
+        ]
+
+    def __str__(self):
+        return self.slug
+
+
+class OrganizationMember(models.Model):
+    """A user's membership of an organization, with Sentry's role."""
+
+    class Role(models.TextChoices):
+        MEMBER = "member"
+        ADMIN = "admin"
+        MANAGER = "manager"
+        OWNER = "owner"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    teams = models.ManyToManyField(Team, blank=True, related_name="members")
+    date_added = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="unique_member"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.organization} ({self.role})"
+
+
+class Project(models.Model):
+    """A project of an organization; it numbers its issues with its own short-id counter."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="projects"
+    )
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=50)
+    platform = models.CharField(max_length=64, null=True, blank=True)
+    teams = models.ManyToManyField(Team, blank=True, related_name="projects")
+    # The short id of the last issue created in this project (Sentry's Counter).
+    last_short_id = models.PositiveBigIntegerField(default=0)
+    date_added = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "slug"], name="unique_project_slug"),
+        ]
+
+    def __str__(self):
+        return self.slug
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class ApiTokenManager(models.Manager):
+    def create_token(self, *, user, scopes, name="", expires_at=None, token=None):
+        """Create a token and return (api_token, plaintext). The plaintext is never stored."""
+        plaintext = token or secrets.token_hex(32)
+        api_token = self.create(
+            user=user,
+            name=name,
+            token_digest=hash_token(plaintext),
+            token_last_characters=plaintext[-4:],
+            scopes=sorted(set(scopes)),
+            expires_at=expires_at,
+        )
+        return api_token, plaintext
+
+
+class ApiToken(models.Model):
+    """A bearer token. Only its SHA-256 digest and its last four characters are kept."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=255, blank=True)
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    token_last_characters = models.CharField(max_length=4, editable=False)
+    scopes = models.JSONField(default=list)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    date_created = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenManager()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.name or 'token'} …{self.token_last_characters} ({self.user})"
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    def get_scopes(self) -> frozenset[str]:
+        return frozenset(scope for scope in self.scopes if scope in SCOPES)

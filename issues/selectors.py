@@ -1,0 +1,277 @@
+"""Reads. Each function answers one question with a fixed number of queries."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import Max, Min, Sum
+
+from accounts.models import Organization, UserEmail
+from accounts.selectors import organization_by_id_or_slug
+from issues.models import (
+    Activity,
+    ActivityType,
+    Bookmark,
+    Environment,
+    Issue,
+    IssueEnvironment,
+    IssueHourlyCount,
+    IssueSeen,
+    IssueTagKey,
+    IssueUser,
+    Subscription,
+    UserReport,
+)
+from issues.short_ids import parse_qualified_short_id
+from releases.models import ReleaseProject
+
+MAX_BIGINT = 2**63 - 1
+ACTIVITY_LIMIT = 100
+TAG_KEY_LIMIT = 100
+HOUR = 3600
+DAY = 24 * HOUR
+
+
+def _issue_queryset():
+    return Issue.objects.select_related(
+        "project__organization",
+        "first_release__owner",
+        "last_release__owner",
+        "first_release__last_commit__repository",
+        "last_release__last_commit__repository",
+        "first_release__last_deploy",
+        "last_release__last_deploy",
+        "share",
+        "assignee__user",
+        "assignee__team",
+        "snooze__actor",
+        "resolution__release",
+        "resolution__actor",
+    )
+
+
+def issue_for_request(*, issue_id: str, organization_id_or_slug: str | None = None) -> Issue:
+    """The issue a URL names, hidden or not; raises Issue.DoesNotExist.
+
+    On the legacy routes only numeric ids exist. On the organization route the id may also be
+    a qualified short id ("PUMP-STATION-1"), and the issue must belong to that organization.
+    """
+    queryset = _issue_queryset()
+    if organization_id_or_slug is not None:
+        try:
+            organization = organization_by_id_or_slug(organization_id_or_slug)
+        except Organization.DoesNotExist:
+            raise Issue.DoesNotExist from None
+        queryset = queryset.filter(project__organization=organization)
+    if issue_id.isdigit():
+        number = int(issue_id)
+        if number > MAX_BIGINT:
+            raise Issue.DoesNotExist
+        return queryset.get(pk=number)
+    if organization_id_or_slug is None:
+        raise Issue.DoesNotExist
+    parsed = parse_qualified_short_id(issue_id)
+    if parsed is None or parsed[1] > MAX_BIGINT:
+        raise Issue.DoesNotExist
+    slug, short_id = parsed
+    return queryset.get(project__slug=slug, short_id=short_id)
+
+
+def environments_by_name(*, organization_id: int, names: list[str]) -> list[Environment]:
+    """The named environments of an organization; raises Environment.DoesNotExist if one is
+    unknown."""
+    if not names:
+        return []
+    wanted = set(names)
+    found = list(Environment.objects.filter(organization_id=organization_id, name__in=wanted))
+    if len(found) != len(wanted):
+        raise Environment.DoesNotExist
+    return found
+
+
+@dataclass
+class IssueCounts:
+    times_seen: int
+    user_count: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+
+
+def issue_counts(issue: Issue, environments: list[Environment]) -> IssueCounts:
+    """count, userCount, firstSeen and lastSeen, from counters: no scan of events."""
+    if not environments:
+        return IssueCounts(issue.times_seen, issue.user_count, issue.first_seen, issue.last_seen)
+    totals = IssueEnvironment.objects.filter(issue=issue, environment__in=environments).aggregate(
+        times_seen=Sum("times_seen"),
+        user_count=Sum("user_count"),
+        first_seen=Min("first_seen"),
+        last_seen=Max("last_seen"),
+    )
+    user_count = totals["user_count"] or 0
+    if len(environments) > 1:
+        # A user seen in two environments counts once.
+        user_count = (
+            IssueUser.objects.filter(issue=issue, environment__in=environments)
+            .values("user_key")
+            .distinct()
+            .count()
+        )
+    return IssueCounts(
+        totals["times_seen"] or 0, user_count, totals["first_seen"], totals["last_seen"]
+    )
+
+
+def _floor(moment: datetime, seconds: int) -> int:
+    timestamp = int(moment.timestamp())
+    return timestamp - timestamp % seconds
+
+
+def issue_stats(issue: Issue, environments: list[Environment], *, now: datetime) -> dict:
+    """Sentry's 25 hourly and 31 daily [timestamp, count] buckets, aligned to UTC."""
+    last_hour = _floor(now, HOUR)
+    last_day = _floor(now, DAY)
+    hours = [last_hour - HOUR * offset for offset in range(24, -1, -1)]
+    days = [last_day - DAY * offset for offset in range(30, -1, -1)]
+
+    rows = IssueHourlyCount.objects.filter(
+        issue=issue,
+        hour__gte=datetime.fromtimestamp(days[0], UTC),
+        hour__lt=datetime.fromtimestamp(last_day + DAY, UTC),
+    )
+    if environments:
+        rows = rows.filter(environment__in=environments)
+    hourly = dict.fromkeys(hours, 0)
+    daily = dict.fromkeys(days, 0)
+    for hour, count in rows.values("hour").annotate(n=Sum("count")).values_list("hour", "n"):
+        timestamp = int(hour.timestamp())
+        day = timestamp - timestamp % DAY
+        daily[day] += count
+        if timestamp in hourly:
+            hourly[timestamp] += count
+    return {
+        "24h": [[hour, hourly[hour]] for hour in hours],
+        "30d": [[day, daily[day]] for day in days],
+    }
+
+
+def issue_tag_keys(issue: Issue, environments: list[Environment]) -> list[tuple[str, int]]:
+    """The 100 most frequent tag keys, as (raw key, events carrying it)."""
+    rows = IssueTagKey.objects.filter(issue=issue)
+    if environments:
+        rows = rows.filter(environment__in=environments)
+    return list(
+        rows.values("key")
+        .annotate(total=Sum("times_seen"))
+        .order_by("-total", "key")
+        .values_list("key", "total")[:TAG_KEY_LIMIT]
+    )
+
+
+@dataclass
+class IssueDetailParts:
+    """Everything beyond the issue row that the issue document shows."""
+
+    counts: IssueCounts
+    activity: list[Activity]
+    seen: list[IssueSeen]
+    subscriptions: list[Subscription]
+    is_bookmarked: bool
+    release_projects: list[ReleaseProject]
+    emails_by_user: dict[int, list[UserEmail]]
+    tag_keys: list[tuple[str, int]]
+    stats: dict
+    user_report_count: int
+
+
+def _dedupe_activity(rows: list[Activity]) -> list[Activity]:
+    """Sentry (2020): keep every note, and only the newest row per (type, ident, user)."""
+    seen = set()
+    kept = []
+    for row in rows:
+        if row.type != ActivityType.NOTE:
+            signature = (row.type, row.ident, row.user_id)
+            if signature in seen:
+                continue
+            seen.add(signature)
+        kept.append(row)
+    return kept
+
+
+def issue_detail_parts(
+    issue: Issue, *, user, environments: list[Environment], now: datetime
+) -> IssueDetailParts:
+    """Fetch the parts of the issue document: one query per part, whatever their size."""
+    activity = _dedupe_activity(
+        list(
+            Activity.objects.filter(issue=issue)
+            .select_related("user")
+            .order_by("-datetime", "-id")[: ACTIVITY_LIMIT * 2]
+        )
+    )[:ACTIVITY_LIMIT]
+    seen = list(IssueSeen.objects.filter(issue=issue).select_related("user").order_by("-last_seen"))
+    subscriptions = list(
+        Subscription.objects.filter(issue=issue).select_related("user").order_by("id")
+    )
+    is_bookmarked = Bookmark.objects.filter(issue=issue, user_id=user.pk).exists()
+    releases = {r.pk for r in (issue.first_release, issue.last_release) if r is not None}
+    release_projects = (
+        list(
+            ReleaseProject.objects.filter(release_id__in=releases)
+            .select_related("project")
+            .order_by("project_id")
+        )
+        if releases
+        else []
+    )
+
+    shown_users = {row.user_id for row in activity if row.user_id}
+    shown_users |= {row.user_id for row in seen}
+    shown_users |= {row.user_id for row in subscriptions if row.is_active}
+    for release in (issue.first_release, issue.last_release):
+        if release is not None and release.owner_id:
+            shown_users.add(release.owner_id)
+    for related in ("snooze", "resolution"):
+        row = getattr(issue, related, None)
+        if row is not None and row.actor_id:
+            shown_users.add(row.actor_id)
+    emails_by_user: dict[int, list[UserEmail]] = {user_id: [] for user_id in shown_users}
+    if shown_users:
+        for email in UserEmail.objects.filter(user_id__in=shown_users).order_by("id"):
+            emails_by_user[email.user_id].append(email)
+
+    reports = UserReport.objects.filter(issue=issue)
+    if environments:
+        reports = reports.filter(environment__in=environments)
+
+    return IssueDetailParts(
+        counts=issue_counts(issue, environments),
+        activity=activity,
+        seen=seen,
+        subscriptions=subscriptions,
+        is_bookmarked=is_bookmarked,
+        release_projects=release_projects,
+        emails_by_user=emails_by_user,
+        tag_keys=issue_tag_keys(issue, environments),
+        stats=issue_stats(issue, environments, now=now),
+        user_report_count=reports.count(),
+    )
+
+
+def snooze_is_valid(snooze, issue: Issue, *, now: datetime) -> bool:
+    """Whether an ignored issue's snooze still holds (Sentry's GroupSnooze.is_valid, without
+    the windowed forms, which record_event ends as events arrive)."""
+    if snooze.until is not None and snooze.until <= now:
+        return False
+    count_reached = (
+        snooze.count
+        and not snooze.window
+        and issue.times_seen - snooze.state.get("times_seen", 0) >= snooze.count
+    )
+    users_reached = (
+        snooze.user_count
+        and not snooze.user_window
+        and issue.user_count - snooze.state.get("users_seen", 0) >= snooze.user_count
+    )
+    return not (count_reached or users_reached)
+
+
+NEW_ISSUE_PERIOD = timedelta(days=7)

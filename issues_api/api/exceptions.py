@@ -1,0 +1,32 @@
+"""One exception handler: every error is Sentry's {"detail": ...} or DRF's field map."""
+
+import logging
+import uuid
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+logger = logging.getLogger("issues_api")
+
+
+class ResourceDoesNotExist(exceptions.NotFound):
+    default_detail = "The requested resource does not exist"
+
+
+def sentry_exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = ResourceDoesNotExist()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is not None:
+        return response
+    error_id = uuid.uuid4().hex
+    logger.exception("Unhandled error %s", error_id, exc_info=exc)
+    return Response(
+        {"detail": "Internal Error", "errorId": error_id},
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
