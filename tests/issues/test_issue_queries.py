@@ -1,0 +1,97 @@
+"""A GET reads a fixed number of small queries, whatever the issue's size (no N+1)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from issues.models import (
+    Activity,
+    ActivityType,
+    Assignee,
+    IssueSeen,
+    IssueStatus,
+    Snooze,
+    Subscription,
+)
+from tests.factories import UserFactory, make_event, make_issue
+
+pytestmark = pytest.mark.django_db
+
+# token, issue (with project, org, releases, share, assignee, snooze, resolution), membership,
+# activity, seenBy, subscriptions, bookmark, user emails, release projects, user reports,
+# tags, stats.
+GET_QUERIES = 12
+# + the organization on the organization route, + the environments and their counters.
+ORG_ROUTE_QUERIES = GET_QUERIES + 1
+ENVIRONMENT_QUERIES = GET_QUERIES + 2
+
+
+def small_issue(project, user):
+    issue = make_issue(project, release="1.0.0", tags={"a": "1"})
+    Activity.objects.create(project=project, issue=issue, type=ActivityType.NOTE, user=user)
+    IssueSeen.objects.create(issue=issue, user=user)
+    Subscription.objects.create(issue=issue, user=user)
+    return issue
+
+
+def large_issue(project, user):
+    now = timezone.now()
+    for number in range(150):
+        issue = make_event(
+            project,
+            message="the same problem",
+            release=f"2.0.{number % 3}",
+            environment=f"env-{number % 4}",
+            user={"id": str(number)},
+            tags={f"key_{number % 40}": str(number), "server_name": f"web{number}"},
+            timestamp=(now - timedelta(hours=number * 5)).isoformat(),
+        ).issue
+    users = UserFactory.create_batch(30)
+    for other in users:
+        IssueSeen.objects.create(issue=issue, user=other)
+        Subscription.objects.create(issue=issue, user=other)
+    Activity.objects.bulk_create(
+        Activity(
+            project=project,
+            issue=issue,
+            type=ActivityType.NOTE,
+            user=users[index % len(users)],
+            data={"text": str(index)},
+        )
+        for index in range(250)
+    )
+    Assignee.objects.create(issue=issue, user=users[0])
+    issue.status = IssueStatus.IGNORED
+    issue.save()
+    Snooze.objects.create(issue=issue, count=1000, state={"times_seen": 1}, actor=users[1])
+    return issue
+
+
+@pytest.mark.parametrize("make", [small_issue, large_issue], ids=["small", "large"])
+def test_get_runs_a_fixed_number_of_queries(api, project, user, make, django_assert_num_queries):
+    issue = make(project, user)
+    with django_assert_num_queries(GET_QUERIES):
+        response = api.get(f"/api/0/issues/{issue.pk}/")
+    assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize("make", [small_issue, large_issue], ids=["small", "large"])
+def test_org_route_runs_a_fixed_number_of_queries(
+    api, project, user, make, django_assert_num_queries
+):
+    issue = make(project, user)
+    url = f"/api/0/organizations/{project.organization.slug}/issues/{issue.qualified_short_id}/"
+    with django_assert_num_queries(ORG_ROUTE_QUERIES):
+        response = api.get(url)
+    assert response.status_code == 200, response.content
+
+
+def test_environment_filter_runs_a_fixed_number_of_queries(
+    api, project, user, django_assert_num_queries
+):
+    issue = large_issue(project, user)
+    with django_assert_num_queries(ENVIRONMENT_QUERIES):
+        response = api.get(f"/api/0/issues/{issue.pk}/", {"environment": "env-1"})
+    assert response.status_code == 200, response.content
+    assert response.json()["count"] == str(150 // 4 + 1)
