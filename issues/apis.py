@@ -2,11 +2,14 @@
 
 from django.conf import settings
 from django.utils import timezone
+from rest_framework import status
 from rest_framework.response import Response
 
 from issues.models import HIDDEN_STATUSES, Environment, Issue
-from issues.selectors import environments_by_name, issue_detail_parts, issue_for_request
-from issues.serializers import serialize_issue_detail
+from issues.selectors import environments_by_name, issue_by_id, issue_for_request, issue_parts
+from issues.serializers import serialize_issue, serialize_issue_detail
+from issues.services import issue_delete, issue_discard, issue_update
+from issues.validators import IssueUpdateValidator
 from issues_api.api.base import SentryEndpoint
 from issues_api.api.exceptions import ResourceDoesNotExist
 from issues_api.api.permissions import IssuePermission
@@ -30,6 +33,30 @@ class IssueEndpoint(SentryEndpoint):
             raise ResourceDoesNotExist
         return issue
 
+    def get_environments(self, request, issue) -> list[Environment]:
+        try:
+            return environments_by_name(
+                organization_id=issue.project.organization_id,
+                names=request.query_params.getlist("environment"),
+            )
+        except Environment.DoesNotExist:
+            raise ResourceDoesNotExist from None
+
+    def render_issue(self, request, issue, *, detail: bool) -> dict:
+        environments = self.get_environments(request, issue)
+        now = timezone.now()
+        parts = issue_parts(
+            issue, user=request.user, environments=environments, now=now, detail=detail
+        )
+        serialize = serialize_issue_detail if detail else serialize_issue
+        return serialize(
+            issue,
+            parts=parts,
+            requester=request.user,
+            permalink_prefix=permalink_prefix(request),
+            now=now,
+        )
+
 
 def permalink_prefix(request) -> str:
     return settings.ISSUES_API_URL_PREFIX or request.build_absolute_uri("/").rstrip("/")
@@ -38,21 +65,25 @@ def permalink_prefix(request) -> str:
 class IssueDetailApi(IssueEndpoint):
     def get(self, request, issue_id, organization_id_or_slug=None):
         issue = self.get_issue(request, issue_id, organization_id_or_slug)
-        try:
-            environments = environments_by_name(
-                organization_id=issue.project.organization_id,
-                names=request.query_params.getlist("environment"),
-            )
-        except Environment.DoesNotExist:
-            raise ResourceDoesNotExist from None
-        now = timezone.now()
-        parts = issue_detail_parts(issue, user=request.user, environments=environments, now=now)
-        return Response(
-            serialize_issue_detail(
-                issue,
-                parts=parts,
-                requester=request.user,
-                permalink_prefix=permalink_prefix(request),
-                now=now,
-            )
+        return Response(self.render_issue(request, issue, detail=True))
+
+    def put(self, request, issue_id, organization_id_or_slug=None):
+        issue = self.get_issue(request, issue_id, organization_id_or_slug)
+        # An unknown environment is a 404 before anything changes.
+        self.get_environments(request, issue)
+        validator = IssueUpdateValidator(
+            data=request.data,
+            context={"project": issue.project, "scopes": request.auth.get_scopes()},
         )
+        validator.is_valid(raise_exception=True)
+        changes = validator.validated_data
+        if changes.get("discard"):
+            issue_discard(issue_id=issue.pk, actor=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        issue_update(issue_id=issue.pk, actor=request.user, changes=changes)
+        return Response(self.render_issue(request, issue_by_id(issue.pk), detail=False))
+
+    def delete(self, request, issue_id, organization_id_or_slug=None):
+        issue = self.get_issue(request, issue_id, organization_id_or_slug)
+        issue_delete(issue_id=issue.pk)
+        return Response(status=status.HTTP_202_ACCEPTED)

@@ -126,7 +126,7 @@ def _tags(payload: dict, *, level: int, environment: str, release: str | None, u
     if environment:
         tags["environment"] = environment
     if release:
-        tags["sentry:release"] = release
+        tags["sentry:release"] = release[:MAX_TAG_LENGTH]
     if user_key:
         tags["sentry:user"] = user_key
     tags.pop("release", None)
@@ -138,6 +138,14 @@ def normalize_event(payload: dict, *, now: datetime) -> NormalizedEvent:
     """Read what record_event needs from a Sentry event payload. Raises ValueError if invalid."""
     if not isinstance(payload, dict):
         raise ValueError("An event payload is a JSON object.")
+    try:
+        return _normalize(payload, now=now)
+    except (TypeError, AttributeError, KeyError, IndexError, OverflowError, OSError) as error:
+        # An interface of an unexpected shape, or a timestamp outside datetime's range.
+        raise ValueError(f"Invalid event payload: {error}") from error
+
+
+def _normalize(payload: dict, *, now: datetime) -> NormalizedEvent:
 
     event_id = str(payload.get("event_id") or uuid.uuid4().hex).replace("-", "").lower()
     if len(event_id) != 32 or any(char not in "0123456789abcdef" for char in event_id):

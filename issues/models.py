@@ -109,6 +109,8 @@ class Issue(models.Model):
     last_release = models.ForeignKey(
         "releases.Release", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set by DELETE; run_deletions removes the issue once the grace period has passed.
+    deletion_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -136,12 +138,36 @@ class Issue(models.Model):
         return f"{self.project.slug.upper()}-{base32_encode(self.short_id)}"
 
 
+class IssueTombstone(models.Model):
+    """What remains of a discarded issue; events of its fingerprints are dropped."""
+
+    project = models.ForeignKey("accounts.Project", on_delete=models.CASCADE, related_name="+")
+    previous_issue_id = models.BigIntegerField()
+    level = models.PositiveSmallIntegerField(choices=IssueLevel.choices)
+    message = models.TextField(blank=True, default="")
+    culprit = models.CharField(max_length=200, null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    date_added = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"tombstone of issue {self.previous_issue_id}"
+
+
 class IssueHash(models.Model):
-    """A fingerprint hash that routes new events of a project to an issue."""
+    """A fingerprint hash that routes new events of a project to an issue, or to a tombstone
+    when the issue was discarded."""
 
     project = models.ForeignKey("accounts.Project", on_delete=models.CASCADE, related_name="+")
     hash = models.CharField(max_length=64)
-    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="hashes")
+    issue = models.ForeignKey(
+        Issue, null=True, blank=True, on_delete=models.CASCADE, related_name="hashes"
+    )
+    tombstone = models.ForeignKey(
+        IssueTombstone, null=True, blank=True, on_delete=models.CASCADE, related_name="hashes"
+    )
 
     class Meta:
         constraints = [
@@ -349,7 +375,8 @@ class Snooze(models.Model):
 
 
 class Resolution(models.Model):
-    """A resolution tied to a release (Sentry's GroupResolution)."""
+    """How a resolved issue was resolved: in a release (Sentry's GroupResolution) and/or by a
+    commit (Sentry's GroupLink). A plain resolve has no row."""
 
     class Type(models.IntegerChoices):
         IN_RELEASE = 0, "in_release"
@@ -360,7 +387,12 @@ class Resolution(models.Model):
         RESOLVED = 1, "resolved"
 
     issue = models.OneToOneField(Issue, on_delete=models.CASCADE, related_name="resolution")
-    release = models.ForeignKey("releases.Release", on_delete=models.CASCADE, related_name="+")
+    release = models.ForeignKey(
+        "releases.Release", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    commit = models.ForeignKey(
+        "releases.Commit", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     type = models.PositiveSmallIntegerField(choices=Type.choices, null=True, blank=True)
     status = models.PositiveSmallIntegerField(choices=Status.choices, default=Status.PENDING)
     actor = models.ForeignKey(
@@ -369,7 +401,7 @@ class Resolution(models.Model):
     datetime = models.DateTimeField(default=timezone.now)
 
     def __str__(self):
-        return f"{self.issue_id} resolved in {self.release}"
+        return f"{self.issue_id} resolved in {self.release or self.commit}"
 
 
 class UserReport(models.Model):

@@ -1,6 +1,6 @@
 """Reads. Each function answers one question with a fixed number of queries."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.db.models import Max, Min, Sum
@@ -22,9 +22,9 @@ from issues.models import (
     UserReport,
 )
 from issues.short_ids import parse_qualified_short_id
+from issues_api.api.numbers import MAX_BIGINT, as_bigint, is_ascii_number
 from releases.models import ReleaseProject
 
-MAX_BIGINT = 2**63 - 1
 ACTIVITY_LIMIT = 100
 TAG_KEY_LIMIT = 100
 HOUR = 3600
@@ -45,8 +45,14 @@ def _issue_queryset():
         "assignee__team",
         "snooze__actor",
         "resolution__release",
+        "resolution__commit__repository",
         "resolution__actor",
     )
+
+
+def issue_by_id(issue_id: int) -> Issue:
+    """An issue with everything its document reads from related rows."""
+    return _issue_queryset().get(pk=issue_id)
 
 
 def issue_for_request(*, issue_id: str, organization_id_or_slug: str | None = None) -> Issue:
@@ -62,9 +68,9 @@ def issue_for_request(*, issue_id: str, organization_id_or_slug: str | None = No
         except Organization.DoesNotExist:
             raise Issue.DoesNotExist from None
         queryset = queryset.filter(project__organization=organization)
-    if issue_id.isdigit():
-        number = int(issue_id)
-        if number > MAX_BIGINT:
+    if is_ascii_number(issue_id):
+        number = as_bigint(issue_id)
+        if number is None:
             raise Issue.DoesNotExist
         return queryset.get(pk=number)
     if organization_id_or_slug is None:
@@ -167,19 +173,20 @@ def issue_tag_keys(issue: Issue, environments: list[Environment]) -> list[tuple[
 
 
 @dataclass
-class IssueDetailParts:
-    """Everything beyond the issue row that the issue document shows."""
+class IssueParts:
+    """Everything beyond the issue row that the issue document shows. The detail parts
+    (activity, releases, tags, stats, user reports) are only fetched for the GET document."""
 
     counts: IssueCounts
-    activity: list[Activity]
     seen: list[IssueSeen]
     subscriptions: list[Subscription]
     is_bookmarked: bool
-    release_projects: list[ReleaseProject]
     emails_by_user: dict[int, list[UserEmail]]
-    tag_keys: list[tuple[str, int]]
-    stats: dict
-    user_report_count: int
+    activity: list[Activity] = field(default_factory=list)
+    release_projects: list[ReleaseProject] = field(default_factory=list)
+    tag_keys: list[tuple[str, int]] = field(default_factory=list)
+    stats: dict = field(default_factory=dict)
+    user_report_count: int = 0
 
 
 def _dedupe_activity(rows: list[Activity]) -> list[Activity]:
@@ -196,64 +203,71 @@ def _dedupe_activity(rows: list[Activity]) -> list[Activity]:
     return kept
 
 
-def issue_detail_parts(
-    issue: Issue, *, user, environments: list[Environment], now: datetime
-) -> IssueDetailParts:
-    """Fetch the parts of the issue document: one query per part, whatever their size."""
-    activity = _dedupe_activity(
-        list(
-            Activity.objects.filter(issue=issue)
-            .select_related("user")
-            .order_by("-datetime", "-id")[: ACTIVITY_LIMIT * 2]
-        )
-    )[:ACTIVITY_LIMIT]
-    seen = list(IssueSeen.objects.filter(issue=issue).select_related("user").order_by("-last_seen"))
-    subscriptions = list(
-        Subscription.objects.filter(issue=issue).select_related("user").order_by("id")
-    )
-    is_bookmarked = Bookmark.objects.filter(issue=issue, user_id=user.pk).exists()
-    releases = {r.pk for r in (issue.first_release, issue.last_release) if r is not None}
-    release_projects = (
-        list(
-            ReleaseProject.objects.filter(release_id__in=releases)
-            .select_related("project")
-            .order_by("project_id")
-        )
-        if releases
-        else []
+def _emails_by_user(user_ids: set[int]) -> dict[int, list[UserEmail]]:
+    emails_by_user: dict[int, list[UserEmail]] = {user_id: [] for user_id in user_ids}
+    if user_ids:
+        for email in UserEmail.objects.filter(user_id__in=user_ids).order_by("id"):
+            emails_by_user[email.user_id].append(email)
+    return emails_by_user
+
+
+def issue_parts(
+    issue: Issue, *, user, environments: list[Environment], now: datetime, detail: bool
+) -> IssueParts:
+    """Fetch the parts of the issue document: one query per part, whatever their size.
+
+    detail=False gives what PUT answers with (Sentry's GroupSerializer); detail=True adds
+    what only GET shows.
+    """
+    seen = IssueSeen.objects.filter(issue=issue).select_related("user").order_by("-last_seen")
+    subscriptions = Subscription.objects.filter(issue=issue).select_related("user").order_by("id")
+    if not detail:
+        # Only the requester's own rows count outside the GET document.
+        seen, subscriptions = seen.filter(user_id=user.pk), subscriptions.filter(user_id=user.pk)
+    parts = IssueParts(
+        counts=issue_counts(issue, environments),
+        seen=list(seen),
+        subscriptions=list(subscriptions),
+        is_bookmarked=Bookmark.objects.filter(issue=issue, user_id=user.pk).exists(),
+        emails_by_user={},
     )
 
-    shown_users = {row.user_id for row in activity if row.user_id}
-    shown_users |= {row.user_id for row in seen}
-    shown_users |= {row.user_id for row in subscriptions if row.is_active}
-    for release in (issue.first_release, issue.last_release):
-        if release is not None and release.owner_id:
-            shown_users.add(release.owner_id)
+    shown_users = set()
     for related in ("snooze", "resolution"):
         row = getattr(issue, related, None)
         if row is not None and row.actor_id:
             shown_users.add(row.actor_id)
-    emails_by_user: dict[int, list[UserEmail]] = {user_id: [] for user_id in shown_users}
-    if shown_users:
-        for email in UserEmail.objects.filter(user_id__in=shown_users).order_by("id"):
-            emails_by_user[email.user_id].append(email)
 
-    reports = UserReport.objects.filter(issue=issue)
-    if environments:
-        reports = reports.filter(environment__in=environments)
+    if detail:
+        parts.activity = _dedupe_activity(
+            list(
+                Activity.objects.filter(issue=issue)
+                .select_related("user")
+                .order_by("-datetime", "-id")[: ACTIVITY_LIMIT * 2]
+            )
+        )[:ACTIVITY_LIMIT]
+        releases = {r.pk for r in (issue.first_release, issue.last_release) if r is not None}
+        if releases:
+            parts.release_projects = list(
+                ReleaseProject.objects.filter(release_id__in=releases)
+                .select_related("project")
+                .order_by("project_id")
+            )
+        reports = UserReport.objects.filter(issue=issue)
+        if environments:
+            reports = reports.filter(environment__in=environments)
+        parts.user_report_count = reports.count()
+        parts.tag_keys = issue_tag_keys(issue, environments)
+        parts.stats = issue_stats(issue, environments, now=now)
 
-    return IssueDetailParts(
-        counts=issue_counts(issue, environments),
-        activity=activity,
-        seen=seen,
-        subscriptions=subscriptions,
-        is_bookmarked=is_bookmarked,
-        release_projects=release_projects,
-        emails_by_user=emails_by_user,
-        tag_keys=issue_tag_keys(issue, environments),
-        stats=issue_stats(issue, environments, now=now),
-        user_report_count=reports.count(),
-    )
+        shown_users |= {row.user_id for row in parts.activity if row.user_id}
+        shown_users |= {row.user_id for row in parts.seen}
+        shown_users |= {row.user_id for row in parts.subscriptions if row.is_active}
+        for release in (issue.first_release, issue.last_release):
+            if release is not None and release.owner_id:
+                shown_users.add(release.owner_id)
+    parts.emails_by_user = _emails_by_user(shown_users)
+    return parts
 
 
 def snooze_is_valid(snooze, issue: Issue, *, now: datetime) -> bool:

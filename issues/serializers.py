@@ -14,11 +14,11 @@ from issues.models import (
 from issues.selectors import (
     ACTIVITY_LIMIT,
     NEW_ISSUE_PERIOD,
-    IssueDetailParts,
+    IssueParts,
     snooze_is_valid,
 )
 from issues_api.api.dates import format_datetime
-from releases.serializers import serialize_release
+from releases.serializers import serialize_commit, serialize_release
 
 # Sentry's TAG_LABELS; other keys are title-cased with "_" as a space.
 TAG_LABELS = {
@@ -96,12 +96,15 @@ def _status(issue, *, now: datetime, users) -> tuple[str, dict, str | None]:
                 status, substatus, details = IssueStatus.UNRESOLVED, IssueSubstatus.ONGOING, {}
     elif status == IssueStatus.RESOLVED:
         resolution = getattr(issue, "resolution", None)
-        if resolution is not None:
+        # A release resolution shows before a commit one, as in Sentry.
+        if resolution is not None and resolution.release is not None:
             if resolution.type == Resolution.Type.IN_RELEASE:
                 details = {"inRelease": resolution.release.version}
             else:
                 details = {"inNextRelease": True}
             details["actor"] = users(resolution.actor)
+        elif resolution is not None and resolution.commit is not None:
+            details = {"inCommit": serialize_commit(resolution.commit)}
     if (
         status == IssueStatus.UNRESOLVED
         and substatus == IssueSubstatus.NEW
@@ -113,7 +116,7 @@ def _status(issue, *, now: datetime, users) -> tuple[str, dict, str | None]:
     return STATUS_LABELS.get(status, "unresolved"), details, substatus
 
 
-def _subscription(parts: IssueDetailParts, requester) -> tuple[bool, dict | None]:
+def _subscription(parts: IssueParts, requester) -> tuple[bool, dict | None]:
     """isSubscribed and subscriptionDetails for the requester (§2.4)."""
     option = requester.workflow_notifications
     if option == requester.Notifications.NO_CONVERSATIONS:
@@ -144,7 +147,7 @@ def _assigned_to(issue) -> dict | None:
     return {"type": "team", "id": str(assignee.team_id), "name": assignee.team.slug}
 
 
-def _activity(parts: IssueDetailParts, issue, users) -> list[dict]:
+def _activity(parts: IssueParts, issue, users) -> list[dict]:
     items = [
         {
             "id": str(row.pk),
@@ -168,10 +171,11 @@ def _activity(parts: IssueDetailParts, issue, users) -> list[dict]:
     return items[:ACTIVITY_LIMIT]
 
 
-def serialize_issue_detail(
-    issue, *, parts: IssueDetailParts, requester, permalink_prefix: str, now: datetime
+def serialize_issue(
+    issue, *, parts: IssueParts, requester, permalink_prefix: str, now: datetime
 ) -> dict:
-    """The GET document: the 37 keys of Sentry's 2020 response plus the newer required keys."""
+    """The document PUT answers with: Sentry's 26 serializer keys plus the newer required
+    ones. Counts and seen times come from counters, filtered by environment when asked."""
     users = UserSerializerCache(parts.emails_by_user, requester)
     status, status_details, substatus = _status(issue, now=now, users=users)
     is_subscribed, subscription_details = _subscription(parts, requester)
@@ -181,28 +185,6 @@ def serialize_issue_detail(
     has_seen = seen_by_requester is not None and seen_by_requester.last_seen > (
         issue.active_at or issue.first_seen
     )
-    projects_by_release: dict[int, list] = {}
-    for row in parts.release_projects:
-        projects_by_release.setdefault(row.release_id, []).append(row)
-
-    def release(value):
-        if value is None:
-            return None
-        return serialize_release(
-            value,
-            release_projects=projects_by_release.get(value.pk, []),
-            emails_by_user=parts.emails_by_user,
-            requester=requester,
-        )
-
-    tags = sorted(
-        (
-            {"key": standardized_tag_key(key), "name": tag_label(key), "totalValues": total}
-            for key, total in parts.tag_keys
-        ),
-        key=lambda tag: tag["name"],
-    )
-
     return {
         "id": str(issue.pk),
         "shareId": share.uuid if share is not None else None,
@@ -246,17 +228,55 @@ def serialize_issue_detail(
         "userCount": parts.counts.user_count,
         "firstSeen": format_datetime(parts.counts.first_seen),
         "lastSeen": format_datetime(parts.counts.last_seen),
-        "firstRelease": release(issue.first_release),
-        "lastRelease": release(issue.last_release) if issue.first_release else None,
-        "activity": _activity(parts, issue, users),
-        "seenBy": [
-            {**users(row.user), "lastSeen": format_datetime(row.last_seen)} for row in parts.seen
-        ],
-        "participants": [users(row.user) for row in parts.subscriptions if row.is_active],
-        "pluginActions": [],
-        "pluginIssues": [],
-        "pluginContexts": [],
-        "userReportCount": parts.user_report_count,
-        "tags": tags,
-        "stats": parts.stats,
     }
+
+
+def serialize_issue_detail(
+    issue, *, parts: IssueParts, requester, permalink_prefix: str, now: datetime
+) -> dict:
+    """The GET document: the 37 keys of Sentry's 2020 response plus the newer required keys."""
+    document = serialize_issue(
+        issue, parts=parts, requester=requester, permalink_prefix=permalink_prefix, now=now
+    )
+    users = UserSerializerCache(parts.emails_by_user, requester)
+    projects_by_release: dict[int, list] = {}
+    for row in parts.release_projects:
+        projects_by_release.setdefault(row.release_id, []).append(row)
+
+    def release(value):
+        if value is None:
+            return None
+        return serialize_release(
+            value,
+            release_projects=projects_by_release.get(value.pk, []),
+            emails_by_user=parts.emails_by_user,
+            requester=requester,
+        )
+
+    tags = sorted(
+        (
+            {"key": standardized_tag_key(key), "name": tag_label(key), "totalValues": total}
+            for key, total in parts.tag_keys
+        ),
+        key=lambda tag: tag["name"],
+    )
+    document.update(
+        {
+            "firstRelease": release(issue.first_release),
+            # Sentry looks the last release up only when there is a first one.
+            "lastRelease": release(issue.last_release) if issue.first_release else None,
+            "activity": _activity(parts, issue, users),
+            "seenBy": [
+                {**users(row.user), "lastSeen": format_datetime(row.last_seen)}
+                for row in parts.seen
+            ],
+            "participants": [users(row.user) for row in parts.subscriptions if row.is_active],
+            "pluginActions": [],
+            "pluginIssues": [],
+            "pluginContexts": [],
+            "userReportCount": parts.user_report_count,
+            "tags": tags,
+            "stats": parts.stats,
+        }
+    )
+    return document

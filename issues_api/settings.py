@@ -43,6 +43,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 # Empty: derived from the request's scheme and host.
 ISSUES_API_URL_PREFIX = os.environ.get("ISSUES_API_URL_PREFIX", "").rstrip("/")
 
+# How long a deleted issue stays (hidden) before run_deletions removes it; Sentry waits an hour.
+ISSUES_API_DELETION_GRACE_SECONDS = int(os.environ.get("ISSUES_API_DELETION_GRACE_SECONDS", "3600"))
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

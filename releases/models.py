@@ -24,6 +24,13 @@ class Release(models.Model):
     date_started = models.DateTimeField(null=True, blank=True)
     date_released = models.DateTimeField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
+    # The version's semantic parts when it is one (see releases.versions), so that the
+    # greatest semver release can be found by ordering, as Sentry does.
+    major = models.BigIntegerField(null=True, blank=True)
+    minor = models.BigIntegerField(null=True, blank=True)
+    patch = models.BigIntegerField(null=True, blank=True)
+    revision = models.BigIntegerField(null=True, blank=True)
+    prerelease = models.CharField(max_length=250, blank=True, default="")
     # Read model, second precision like Sentry's event store.
     first_event = models.DateTimeField(null=True, blank=True)
     last_event = models.DateTimeField(null=True, blank=True)
@@ -49,6 +56,10 @@ class Release(models.Model):
 
     def __str__(self):
         return self.version
+
+    @property
+    def is_semver(self) -> bool:
+        return self.major is not None
 
 
 class ReleaseProject(models.Model):

@@ -5,6 +5,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from releases.models import Commit, Deploy, Release, ReleaseCommit, Repository
+from releases.versions import parse_semver
 
 
 @transaction.atomic
@@ -60,3 +61,21 @@ def release_record_deploy(
     )
     release.refresh_from_db(fields=["deploy_count", "last_deploy"])
     return deploy
+
+
+def release_for_version(*, organization_id: int, version: str) -> Release:
+    """The organization's release of that version, created (with its semver parts) if new."""
+    semver = parse_semver(version.partition("@")[2] or version)
+    defaults = {}
+    if semver is not None:
+        defaults = {
+            "major": semver["major"],
+            "minor": semver["minor"],
+            "patch": semver["patch"],
+            "revision": semver["revision"],
+            "prerelease": semver["pre"] or "",
+        }
+    release, _ = Release.objects.get_or_create(
+        organization_id=organization_id, version=version, defaults=defaults
+    )
+    return release

@@ -1,6 +1,6 @@
-"""Writes. record_event is the one door through which events enter."""
+"""record_event: the one door through which events enter."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -9,6 +9,8 @@ from django.utils import timezone
 from accounts.models import Project
 from issues.ingest import NormalizedEvent, normalize_event
 from issues.models import (
+    Activity,
+    ActivityType,
     Environment,
     Event,
     Issue,
@@ -17,12 +19,17 @@ from issues.models import (
     IssueHourlyCount,
     IssueLevel,
     IssuePriority,
+    IssueStatus,
     IssueSubstatus,
     IssueTagKey,
     IssueTagValue,
     IssueUser,
+    Resolution,
+    Snooze,
 )
+from issues.selectors import snooze_is_valid
 from releases.models import Release, ReleaseProject
+from releases.services import release_for_version
 
 
 def _initial_priority(level: int) -> int:
@@ -34,9 +41,7 @@ def _initial_priority(level: int) -> int:
 
 
 def _release_for_event(project: Project, version: str, seen: datetime) -> Release:
-    release, _ = Release.objects.get_or_create(
-        organization_id=project.organization_id, version=version
-    )
+    release = release_for_version(organization_id=project.organization_id, version=version)
     ReleaseProject.objects.get_or_create(release=release, project=project)
     # Conditional updates keep first/last event right when events of a release race.
     Release.objects.filter(
@@ -48,10 +53,11 @@ def _release_for_event(project: Project, version: str, seen: datetime) -> Releas
     return release
 
 
-def _issue_for_event(project: Project, data: NormalizedEvent, release) -> tuple[Issue, bool]:
-    """Find the issue of the event's fingerprint and lock it, or create it."""
+def _issue_for_event(
+    project: Project, data: NormalizedEvent, release, issue_id: int | None
+) -> tuple[Issue, bool]:
+    """Lock the issue of the event's fingerprint, or create it."""
     lookup = IssueHash.objects.filter(project=project, hash=data.fingerprint_hash)
-    issue_id = lookup.values_list("issue_id", flat=True).first()
     if issue_id is None:
         # Creating issues is serialized per project: the row lock also guards the counter.
         project_row = Project.objects.select_for_update().get(pk=project.pk)
@@ -201,24 +207,104 @@ def _update_counters(
     _count_tags(issue, environment, data)
 
 
+def _resolution_holds(resolution: Resolution | None, release: Release | None) -> bool:
+    """Whether an event of `release` leaves a resolved issue resolved (Sentry's
+    GroupResolution.has_resolution): only when resolved in a release newer than the event's."""
+    if resolution is None or resolution.release is None:
+        return False
+    if release is None:
+        # From "no release" to "some release": the event is taken as older.
+        return True
+    resolved_in = resolution.release
+    if resolution.type == Resolution.Type.IN_RELEASE:
+        return resolved_in.pk != release.pk and resolved_in.date_added > release.date_added
+    return resolved_in.pk == release.pk or resolved_in.date_added > release.date_added
+
+
+def _snooze_ended(snooze: Snooze, issue: Issue, *, now: datetime) -> bool:
+    if not snooze_is_valid(snooze, issue, now=now):
+        return True
+    if snooze.count and snooze.window:
+        recent = Event.objects.filter(
+            issue=issue, datetime__gte=now - timedelta(minutes=snooze.window)
+        )
+        if recent.count() >= snooze.count:
+            return True
+    if snooze.user_count and snooze.user_window:
+        recent_users = (
+            Event.objects.filter(
+                issue=issue, datetime__gte=now - timedelta(minutes=snooze.user_window)
+            )
+            .exclude(user_key=None)
+            .values("user_key")
+            .distinct()
+        )
+        if recent_users.count() >= snooze.user_count:
+            return True
+    return False
+
+
+def _reopen_if_due(issue: Issue, *, release: Release | None, now: datetime) -> None:
+    """A new event regresses a resolved issue, and ends an ignored issue's snooze once its
+    conditions are met; ignoring without conditions holds."""
+    if issue.status == IssueStatus.RESOLVED:
+        resolution = Resolution.objects.select_related("release").filter(issue=issue).first()
+        if _resolution_holds(resolution, release):
+            return
+        substatus = IssueSubstatus.REGRESSED
+    elif issue.status == IssueStatus.IGNORED:
+        snooze = Snooze.objects.filter(issue=issue).first()
+        if snooze is None or not _snooze_ended(snooze, issue, now=now):
+            return
+        substatus = IssueSubstatus.ONGOING
+    else:
+        return
+    Resolution.objects.filter(issue=issue).delete()
+    Snooze.objects.filter(issue=issue).delete()
+    issue.status = IssueStatus.UNRESOLVED
+    issue.substatus = substatus
+    issue.active_at = now
+    issue.resolved_at = None
+    issue.save(update_fields=["status", "substatus", "active_at", "resolved_at"])
+    Activity.objects.create(
+        project_id=issue.project_id,
+        issue=issue,
+        type=ActivityType.SET_REGRESSION,
+        datetime=now,
+        data={"version": release.version if release is not None else ""},
+    )
+
+
 @transaction.atomic
-def record_event(*, project: Project, payload: dict, now: datetime | None = None) -> Event:
+def record_event(*, project: Project, payload: dict, now: datetime | None = None) -> Event | None:
     """Store an event: find or create its issue and update every counter in one transaction.
 
+    A resolved issue regresses and an ignored one whose snooze ends comes back (§3.3).
     An event id already stored for the project is not counted twice; its Event is returned.
-    Raises ValueError for a payload that cannot be read.
+    An event of a discarded issue's fingerprint is dropped: None. Raises ValueError for a
+    payload that cannot be read.
     """
-    data = normalize_event(payload, now=now or timezone.now())
+    now = now or timezone.now()
+    data = normalize_event(payload, now=now)
     existing = Event.objects.filter(project=project, event_id=data.event_id).first()
     if existing is not None:
         return existing
+    route = (
+        IssueHash.objects.filter(project=project, hash=data.fingerprint_hash)
+        .values("issue_id", "tombstone_id")
+        .first()
+    )
+    if route is not None and route["tombstone_id"] is not None:
+        return None  # the fingerprint of a discarded issue: the event is dropped
 
     environment, _ = Environment.objects.get_or_create(
         organization_id=project.organization_id, name=data.environment
     )
     seen = data.timestamp.replace(microsecond=0)
     release = _release_for_event(project, data.release, seen) if data.release else None
-    issue, created = _issue_for_event(project, data, release)
+    issue, created = _issue_for_event(
+        project, data, release, route["issue_id"] if route is not None else None
+    )
     event = Event.objects.create(
         project=project,
         issue=issue,
@@ -234,4 +320,6 @@ def record_event(*, project: Project, payload: dict, now: datetime | None = None
         data=payload,
     )
     _update_counters(issue, created=created, data=data, environment=environment, release=release)
+    if not created:
+        _reopen_if_due(issue, release=release, now=now)
     return event

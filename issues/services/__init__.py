@@ -1,0 +1,18 @@
+"""Writes. Every change to issues goes through these functions, each one transaction.
+
+- events: record_event, the one door through which events enter;
+- updates: issue_update, what PUT (and the admin) change;
+- deletions: issue_delete, issue_discard and delete_pending_issues.
+"""
+
+from issues.services.deletions import delete_pending_issues, issue_delete, issue_discard
+from issues.services.events import record_event
+from issues.services.updates import issue_update
+
+__all__ = [
+    "delete_pending_issues",
+    "issue_delete",
+    "issue_discard",
+    "issue_update",
+    "record_event",
+]

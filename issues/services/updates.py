@@ -1,0 +1,287 @@
+"""issue_update: what PUT changes, in Sentry's order, with the Activity rows it writes (§3)."""
+
+from datetime import datetime, timedelta
+from uuid import uuid4
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import OrganizationMember, Team
+from accounts.selectors import project_member_user_ids
+from issues.models import (
+    Activity,
+    ActivityType,
+    Assignee,
+    Bookmark,
+    Issue,
+    IssueSeen,
+    IssueStatus,
+    IssueSubstatus,
+    Resolution,
+    Share,
+    Snooze,
+    Subscription,
+    SubscriptionReason,
+)
+from issues.validators import UNASSIGN
+from issues_api.api.dates import format_datetime
+from releases.models import ReleaseCommit
+from releases.selectors import release_to_resolve_by
+
+
+def _activity(issue: Issue, actor, type: ActivityType, *, now: datetime, data=None, ident=None):
+    return Activity.objects.create(
+        project_id=issue.project_id,
+        issue=issue,
+        type=type,
+        user=actor,
+        ident=ident,
+        datetime=now,
+        data=data or {},
+    )
+
+
+def subscribe(issue: Issue, user_ids, reason: SubscriptionReason) -> None:
+    """Subscribe users who have no subscription row yet; an explicit unsubscribe stays."""
+    existing = set(
+        Subscription.objects.filter(issue=issue, user_id__in=user_ids).values_list(
+            "user_id", flat=True
+        )
+    )
+    Subscription.objects.bulk_create(
+        [
+            Subscription(issue=issue, user_id=user_id, is_active=True, reason=reason)
+            for user_id in sorted(set(user_ids) - existing)
+        ]
+    )
+
+
+def _set_issue_status(issue: Issue, status: IssueStatus, substatus, *, now: datetime) -> bool:
+    """Update status and substatus; True when the status changed."""
+    changed = issue.status != status
+    issue.status = status
+    issue.substatus = substatus
+    if status == IssueStatus.RESOLVED:
+        issue.resolved_at = now
+    elif changed and status == IssueStatus.UNRESOLVED:
+        issue.active_at = now
+        issue.resolved_at = None
+    issue.save(update_fields=["status", "substatus", "resolved_at", "active_at"])
+    return changed
+
+
+def _resolve(issue: Issue, actor, status: str, details: dict, *, now: datetime) -> None:
+    Snooze.objects.filter(issue=issue).delete()
+    Resolution.objects.filter(issue=issue).delete()
+    _set_issue_status(issue, IssueStatus.RESOLVED, None, now=now)
+
+    release = None
+    resolution_type = None
+    if status == "resolvedInNextRelease" or details.get("in_next_release"):
+        # Newer Sentry: with no release at all this is a plain resolve.
+        release = release_to_resolve_by(issue.project)
+        resolution_type = Resolution.Type.IN_NEXT_RELEASE
+    elif details.get("in_release") is not None:
+        release = details["in_release"]
+        resolution_type = Resolution.Type.IN_RELEASE
+
+    if release is not None:
+        resolution = Resolution.objects.create(
+            issue=issue,
+            release=release,
+            type=resolution_type,
+            status=Resolution.Status.RESOLVED
+            if resolution_type == Resolution.Type.IN_RELEASE
+            else Resolution.Status.PENDING,
+            actor=actor,
+            datetime=now,
+        )
+        version = release.version if resolution_type == Resolution.Type.IN_RELEASE else ""
+        _activity(
+            issue,
+            actor,
+            ActivityType.SET_RESOLVED_IN_RELEASE,
+            now=now,
+            ident=str(resolution.pk),
+            data={"version": version},
+        )
+    elif details.get("in_commit") is not None:
+        commit = details["in_commit"]
+        # When a release already holds the commit, the issue is resolved in that release.
+        shipped = (
+            ReleaseCommit.objects.filter(commit=commit, release__projects=issue.project)
+            .select_related("release")
+            .order_by("release__date_added")
+            .first()
+        )
+        Resolution.objects.create(
+            issue=issue,
+            commit=commit,
+            release=shipped.release if shipped is not None else None,
+            type=Resolution.Type.IN_RELEASE if shipped is not None else None,
+            status=Resolution.Status.RESOLVED,
+            actor=actor,
+            datetime=now,
+        )
+        _activity(
+            issue, actor, ActivityType.SET_RESOLVED_IN_COMMIT, now=now, data={"commit": commit.pk}
+        )
+    else:
+        # Sentry writes set_resolved on every resolve, even of a resolved issue.
+        _activity(issue, actor, ActivityType.SET_RESOLVED, now=now)
+    subscribe(issue, [actor.pk], SubscriptionReason.STATUS_CHANGE)
+
+
+def _unresolve(issue: Issue, actor, *, now: datetime) -> None:
+    Resolution.objects.filter(issue=issue).delete()
+    Snooze.objects.filter(issue=issue).delete()
+    if _set_issue_status(issue, IssueStatus.UNRESOLVED, IssueSubstatus.ONGOING, now=now):
+        _activity(issue, actor, ActivityType.SET_UNRESOLVED, now=now)
+        subscribe(issue, [actor.pk], SubscriptionReason.STATUS_CHANGE)
+
+
+def _ignore(issue: Issue, actor, details: dict, *, now: datetime) -> None:
+    Resolution.objects.filter(issue=issue).delete()
+    duration = details.get("ignore_duration")
+    count = details.get("ignore_count")
+    user_count = details.get("ignore_user_count")
+    until = now + timedelta(minutes=duration) if duration else None
+    if duration or count or user_count:
+        state = {}
+        if count and not details.get("ignore_window"):
+            state["times_seen"] = issue.times_seen
+        if user_count and not details.get("ignore_user_window"):
+            state["users_seen"] = issue.user_count
+        Snooze.objects.update_or_create(
+            issue=issue,
+            defaults={
+                "until": until,
+                "count": count or None,
+                "window": details.get("ignore_window") or None,
+                "user_count": user_count or None,
+                "user_window": details.get("ignore_user_window") or None,
+                "state": state,
+                "actor": actor,
+            },
+        )
+        substatus = IssueSubstatus.ARCHIVED_UNTIL_CONDITION_MET
+    else:
+        Snooze.objects.filter(issue=issue).delete()
+        substatus = IssueSubstatus.ARCHIVED_FOREVER
+    if _set_issue_status(issue, IssueStatus.IGNORED, substatus, now=now):
+        _activity(
+            issue,
+            actor,
+            ActivityType.SET_IGNORED,
+            now=now,
+            data={
+                "ignoreCount": count,
+                "ignoreDuration": duration,
+                "ignoreUntil": format_datetime(until),
+                "ignoreUserCount": user_count,
+                "ignoreUserWindow": details.get("ignore_user_window"),
+                "ignoreWindow": details.get("ignore_window"),
+            },
+        )
+        subscribe(issue, [actor.pk], SubscriptionReason.STATUS_CHANGE)
+
+
+def _assign(issue: Issue, actor, target, *, now: datetime) -> None:
+    """target: a User, a Team, or None to unassign. Re-assigning to the same owner is a no-op."""
+    current = Assignee.objects.filter(issue=issue).first()
+    if target is None:
+        if current is not None:
+            current.delete()
+            _activity(issue, actor, ActivityType.UNASSIGNED, now=now)
+        return
+    is_team = isinstance(target, Team)
+    if current is not None and (
+        (is_team and current.team_id == target.pk) or (not is_team and current.user_id == target.pk)
+    ):
+        return
+    Assignee.objects.update_or_create(
+        issue=issue,
+        defaults={
+            "user": None if is_team else target,
+            "team": target if is_team else None,
+            "date_added": now,
+        },
+    )
+    _activity(
+        issue,
+        actor,
+        ActivityType.ASSIGNED,
+        now=now,
+        data={
+            "assignee": str(target.pk),
+            "assigneeEmail": None if is_team else target.email,
+            "assigneeType": "team" if is_team else "user",
+        },
+    )
+    if is_team:
+        user_ids = OrganizationMember.objects.filter(teams=target).values_list("user_id", flat=True)
+    else:
+        user_ids = [target.pk]
+    subscribe(issue, list(user_ids), SubscriptionReason.ASSIGNED)
+
+
+def _set_public(issue: Issue, actor, is_public: bool, *, now: datetime) -> None:
+    """Activity only when the share really changes (project decision 3)."""
+    share = Share.objects.filter(issue=issue).first()
+    if is_public and share is None:
+        Share.objects.create(issue=issue, uuid=uuid4().hex, user=actor, date_added=now)
+        _activity(issue, actor, ActivityType.SET_PUBLIC, now=now)
+    elif not is_public and share is not None:
+        share.delete()
+        _activity(issue, actor, ActivityType.SET_PRIVATE, now=now)
+
+
+@transaction.atomic
+def issue_update(*, issue_id: int, actor, changes: dict, now: datetime | None = None) -> Issue:
+    """Apply a validated PUT body (issues.validators.IssueUpdateValidator) to an issue.
+
+    The issue row is locked for the whole transaction, so concurrent updates of one issue
+    apply one after the other and none is lost. `merge` has no effect on a single issue.
+    """
+    now = now or timezone.now()
+    issue = Issue.objects.select_for_update().get(pk=issue_id)
+    status = changes.get("status")
+    details = changes.get("status_details") or {}
+    if status in ("resolved", "resolvedInNextRelease"):
+        _resolve(issue, actor, status, details, now=now)
+    elif status == "unresolved":
+        _unresolve(issue, actor, now=now)
+    elif status == "ignored":
+        _ignore(issue, actor, details, now=now)
+
+    if "assigned_to" in changes:
+        target = changes["assigned_to"]
+        _assign(issue, actor, None if target is UNASSIGN else target, now=now)
+
+    if "has_seen" in changes:
+        if not changes["has_seen"]:
+            IssueSeen.objects.filter(issue=issue, user=actor).delete()
+        elif project_member_user_ids(issue.project, user_ids=[actor.pk]):
+            IssueSeen.objects.update_or_create(issue=issue, user=actor, defaults={"last_seen": now})
+
+    if "is_bookmarked" in changes:
+        if changes["is_bookmarked"]:
+            Bookmark.objects.get_or_create(issue=issue, user=actor)
+            subscribe(issue, [actor.pk], SubscriptionReason.BOOKMARK)
+        else:
+            Bookmark.objects.filter(issue=issue, user=actor).delete()
+
+    if "is_subscribed" in changes:
+        Subscription.objects.update_or_create(
+            issue=issue,
+            user=actor,
+            defaults={"is_active": changes["is_subscribed"]},
+            create_defaults={
+                "is_active": changes["is_subscribed"],
+                "reason": SubscriptionReason.UNKNOWN,
+            },
+        )
+
+    if "is_public" in changes:
+        _set_public(issue, actor, changes["is_public"], now=now)
+    return issue

@@ -1,0 +1,224 @@
+"""Input of PUT: Sentry's GroupValidator, with its field names and error messages (§3.2-3.7).
+
+validated_data is snake_case and holds model objects (releases, commits, users, teams), so the
+update service only applies what was checked here.
+"""
+
+from rest_framework import serializers
+
+from accounts.models import Team, User
+from accounts.selectors import project_member_user_ids
+from releases.models import Commit, Repository
+from issues_api.api.numbers import MAX_BIGINT, is_ascii_number
+from releases.selectors import latest_release, project_release_by_version, release_to_resolve_by
+
+MAX_COUNT = 2**31 - 1
+# A week, as Sentry caps the windows.
+MAX_WINDOW = 10080
+# A century in minutes: any longer "until" would not fit a datetime.
+MAX_DURATION = 100 * 366 * 24 * 60
+
+NO_RELEASE_FOR_NEXT = "No release data present in the system to form a basis for 'Next Release'"
+
+STATUSES = ("resolved", "unresolved", "ignored", "resolvedInNextRelease", "muted")
+
+
+class SentryBooleanField(serializers.BooleanField):
+    default_error_messages = {"invalid": '"{input}" is not a valid boolean.'}
+
+
+def count_field(**kwargs):
+    return serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=MAX_COUNT, **kwargs
+    )
+
+
+def window_field(**kwargs):
+    return serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=MAX_WINDOW, **kwargs
+    )
+
+
+def duration_field(**kwargs):
+    return serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=MAX_DURATION, **kwargs
+    )
+
+
+class InCommitValidator(serializers.Serializer):
+    commit = serializers.CharField(max_length=64)
+    repository = serializers.CharField(max_length=200)
+
+    def validate_repository(self, value):
+        project = self.context["project"]
+        repository = Repository.objects.filter(
+            organization_id=project.organization_id, name=value
+        ).first()
+        if repository is None:
+            raise serializers.ValidationError("Unable to find the given repository.")
+        return repository
+
+    def validate(self, attrs):
+        commit = Commit.objects.filter(repository=attrs["repository"], key=attrs["commit"]).first()
+        if commit is None:
+            raise serializers.ValidationError({"commit": ["Unable to find the given commit."]})
+        return commit
+
+
+class StatusDetailsValidator(serializers.Serializer):
+    inNextRelease = SentryBooleanField(required=False, source="in_next_release")
+    inRelease = serializers.CharField(required=False, max_length=250, source="in_release")
+    inCommit = InCommitValidator(required=False, source="in_commit")
+    ignoreDuration = duration_field(source="ignore_duration")
+    ignoreCount = count_field(source="ignore_count")
+    ignoreWindow = window_field(source="ignore_window")
+    ignoreUserCount = count_field(source="ignore_user_count")
+    ignoreUserWindow = window_field(source="ignore_user_window")
+
+    def validate_inNextRelease(self, value):
+        if value and release_to_resolve_by(self.context["project"]) is None:
+            raise serializers.ValidationError(NO_RELEASE_FOR_NEXT)
+        return value
+
+    def validate_inRelease(self, value):
+        project = self.context["project"]
+        if value == "latest":
+            release = latest_release(project)
+            if release is None:
+                raise serializers.ValidationError(NO_RELEASE_FOR_NEXT)
+            return release
+        release = project_release_by_version(project, value)
+        if release is None:
+            raise serializers.ValidationError("Unable to find a release with the given version.")
+        return release
+
+
+class Unassign:
+    """assignedTo given as "", null or 0: take the assignment away."""
+
+
+UNASSIGN = Unassign()
+
+
+class ActorField(serializers.Field):
+    """Sentry's actor identifiers: 12, "12", "user:12", "team:3", a username or an email."""
+
+    default_error_messages = {"unknown": "Unknown actor input"}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def validate_empty_values(self, data):
+        if data is None:
+            return True, UNASSIGN
+        return super().validate_empty_values(data)
+
+    def to_internal_value(self, data):
+        if data in ("", 0) or data is False:
+            return UNASSIGN
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("unknown")
+        if isinstance(data, int):
+            return self._user(data)
+        text = data.strip()
+        kind, separator, ident = text.partition(":")
+        if separator and kind in ("user", "team"):
+            if not is_ascii_number(ident):
+                self.fail("unknown")
+            return self._user(int(ident)) if kind == "user" else self._team(int(ident))
+        if is_ascii_number(text):
+            return self._user(int(text))
+        user = (
+            User.objects.filter(username__iexact=text).first()
+            or User.objects.filter(email__iexact=text).first()
+            or User.objects.filter(emails__email__iexact=text, emails__is_verified=True).first()
+        )
+        if user is None:
+            self.fail("unknown")
+        return user
+
+    def _user(self, user_id: int):
+        # An id that names nobody is reported like a user outside the project's teams.
+        user = User.objects.filter(pk=user_id).first() if 0 < user_id <= MAX_BIGINT else None
+        return user if user is not None else MissingActor(User)
+
+    def _team(self, team_id: int):
+        team = Team.objects.filter(pk=team_id).first() if 0 < team_id <= MAX_BIGINT else None
+        return team if team is not None else MissingActor(Team)
+
+
+class MissingActor:
+    def __init__(self, model):
+        self.model = model
+
+
+class IssueUpdateValidator(serializers.Serializer):
+    """The PUT body. Every field is optional; unknown keys are ignored."""
+
+    status = serializers.ChoiceField(choices=STATUSES, required=False)
+    statusDetails = StatusDetailsValidator(required=False, source="status_details")
+    ignoreDuration = duration_field(source="ignore_duration")
+    ignoreCount = count_field(source="ignore_count")
+    ignoreWindow = window_field(source="ignore_window")
+    ignoreUserCount = count_field(source="ignore_user_count")
+    ignoreUserWindow = window_field(source="ignore_user_window")
+    snoozeDuration = duration_field(source="snooze_duration")
+    assignedTo = ActorField(required=False, source="assigned_to")
+    hasSeen = SentryBooleanField(required=False, source="has_seen")
+    isBookmarked = SentryBooleanField(required=False, source="is_bookmarked")
+    isSubscribed = SentryBooleanField(required=False, source="is_subscribed")
+    isPublic = SentryBooleanField(required=False, source="is_public")
+    merge = SentryBooleanField(required=False)
+    discard = SentryBooleanField(required=False)
+
+    def validate_assignedTo(self, value):
+        project = self.context["project"]
+        if isinstance(value, Unassign):
+            return value
+        if isinstance(value, MissingActor):
+            if value.model is Team:
+                raise serializers.ValidationError(
+                    "Cannot assign to a team without access to the project"
+                )
+            raise serializers.ValidationError("Cannot assign to non-team member")
+        if isinstance(value, Team):
+            if not project.teams.filter(pk=value.pk).exists():
+                raise serializers.ValidationError(
+                    "Cannot assign to a team without access to the project"
+                )
+            return value
+        if value.pk not in project_member_user_ids(project, user_ids=[value.pk]):
+            raise serializers.ValidationError("Cannot assign to non-team member")
+        return value
+
+    def validate_discard(self, value):
+        if value and "event:admin" not in self.context["scopes"]:
+            raise serializers.ValidationError("You do not have permission to discard events")
+        return value
+
+    def validate(self, attrs):
+        if attrs.get("discard") and len(attrs) > 1:
+            raise serializers.ValidationError("Other attributes cannot be updated when discarding")
+        if attrs.get("status") == "muted":
+            attrs["status"] = "ignored"
+        # Without statusDetails the top-level ignore forms count (Sentry:
+        # statusDetails = result.pop("statusDetails", result)); snoozeDuration is the old name
+        # of ignoreDuration.
+        details = attrs.get("status_details")
+        if details is None:
+            details = {
+                key: attrs[key]
+                for key in (
+                    "ignore_duration",
+                    "ignore_count",
+                    "ignore_window",
+                    "ignore_user_count",
+                    "ignore_user_window",
+                )
+                if key in attrs
+            }
+            if "ignore_duration" not in details and attrs.get("snooze_duration") is not None:
+                details["ignore_duration"] = attrs["snooze_duration"]
+        attrs["status_details"] = details
+        return attrs

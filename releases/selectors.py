@@ -1,0 +1,63 @@
+"""Reads of releases."""
+
+from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models.functions import Coalesce
+
+from releases.models import Release
+
+# Sentry treats a project as following semver when its recent releases all are semver.
+SEMVER_SAMPLE = 10
+
+
+def project_releases(project):
+    return Release.objects.filter(projects=project, organization_id=project.organization_id)
+
+
+def latest_release(project) -> Release | None:
+    """The most recent release: by COALESCE(date_released, date_added), as Sentry orders."""
+    return (
+        project_releases(project)
+        .order_by(Coalesce("date_released", "date_added").desc(), "-id")
+        .first()
+    )
+
+
+def greatest_semver_release(project) -> Release | None:
+    """The greatest semantic version; a version without pre-release beats its pre-releases."""
+    return (
+        project_releases(project)
+        .filter(major__isnull=False)
+        .order_by(
+            F("major").desc(),
+            F("minor").desc(),
+            F("patch").desc(),
+            F("revision").desc(),
+            Case(
+                When(prerelease="", then=Value(1)), default=Value(0), output_field=IntegerField()
+            ).desc(),
+            F("prerelease").desc(),
+            "-date_added",
+        )
+        .first()
+    )
+
+
+def follows_semver(project) -> bool:
+    recent = list(
+        project_releases(project)
+        .order_by("-date_added")
+        .values_list("major", flat=True)[:SEMVER_SAMPLE]
+    )
+    return bool(recent) and all(major is not None for major in recent)
+
+
+def release_to_resolve_by(project) -> Release | None:
+    """The basis of "resolved in next release" (newer Sentry): the greatest semver release
+    when the project's versions are semver, else the most recent one; None without any."""
+    if follows_semver(project):
+        return greatest_semver_release(project)
+    return latest_release(project)
+
+
+def project_release_by_version(project, version: str) -> Release | None:
+    return project_releases(project).filter(version=version).first()

@@ -1,0 +1,260 @@
+"""The createtoken and seed_example management commands."""
+
+import hashlib
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from rest_framework.test import APIClient
+
+from accounts.models import ApiToken, Organization, OrganizationMember, Project, User
+from accounts.scopes import EVENT_SCOPES
+from issues.models import Activity, Event, Issue
+from issues.seed import EMAIL, ORGANIZATION_SLUG
+from releases.models import Release, ReleaseProject
+from tests.factories import ApiTokenFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def digest(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def get_issue(token: str, issue_id):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client.get(f"/api/0/issues/{issue_id}/")
+
+
+def pump_station_issue() -> Issue:
+    return Issue.objects.get(
+        project__organization__slug=ORGANIZATION_SLUG, project__slug="pump-station", short_id=1
+    )
+
+
+# createtoken
+
+
+def test_createtoken_prints_a_64_hex_token_and_stores_only_its_digest():
+    user = UserFactory()
+
+    output = run("createtoken", "--user", user.email, "--scopes", "event:read,project:read")
+
+    plaintext = output.strip()
+    assert output == plaintext + "\n"
+    assert HEX64.fullmatch(plaintext)
+    token = ApiToken.objects.get(user=user)
+    assert token.token_digest == digest(plaintext)
+    assert token.token_last_characters == plaintext[-4:]
+    assert token.scopes == ["event:read", "project:read"]
+    assert not ApiToken.objects.filter(token_digest=plaintext).exists()
+
+
+def test_createtoken_saves_name_and_deduplicated_scopes():
+    user = UserFactory()
+
+    run(
+        "createtoken",
+        "--user",
+        user.email,
+        "--scopes",
+        " event:write , event:read,event:write,",
+        "--name",
+        "ci",
+    )
+
+    token = ApiToken.objects.get(user=user)
+    assert token.name == "ci"
+    assert token.scopes == ["event:read", "event:write"]
+    assert token.expires_at is None
+
+
+def test_createtoken_finds_the_user_by_email_case_insensitively():
+    user = UserFactory(email="Mixed.Case@example.com")
+
+    run("createtoken", "--user", "mixed.case@EXAMPLE.com", "--scopes", "event:read")
+
+    assert ApiToken.objects.filter(user=user).count() == 1
+
+
+def test_createtoken_prints_a_new_token_each_time():
+    user = UserFactory()
+
+    first = run("createtoken", "--user", user.email, "--scopes", "event:read").strip()
+    second = run("createtoken", "--user", user.email, "--scopes", "event:read").strip()
+
+    assert first != second
+    assert ApiToken.objects.filter(user=user).count() == 2
+
+
+def test_createtoken_token_works_against_the_api(project, user, issue):
+    plaintext = run("createtoken", "--user", user.email, "--scopes", "event:read").strip()
+
+    response = get_issue(plaintext, issue.pk)
+
+    assert response.status_code == 200, response.content
+    assert response.json()["id"] == str(issue.pk)
+
+
+def test_createtoken_token_without_event_scope_is_refused_by_the_api(project, user, issue):
+    plaintext = run("createtoken", "--user", user.email, "--scopes", "project:read").strip()
+
+    response = get_issue(plaintext, issue.pk)
+
+    assert response.status_code == 403, response.content
+    assert response.json() == {"detail": "You do not have permission to perform this action."}
+
+
+@pytest.mark.parametrize("scopes", ["event:read,event:destroy", "nope", "EVENT:READ"])
+def test_createtoken_rejects_unknown_scope(scopes):
+    user = UserFactory()
+
+    with pytest.raises(CommandError, match="Unknown scope"):
+        run("createtoken", "--user", user.email, "--scopes", scopes)
+
+    assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize("scopes", ["", ",", " , "])
+def test_createtoken_requires_a_scope(scopes):
+    user = UserFactory()
+
+    with pytest.raises(CommandError, match="at least one scope"):
+        run("createtoken", "--user", user.email, "--scopes", scopes)
+
+    assert not ApiToken.objects.exists()
+
+
+def test_createtoken_rejects_unknown_user():
+    with pytest.raises(CommandError, match="No user"):
+        run("createtoken", "--user", "nobody@example.com", "--scopes", "event:read")
+
+    assert not ApiToken.objects.exists()
+
+
+# seed_example
+
+
+def world_counts() -> dict[str, int]:
+    return {
+        "users": User.objects.count(),
+        "organizations": Organization.objects.count(),
+        "members": OrganizationMember.objects.count(),
+        "projects": Project.objects.count(),
+        "releases": Release.objects.count(),
+        "release_projects": ReleaseProject.objects.count(),
+        "issues": Issue.objects.count(),
+        "events": Event.objects.count(),
+        "activities": Activity.objects.count(),
+    }
+
+
+def test_seed_example_is_idempotent():
+    run("seed_example")
+    first = world_counts()
+    issue = pump_station_issue()
+
+    run("seed_example")
+
+    assert world_counts() == first
+    assert first["users"] == 1
+    assert first["organizations"] == 1
+    assert first["projects"] == 2
+    assert first["issues"] == 4
+    assert first["events"] == 4
+    issue.refresh_from_db()
+    assert issue.times_seen == 1
+    assert issue.user_count == 1
+    assert issue.qualified_short_id == "PUMP-STATION-1"
+
+
+def test_seed_example_prints_a_working_token():
+    output = run("seed_example")
+
+    lines = output.splitlines()
+    assert len(lines) == 2
+    plaintext = lines[-1].rsplit(" ", 1)[-1]
+    assert HEX64.fullmatch(plaintext)
+    token = ApiToken.objects.get(token_digest=digest(plaintext))
+    assert token.user.email == EMAIL
+    assert sorted(token.scopes) == sorted(EVENT_SCOPES)
+    issue = pump_station_issue()
+    response = get_issue(plaintext, issue.pk)
+    assert response.status_code == 200, response.content
+    assert response.json()["shortId"] == "PUMP-STATION-1"
+
+
+def test_seed_example_with_token_makes_that_token_work():
+    plaintext = "seed-example-test-token-0123456789abcdef"
+
+    run("seed_example", "--token", plaintext)
+
+    issue = pump_station_issue()
+    response = get_issue(plaintext, issue.pk)
+    assert response.status_code == 200, response.content
+    assert response.json()["id"] == str(issue.pk)
+    token = ApiToken.objects.get(token_digest=digest(plaintext))
+    assert sorted(token.scopes) == sorted(EVENT_SCOPES)
+
+
+def test_seed_example_with_the_same_token_twice_does_not_fail():
+    plaintext = "seed-example-test-token-0123456789abcdef"
+
+    run("seed_example", "--token", plaintext)
+    counts = world_counts()
+    output = run("seed_example", "--token", plaintext)
+
+    assert plaintext in output
+    assert world_counts() == counts
+    assert ApiToken.objects.filter(token_digest=digest(plaintext)).count() == 1
+    response = get_issue(plaintext, pump_station_issue().pk)
+    assert response.status_code == 200, response.content
+
+
+def test_seed_example_with_existing_token_adds_missing_event_scopes():
+    run("seed_example", "--token-only")
+    user = User.objects.get(email=EMAIL)
+    existing = ApiTokenFactory(user=user, scopes=["project:read"])
+
+    run("seed_example", "--token", existing.plaintext)
+
+    existing.refresh_from_db()
+    assert sorted(existing.scopes) == sorted(["project:read", *EVENT_SCOPES])
+
+
+def test_seed_example_refuses_a_token_of_another_user():
+    other = ApiTokenFactory(user=UserFactory())
+
+    with pytest.raises(CommandError, match="another user"):
+        run("seed_example", "--token", other.plaintext)
+
+    other.refresh_from_db()
+    assert other.user.email != EMAIL
+    assert other.scopes == sorted(EVENT_SCOPES)
+
+
+def test_seed_example_token_only_prints_only_the_token_line():
+    output = run("seed_example", "--token-only")
+
+    plaintext = output.strip()
+    assert output == plaintext + "\n"
+    assert HEX64.fullmatch(plaintext)
+    assert ApiToken.objects.filter(token_digest=digest(plaintext)).exists()
+
+
+def test_seed_example_token_only_with_token_prints_that_token():
+    plaintext = "seed-example-test-token-0123456789abcdef"
+
+    output = run("seed_example", "--token", plaintext, "--token-only")
+
+    assert output == plaintext + "\n"
