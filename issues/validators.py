@@ -8,8 +8,8 @@ from rest_framework import serializers
 
 from accounts.models import Team, User
 from accounts.selectors import project_member_user_ids
-from releases.models import Commit, Repository
 from issues_api.api.numbers import MAX_BIGINT, is_ascii_number
+from releases.models import Commit, Repository
 from releases.selectors import latest_release, project_release_by_version, release_to_resolve_by
 
 MAX_COUNT = 2**31 - 1
