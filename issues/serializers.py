@@ -62,6 +62,14 @@ class UserSerializerCache:
             user, emails=self.emails_by_user.get(user.pk, []), requester=self.requester
         )
 
+    def actor(self, user):
+        """statusDetails.actor: the user object with the keys current Sentry's schema requires
+        there (the 2020 example's users, in activity, have neither)."""
+        data = self(user)
+        if data is not None:
+            data.update({"experiments": {}, "isSuspended": not user.is_active})
+        return data
+
 
 def _status(issue, *, now: datetime, users) -> tuple[str, dict, str | None]:
     """status, statusDetails and substatus as Sentry derives them (§2.3)."""
@@ -91,7 +99,7 @@ def _status(issue, *, now: datetime, users) -> tuple[str, dict, str | None]:
                 }
                 # Keys without a value are left out: Sentry's schema types them as non-null.
                 details = {key: value for key, value in values.items() if value is not None}
-                details["actor"] = users(snooze.actor)
+                details["actor"] = users.actor(snooze.actor)
             else:
                 status, substatus, details = IssueStatus.UNRESOLVED, IssueSubstatus.ONGOING, {}
     elif status == IssueStatus.RESOLVED:
@@ -102,7 +110,7 @@ def _status(issue, *, now: datetime, users) -> tuple[str, dict, str | None]:
                 details = {"inRelease": resolution.release.version}
             else:
                 details = {"inNextRelease": True}
-            details["actor"] = users(resolution.actor)
+            details["actor"] = users.actor(resolution.actor)
         elif resolution is not None and resolution.commit is not None:
             details = {"inCommit": serialize_commit(resolution.commit)}
     if (

@@ -3,7 +3,8 @@
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from accounts.models import Project
@@ -129,12 +130,12 @@ def _count_tags(issue: Issue, environment: Environment, data: NormalizedEvent) -
         (row.key, row.value): row
         for row in IssueTagValue.objects.filter(value_filter, issue=issue, environment=environment)
     }
-    for row in existing_values.values():
-        row.times_seen += 1
-        row.first_seen = min(row.first_seen, seen)
-        row.last_seen = max(row.last_seen, seen)
-    IssueTagValue.objects.bulk_update(
-        existing_values.values(), ["times_seen", "first_seen", "last_seen"]
+    # One UPDATE for all: every row takes the same event time (no NULLs, so LEAST/GREATEST
+    # behave alike on PostgreSQL and SQLite).
+    IssueTagValue.objects.filter(pk__in=[row.pk for row in existing_values.values()]).update(
+        times_seen=F("times_seen") + 1,
+        first_seen=Least("first_seen", Value(seen)),
+        last_seen=Greatest("last_seen", Value(seen)),
     )
     IssueTagValue.objects.bulk_create(
         [
