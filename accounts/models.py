@@ -107,6 +107,8 @@ class UserEmail(models.Model):
 class Organization(models.Model):
     name = models.CharField(max_length=64)
     slug = models.SlugField(max_length=50, unique=True)
+    # Open membership (Sentry's allow_joinleave): every member reaches every project.
+    allow_joinleave = models.BooleanField("open membership", default=True)
     date_created = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -209,7 +211,9 @@ class ApiToken(models.Model):
     token_last_characters = models.CharField(max_length=4, editable=False)
     scopes = models.JSONField(default=list)
     expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
     date_created = models.DateTimeField(default=timezone.now)
+    # Written at most once a minute (see BearerTokenAuthentication), not on every request.
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenManager()

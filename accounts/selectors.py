@@ -1,18 +1,41 @@
 """Reads about who may see what."""
 
+from dataclasses import dataclass
+
 from accounts.models import Organization, OrganizationMember
+from accounts.roles import GLOBAL_ROLES, ROLE_SCOPES
 from issues_api.api.numbers import as_bigint, is_ascii_number
 
 
-def user_can_access_organization(user, *, organization_id: int) -> bool:
-    """Active superusers see everything; others must be members of the organization."""
+@dataclass(frozen=True)
+class Access:
+    """What a request may do in one project: the token's scopes cut down to the role's."""
+
+    scopes: frozenset[str]
+
+
+def project_access(user, *, token_scopes: frozenset[str], project) -> Access | None:
+    """Sentry's determine_access for one project; None when the user may not see it at all.
+
+    Active superusers keep their token's scopes. A member needs access to the project: every
+    member has it with open membership (the default); with closed membership only managers,
+    owners and members of one of the project's teams do.
+    """
     if user is None or not user.is_authenticated:
-        return False
+        return None
     if user.is_superuser and user.is_active:
-        return True
-    return OrganizationMember.objects.filter(
-        organization_id=organization_id, user_id=user.pk
-    ).exists()
+        return Access(scopes=frozenset(token_scopes))
+    member = (
+        OrganizationMember.objects.filter(organization_id=project.organization_id, user_id=user.pk)
+        .only("pk", "role")
+        .first()
+    )
+    if member is None:
+        return None
+    global_access = project.organization.allow_joinleave or member.role in GLOBAL_ROLES
+    if not global_access and not member.teams.filter(projects=project).exists():
+        return None
+    return Access(scopes=frozenset(token_scopes) & ROLE_SCOPES.get(member.role, frozenset()))
 
 
 def organization_by_id_or_slug(id_or_slug: str) -> Organization:

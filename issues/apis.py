@@ -2,10 +2,12 @@
 
 from django.conf import settings
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 
 from issues.models import HIDDEN_STATUSES, Environment, Issue
+from issues.openapi import delete_issue, retrieve_issue, update_issue
 from issues.selectors import environments_by_name, issue_by_id, issue_for_request, issue_parts
 from issues.serializers import serialize_issue, serialize_issue_detail
 from issues.services import issue_delete, issue_discard, issue_update
@@ -62,6 +64,7 @@ def permalink_prefix(request) -> str:
     return settings.ISSUES_API_URL_PREFIX or request.build_absolute_uri("/").rstrip("/")
 
 
+@extend_schema_view(get=retrieve_issue, put=update_issue, delete=delete_issue)
 class IssueDetailApi(IssueEndpoint):
     def get(self, request, issue_id, organization_id_or_slug=None):
         issue = self.get_issue(request, issue_id, organization_id_or_slug)
@@ -73,14 +76,17 @@ class IssueDetailApi(IssueEndpoint):
         self.get_environments(request, issue)
         validator = IssueUpdateValidator(
             data=request.data,
-            context={"project": issue.project, "scopes": request.auth.get_scopes()},
+            context={"project": issue.project, "scopes": self.access.scopes},
         )
         validator.is_valid(raise_exception=True)
         changes = validator.validated_data
-        if changes.get("discard"):
-            issue_discard(issue_id=issue.pk, actor=request.user)
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        issue_update(issue_id=issue.pk, actor=request.user, changes=changes)
+        try:
+            if changes.get("discard"):
+                issue_discard(issue_id=issue.pk, actor=request.user)
+                return Response(status=status.HTTP_204_NO_CONTENT)
+            issue_update(issue_id=issue.pk, actor=request.user, changes=changes)
+        except Issue.DoesNotExist:
+            raise ResourceDoesNotExist from None  # deleted while we waited for its lock
         return Response(self.render_issue(request, issue_by_id(issue.pk), detail=False))
 
     def delete(self, request, issue_id, organization_id_or_slug=None):

@@ -198,7 +198,8 @@ class IssueUpdateValidator(serializers.Serializer):
         return value
 
     def validate(self, attrs):
-        if attrs.get("discard") and len(attrs) > 1:
+        # Sentry checks the key, not its value: {"discard": false, ...} is refused too.
+        if "discard" in attrs and len(attrs) > 1:
             raise serializers.ValidationError("Other attributes cannot be updated when discarding")
         if attrs.get("status") == "muted":
             attrs["status"] = "ignored"

@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ISSUES_API_VAR_DIR", BASE_DIR / "var"))
@@ -35,13 +36,45 @@ def development_secret_key() -> str:
     return path.read_text().strip()
 
 
+# "production" requires SECRET_KEY; "development" (make run, tests) keeps one under var/.
+ENVIRONMENT = os.environ.get("ISSUES_API_ENV", "development").strip().lower()
+if ENVIRONMENT not in {"development", "production"}:
+    raise ImproperlyConfigured("ISSUES_API_ENV is 'development' or 'production'.")
 DEBUG = env_bool("DEBUG")
-SECRET_KEY = os.environ.get("SECRET_KEY") or development_secret_key()
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if ENVIRONMENT == "production":
+        raise ImproperlyConfigured("SECRET_KEY must be set when ISSUES_API_ENV=production.")
+    SECRET_KEY = development_secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 # The prefix of permalinks, as Sentry's system.url-prefix (e.g. https://sentry.io).
 # Empty: derived from the request's scheme and host.
 ISSUES_API_URL_PREFIX = os.environ.get("ISSUES_API_URL_PREFIX", "").rstrip("/")
+
+# Per-user rate limit, e.g. "5/1s"; empty (the default) turns it off, as in Sentry 2020-03.
+ISSUES_API_RATE_LIMIT = os.environ.get("ISSUES_API_RATE_LIMIT", "")
+# Request bodies above this size answer 413.
+ISSUES_API_MAX_BODY_BYTES = int(os.environ.get("ISSUES_API_MAX_BODY_BYTES", str(256 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = ISSUES_API_MAX_BODY_BYTES
+
+# Shared by every gunicorn worker: Redis when REDIS_URL is set, else a database table
+# (created by a migration of accounts).
+CACHE_TABLE = "issues_api_cache"
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+        }
+    }
 
 # How long a deleted issue stays (hidden) before run_deletions removes it; Sentry waits an hour.
 ISSUES_API_DELETION_GRACE_SECONDS = int(os.environ.get("ISSUES_API_DELETION_GRACE_SECONDS", "3600"))
@@ -56,12 +89,14 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "releases",
     "issues",
 ]
 
 MIDDLEWARE = [
+    "issues_api.api.errors.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -123,7 +158,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["issues_api.api.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["issues_api.api.parsers.StrictJSONParser"],
     "EXCEPTION_HANDLER": "issues_api.api.exceptions.sentry_exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -135,3 +170,33 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# ---- OpenAPI (drf-spectacular) ---------------------------------------------------------------
+# The service's own OpenAPI 3 schema at /api/0/schema/ and Swagger UI at /api/0/docs/, both
+# public. Swagger UI's assets come from drf-spectacular-sidecar (self-hosted, no CDN). The
+# operations and their documents are described in issues/openapi.py.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "issues-api",
+    "DESCRIPTION": (
+        "A Sentry-compatible issue API: GET, PUT and DELETE of one issue on "
+        "/api/0/issues/{issue_id}/, its alias /api/0/groups/{issue_id}/ and "
+        "/api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/. "
+        "Authenticate with `Authorization: Bearer <token>`; the token's scopes decide the "
+        "methods (GET event:read, PUT event:write, DELETE event:admin)."
+    ),
+    "VERSION": "0",
+    "OAS_VERSION": "3.0.3",
+    "SCHEMA_PATH_PREFIX": "/api/0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "PREPROCESSING_HOOKS": ["issues.openapi.preprocess_issue_routes"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "issues.openapi.postprocess_unique_operation_ids",
+    ],
+}
+# ---- end of OpenAPI --------------------------------------------------------------------------

@@ -32,6 +32,8 @@ def issue_delete(*, issue_id: int, now: datetime | None = None) -> bool:
 def issue_discard(*, issue_id: int, actor, now: datetime | None = None) -> IssueTombstone:
     """Leave a tombstone that drops the issue's future events, then delete the issue."""
     issue = Issue.objects.select_for_update().get(pk=issue_id)
+    if issue.status in DELETABLE_STATUSES:
+        raise Issue.DoesNotExist
     tombstone = IssueTombstone.objects.create(
         project_id=issue.project_id,
         previous_issue_id=issue.pk,
@@ -47,11 +49,14 @@ def issue_discard(*, issue_id: int, actor, now: datetime | None = None) -> Issue
 
 
 def _dependent_models():
-    """Every model with a foreign key to Issue: deleting them first leaves no orphan."""
+    """Every model with a foreign key to Issue, including those without a reverse accessor
+    (related_name="+", the read models): deleting them first leaves no orphan."""
     return [
         (relation.related_model, relation.field.name)
-        for relation in Issue._meta.related_objects
-        if isinstance(relation.field, ForeignKey)
+        for relation in Issue._meta.get_fields(include_hidden=True)
+        if relation.auto_created
+        and not relation.concrete
+        and isinstance(getattr(relation, "field", None), ForeignKey)
     ]
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import OrganizationMember, Team
 from accounts.selectors import project_member_user_ids
 from issues.models import (
+    HIDDEN_STATUSES,
     Activity,
     ActivityType,
     Assignee,
@@ -242,9 +243,13 @@ def issue_update(*, issue_id: int, actor, changes: dict, now: datetime | None = 
 
     The issue row is locked for the whole transaction, so concurrent updates of one issue
     apply one after the other and none is lost. `merge` has no effect on a single issue.
+    Raises Issue.DoesNotExist when the issue was deleted meanwhile.
     """
     now = now or timezone.now()
     issue = Issue.objects.select_for_update().get(pk=issue_id)
+    if issue.status in HIDDEN_STATUSES:
+        # Deleted (or discarded) while this request waited for the lock: nothing to update.
+        raise Issue.DoesNotExist
     status = changes.get("status")
     details = changes.get("status_details") or {}
     if status in ("resolved", "resolvedInNextRelease"):
@@ -272,14 +277,12 @@ def issue_update(*, issue_id: int, actor, changes: dict, now: datetime | None = 
             Bookmark.objects.filter(issue=issue, user=actor).delete()
 
     if "is_subscribed" in changes:
+        # An explicit (un)subscribe has no other reason (Sentry: create_or_update with
+        # reason=unknown), whatever subscribed the user before.
         Subscription.objects.update_or_create(
             issue=issue,
             user=actor,
-            defaults={"is_active": changes["is_subscribed"]},
-            create_defaults={
-                "is_active": changes["is_subscribed"],
-                "reason": SubscriptionReason.UNKNOWN,
-            },
+            defaults={"is_active": changes["is_subscribed"], "reason": SubscriptionReason.UNKNOWN},
         )
 
     if "is_public" in changes:

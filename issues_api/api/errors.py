@@ -1,6 +1,17 @@
-"""JSON, never HTML, for errors Django answers outside DRF (unknown URLs, crashes)."""
+"""JSON, never HTML, for errors Django answers outside DRF (unknown URLs, crashes), and a
+middleware that refuses NUL characters in URLs before they reach the database."""
 
 from django.http import JsonResponse
+
+
+def json_bad_request(request, exception=None):
+    return JsonResponse({"detail": "Bad request."}, status=400)
+
+
+def json_permission_denied(request, exception=None):
+    return JsonResponse(
+        {"detail": "You do not have permission to perform this action."}, status=403
+    )
 
 
 def json_not_found(request, exception=None):
@@ -9,3 +20,16 @@ def json_not_found(request, exception=None):
 
 def json_server_error(request):
     return JsonResponse({"detail": "Internal Error"}, status=500)
+
+
+class RejectNulMiddleware:
+    """PostgreSQL cannot compare text with NUL characters; such a path or query is a 400."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "%00" in query or "\x00" in query:
+            return JsonResponse({"detail": "NUL characters are not allowed."}, status=400)
+        return self.get_response(request)

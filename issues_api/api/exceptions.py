@@ -4,6 +4,7 @@ import logging
 import uuid
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -21,6 +22,9 @@ def sentry_exception_handler(exc, context):
         exc = ResourceDoesNotExist()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, SuspiciousOperation):
+        # Too many fields, a malformed host and the like: the client's fault, never a 500.
+        exc = exceptions.ParseError(str(exc) or "Bad request.")
     response = exception_handler(exc, context)
     if response is not None:
         return response

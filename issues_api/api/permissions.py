@@ -1,8 +1,8 @@
-"""Token scopes per method, and organization membership for objects."""
+"""Token scopes per method; membership, team access and role scopes for objects."""
 
 from rest_framework.permissions import BasePermission
 
-from accounts.selectors import user_can_access_organization
+from accounts.selectors import project_access
 
 
 class ScopedPermission(BasePermission):
@@ -32,6 +32,11 @@ class IssuePermission(ScopedPermission):
     }
 
     def has_object_permission(self, request, view, obj):
-        return user_can_access_organization(
-            request.user, organization_id=obj.project.organization_id
+        """Membership and team access to the issue's project, and the method's scope among
+        the token's scopes cut down to the member's role. The access is kept on the view."""
+        access = project_access(
+            request.user, token_scopes=request.auth.get_scopes(), project=obj.project
         )
+        view.access = access
+        allowed = self.scope_map.get(request.method, ())
+        return access is not None and any(scope in access.scopes for scope in allowed)

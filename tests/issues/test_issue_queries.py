@@ -18,10 +18,10 @@ from tests.factories import UserFactory, make_event, make_issue
 
 pytestmark = pytest.mark.django_db
 
-# token, issue (with project, org, releases, share, assignee, snooze, resolution), membership,
-# activity, seenBy, subscriptions, bookmark, user emails, release projects, user reports,
-# tags, stats.
-GET_QUERIES = 12
+# token, its last-used time (written once a minute: these tokens are fresh), issue (with
+# project, org, releases, share, assignee, snooze, resolution), membership, activity, seenBy,
+# subscriptions, bookmark, user emails, release projects, user reports, tags, stats.
+GET_QUERIES = 13
 # + the organization on the organization route, + the environments and their counters.
 ORG_ROUTE_QUERIES = GET_QUERIES + 1
 ENVIRONMENT_QUERIES = GET_QUERIES + 2

@@ -1,0 +1,538 @@
+"""The OpenAPI description of the issue endpoint, served by drf-spectacular at /api/0/schema/.
+
+The documents are written as JSON Schema dicts (OpenAPI 3.0 dialect: `nullable`), derived from
+issues/serializers.py (serialize_issue for PUT, serialize_issue_detail for GET) and from the
+PUT body that issues/validators.py accepts. Nested objects whose shape varies (metadata,
+activity data, releases) stay open with additionalProperties.
+
+Two hooks (SPECTACULAR_SETTINGS) give the routes and operation ids: the URL patterns match
+`(?:issues|groups)`, which drf-spectacular cannot turn into a path, and the three routes share
+the view's operation ids.
+"""
+
+import copy
+import re
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.generators import EndpointEnumerator
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+
+from issues.models import ActivityType, IssueLevel, IssuePriority, IssueSubstatus
+from issues.validators import MAX_COUNT, MAX_DURATION, MAX_WINDOW, STATUSES
+from issues_api.api.permissions import IssuePermission
+
+SCHEME_NAME = "auth_token"
+COMPONENTS_REF = "#/components/schemas/"
+
+# The routes the schema documents. The organization route also answers under "groups/", an
+# alias it does not document, as Sentry's own schema does not.
+ISSUE_ROUTES = (
+    "/api/0/issues/{issue_id}/",
+    "/api/0/groups/{issue_id}/",
+    "/api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/",
+)
+ALTERNATION = re.compile(r"\(\?:([\w|]+)\)")
+
+PATH_PARAMETER_DESCRIPTIONS = {
+    "issue_id": (
+        "The id of the issue. On the organization route also its qualified short id "
+        "(e.g. PUMP-STATION-1); on the other routes a non-numeric id answers 404."
+    ),
+    "organization_id_or_slug": "The id or slug of the organization the issue belongs to.",
+}
+
+
+def nullable(schema: dict) -> dict:
+    result = copy.deepcopy(schema)
+    result["nullable"] = True
+    if "enum" in result and None not in result["enum"]:
+        result["enum"] = [*result["enum"], None]
+    return result
+
+
+STRING = {"type": "string"}
+# The service answers 400 to a NUL character in the URL or the body (PostgreSQL cannot store it).
+NO_NUL = "^[^\\u0000]*$"
+INTEGER = {"type": "integer"}
+BOOLEAN = {"type": "boolean"}
+DATETIME = {"type": "string", "format": "date-time"}
+OPEN_OBJECT = {"type": "object", "additionalProperties": {}}
+
+
+def obj(properties: dict, *, optional: tuple[str, ...] = (), **extra) -> dict:
+    """An object requiring every property except `optional`; other keys stay allowed."""
+    required = [name for name in properties if name not in optional]
+    schema = {"type": "object", "properties": properties, **extra}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+# accounts/serializers.py serialize_user; identities, options and flags only for the requester.
+USER = obj(
+    {
+        "id": STRING,
+        "name": STRING,
+        "username": STRING,
+        "email": STRING,
+        "avatarUrl": STRING,
+        "isActive": BOOLEAN,
+        "hasPasswordAuth": BOOLEAN,
+        "isManaged": BOOLEAN,
+        "dateJoined": DATETIME,
+        "lastLogin": nullable(DATETIME),
+        "has2fa": BOOLEAN,
+        "lastActive": nullable(DATETIME),
+        "isSuperuser": BOOLEAN,
+        "isStaff": BOOLEAN,
+        "avatar": obj({"avatarType": STRING, "avatarUuid": nullable(STRING)}),
+        "emails": {
+            "type": "array",
+            "items": obj({"id": STRING, "email": STRING, "is_verified": BOOLEAN}),
+        },
+        "identities": {"type": "array", "items": OPEN_OBJECT},
+        "options": OPEN_OBJECT,
+        "flags": OPEN_OBJECT,
+    },
+    optional=("identities", "options", "flags"),
+)
+
+# statusDetails.actor: the user with the keys current Sentry's schema requires there.
+ACTOR = copy.deepcopy(USER)
+ACTOR["properties"].update({"experiments": OPEN_OBJECT, "isSuspended": BOOLEAN})
+ACTOR["required"] += ["experiments", "isSuspended"]
+
+# releases/serializers.py serialize_commit and serialize_deploy.
+COMMIT = obj(
+    {
+        "id": STRING,
+        "message": nullable(STRING),
+        "dateCreated": nullable(DATETIME),
+        "author": nullable(obj({"name": nullable(STRING), "email": STRING})),
+        "repository": obj({"id": STRING, "name": STRING, "url": nullable(STRING)}),
+    }
+)
+DEPLOY = obj(
+    {
+        "id": STRING,
+        "environment": nullable(STRING),
+        "dateStarted": nullable(DATETIME),
+        "dateFinished": nullable(DATETIME),
+        "name": nullable(STRING),
+        "url": nullable(STRING),
+    }
+)
+
+# releases/serializers.py serialize_release.
+RELEASE = obj(
+    {
+        "version": STRING,
+        "shortVersion": STRING,
+        "versionInfo": nullable(OPEN_OBJECT),
+        "ref": nullable(STRING),
+        "url": nullable(STRING),
+        "dateReleased": nullable(DATETIME),
+        "dateCreated": DATETIME,
+        "data": OPEN_OBJECT,
+        "newGroups": INTEGER,
+        "owner": nullable(USER),
+        "commitCount": INTEGER,
+        "lastCommit": nullable(COMMIT),
+        "deployCount": INTEGER,
+        "lastDeploy": nullable(DEPLOY),
+        "authors": {"type": "array", "items": {}},
+        "projects": {"type": "array", "items": obj({"name": STRING, "slug": STRING})},
+        "firstEvent": nullable(DATETIME),
+        "lastEvent": nullable(DATETIME),
+    }
+)
+
+# issues/serializers.py _status: the keys depend on the status, none is always there.
+STATUS_DETAILS = obj(
+    {
+        "ignoreCount": INTEGER,
+        "ignoreUntil": DATETIME,
+        "ignoreUserCount": INTEGER,
+        "ignoreUserWindow": INTEGER,
+        "ignoreWindow": INTEGER,
+        "actor": nullable(ACTOR),
+        "inNextRelease": BOOLEAN,
+        "inRelease": STRING,
+        "inCommit": nullable(COMMIT),
+        "autoResolved": BOOLEAN,
+    },
+    optional=(
+        "ignoreCount",
+        "ignoreUntil",
+        "ignoreUserCount",
+        "ignoreUserWindow",
+        "ignoreWindow",
+        "actor",
+        "inNextRelease",
+        "inRelease",
+        "inCommit",
+        "autoResolved",
+    ),
+    description="{} when there is nothing to report (unresolved, or resolved without details).",
+)
+
+ASSIGNED_TO = nullable(
+    obj(
+        {"type": {"type": "string", "enum": ["user", "team"]}, "id": STRING, "name": STRING},
+        description="The assignee: a user (with its email) or a team (its slug as name).",
+    )
+)
+ASSIGNED_TO["properties"]["email"] = STRING
+
+# serialize_issue: the PUT document (Sentry's 26 serializer keys plus the newer required ones).
+ISSUE = obj(
+    {
+        "id": STRING,
+        "shareId": nullable(STRING),
+        "shortId": STRING,
+        "title": STRING,
+        "culprit": nullable(STRING),
+        "permalink": STRING,
+        "logger": nullable(STRING),
+        "level": {"type": "string", "enum": [*IssueLevel.labels, "unknown"]},
+        "status": {
+            "type": "string",
+            "enum": ["resolved", "ignored", "pending_deletion", "pending_merge", "unresolved"],
+        },
+        "statusDetails": STATUS_DETAILS,
+        "substatus": nullable({"type": "string", "enum": list(IssueSubstatus.values)}),
+        "isPublic": BOOLEAN,
+        "platform": nullable(STRING),
+        "priority": nullable({"type": "string", "enum": list(IssuePriority.labels)}),
+        "priorityLockedAt": nullable(DATETIME),
+        "project": obj(
+            {"id": STRING, "name": STRING, "slug": STRING, "platform": nullable(STRING)}
+        ),
+        "type": STRING,
+        "issueType": STRING,
+        "issueCategory": STRING,
+        "metadata": OPEN_OBJECT,
+        "numComments": INTEGER,
+        "assignedTo": ASSIGNED_TO,
+        "isBookmarked": BOOLEAN,
+        "isSubscribed": BOOLEAN,
+        "subscriptionDetails": nullable(
+            obj({"reason": STRING, "disabled": BOOLEAN}, optional=("reason", "disabled"))
+        ),
+        "hasSeen": BOOLEAN,
+        "annotations": {"type": "array", "items": {}},
+        "isUnhandled": BOOLEAN,
+        "seerFixabilityScore": nullable({"type": "number"}),
+        "seerAutofixLastTriggered": nullable(DATETIME),
+        "seerExplorerAutofixLastTriggered": nullable(DATETIME),
+        "count": {"type": "string", "description": "The number of events, as a string."},
+        "userCount": INTEGER,
+        "firstSeen": nullable(DATETIME),
+        "lastSeen": nullable(DATETIME),
+    },
+    description="An issue, as PUT answers it (Sentry's GroupSerializer).",
+)
+
+ACTIVITY = obj(
+    {
+        "id": STRING,
+        "user": nullable(USER),
+        "type": {"type": "string", "enum": list(ActivityType.labels)},
+        "data": OPEN_OBJECT,
+        "dateCreated": DATETIME,
+    }
+)
+SEEN_BY = copy.deepcopy(USER)
+SEEN_BY["properties"]["lastSeen"] = DATETIME
+SEEN_BY["required"].append("lastSeen")
+STATS_SERIES = {
+    "type": "array",
+    "items": {
+        "type": "array",
+        "items": INTEGER,
+        "minItems": 2,
+        "maxItems": 2,
+        "description": "[bucket start as a Unix timestamp, number of events]",
+    },
+}
+
+# serialize_issue_detail: the GET document, the PUT one plus the keys the endpoint adds.
+ISSUE_DETAIL = copy.deepcopy(ISSUE)
+_DETAIL_PROPERTIES = {
+    "firstRelease": nullable(RELEASE),
+    "lastRelease": nullable(RELEASE),
+    "activity": {"type": "array", "items": ACTIVITY},
+    "seenBy": {"type": "array", "items": SEEN_BY},
+    "participants": {"type": "array", "items": USER},
+    "pluginActions": {"type": "array", "items": {}},
+    "pluginIssues": {"type": "array", "items": {}},
+    "pluginContexts": {"type": "array", "items": {}},
+    "userReportCount": INTEGER,
+    "tags": {
+        "type": "array",
+        "items": obj({"key": STRING, "name": STRING, "totalValues": INTEGER}),
+    },
+    "stats": obj(
+        {"24h": STATS_SERIES, "30d": STATS_SERIES},
+        description="25 hourly and 31 daily buckets, aligned to UTC.",
+    ),
+}
+ISSUE_DETAIL["properties"].update(_DETAIL_PROPERTIES)
+ISSUE_DETAIL["required"] += list(_DETAIL_PROPERTIES)
+ISSUE_DETAIL["description"] = "An issue, as GET answers it (with activity, releases, tags, stats)."
+
+ERROR = obj(
+    {"detail": STRING},
+    description='Sentry\'s error body, e.g. {"detail": "Invalid token"}.',
+)
+VALIDATION_ERROR = {
+    "type": "object",
+    "additionalProperties": {},
+    "description": (
+        "DRF's map of field names to messages, e.g. "
+        '{"status": ["\\"foo\\" is not a valid choice."]}; nested for statusDetails, '
+        '"non_field_errors" for the body as a whole, "detail" for a body that is not JSON.'
+    ),
+}
+
+# The PUT body (issues/validators.py IssueUpdateValidator). Every field is optional and
+# unknown keys are ignored, as in Sentry.
+COUNT = {"type": "integer", "nullable": True, "minimum": 0, "maximum": MAX_COUNT}
+WINDOW = {"type": "integer", "nullable": True, "minimum": 0, "maximum": MAX_WINDOW}
+DURATION = {"type": "integer", "nullable": True, "minimum": 0, "maximum": MAX_DURATION}
+IN_COMMIT = obj(
+    {
+        "commit": {
+            "type": "string",
+            "maxLength": 64,
+            "pattern": NO_NUL,
+            "description": "The commit's id (sha).",
+        },
+        "repository": {
+            "type": "string",
+            "maxLength": 200,
+            "pattern": NO_NUL,
+            "description": "The name of its repository.",
+        },
+    }
+)
+STATUS_DETAILS_UPDATE = {
+    "type": "object",
+    "properties": {
+        "inNextRelease": {
+            **BOOLEAN,
+            "description": "Resolve in the project's next release (one must exist).",
+        },
+        "inRelease": {
+            "type": "string",
+            "maxLength": 250,
+            "pattern": NO_NUL,
+            "description": 'Resolve in this release version of the project, or "latest".',
+        },
+        "inCommit": {**IN_COMMIT, "description": "Resolve in this commit."},
+        "ignoreDuration": {**DURATION, "description": "Ignore for this many minutes."},
+        "ignoreCount": {**COUNT, "description": "Ignore until this many more events."},
+        "ignoreWindow": {**WINDOW, "description": "Minutes over which ignoreCount counts."},
+        "ignoreUserCount": {**COUNT, "description": "Ignore until this many more users."},
+        "ignoreUserWindow": {**WINDOW, "description": "Minutes for ignoreUserCount."},
+    },
+    "description": "How to resolve or ignore; without it the top-level ignore* keys count.",
+}
+ISSUE_UPDATE = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "string", "enum": list(STATUSES), "description": '"muted" = ignored.'},
+        "statusDetails": STATUS_DETAILS_UPDATE,
+        "ignoreDuration": DURATION,
+        "ignoreCount": COUNT,
+        "ignoreWindow": WINDOW,
+        "ignoreUserCount": COUNT,
+        "ignoreUserWindow": WINDOW,
+        "snoozeDuration": {**DURATION, "description": "The old name of ignoreDuration."},
+        "assignedTo": {
+            "description": (
+                'A user id (12 or "12"), "user:12", "team:3", a username or an email; '
+                '"", 0 or null unassigns.'
+            ),
+            "anyOf": [{"type": "string", "pattern": NO_NUL, "nullable": True}, {"type": "integer"}],
+        },
+        "hasSeen": BOOLEAN,
+        "isBookmarked": BOOLEAN,
+        "isSubscribed": BOOLEAN,
+        "isPublic": {**BOOLEAN, "description": "Share the issue publicly (a new shareId)."},
+        "merge": {**BOOLEAN, "description": "Accepted; no effect on a single issue."},
+        "discard": {
+            **BOOLEAN,
+            "description": (
+                "Delete the issue and drop its future events (needs event:admin and must be "
+                "the only key); answers 204."
+            ),
+        },
+    },
+    "description": "Every field is optional; unknown keys are ignored.",
+}
+
+COMPONENTS = {
+    "Issue": ISSUE,
+    "IssueDetail": ISSUE_DETAIL,
+    "IssueUpdate": ISSUE_UPDATE,
+    "Error": ERROR,
+    "ValidationError": VALIDATION_ERROR,
+}
+
+
+def ref(name: str) -> dict:
+    return {"$ref": COMPONENTS_REF + name}
+
+
+def error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ref("Error"), description=description)
+
+
+ERROR_RESPONSES = {
+    401: error("No credentials, or a token that is unknown, expired or of an inactive user."),
+    403: error("The token lacks the method's scope, or the user has no access to the issue."),
+    404: error("No such issue (or it is being deleted), organization or environment."),
+    429: error("Rate limited (only when ISSUES_API_RATE_LIMIT is set)."),
+}
+INVALID_BODY = OpenApiResponse(
+    response=ref("ValidationError"),
+    description="An invalid body (a field map), or a NUL character in the URL.",
+)
+BAD_URL = error("A NUL character in the URL.")
+
+ENVIRONMENT = OpenApiParameter(
+    name="environment",
+    type={"type": "array", "items": {"type": "string", "pattern": NO_NUL}},
+    location=OpenApiParameter.QUERY,
+    explode=True,
+    description=(
+        "Environment names (repeatable). Counts, seen times, stats and tags are filtered by "
+        "them; an unknown name answers 404."
+    ),
+)
+
+retrieve_issue = extend_schema(
+    operation_id="retrieveIssue",
+    summary="Retrieve an issue",
+    description=(
+        "Details of one issue: counts, status, assignee, activity, releases, tags and "
+        "hourly/daily stats."
+    ),
+    tags=["Issues"],
+    parameters=[ENVIRONMENT],
+    responses={
+        200: OpenApiResponse(response=ref("IssueDetail"), description="The issue."),
+        400: BAD_URL,
+    }
+    | ERROR_RESPONSES,
+)
+
+update_issue = extend_schema(
+    operation_id="updateIssue",
+    summary="Update an issue",
+    description=(
+        "Resolve, ignore (snooze), assign, bookmark, subscribe, share, mark seen or discard "
+        "the issue. Answers the whole issue, as updated."
+    ),
+    tags=["Issues"],
+    parameters=[ENVIRONMENT],
+    request={"application/json": ref("IssueUpdate")},
+    responses={
+        200: OpenApiResponse(response=ref("Issue"), description="The issue, as updated."),
+        204: OpenApiResponse(description="Discarded (discard: true): no body."),
+        400: INVALID_BODY,
+        413: error("The body is larger than ISSUES_API_MAX_BODY_BYTES."),
+        415: error("The body is not application/json."),
+    }
+    | ERROR_RESPONSES,
+)
+
+delete_issue = extend_schema(
+    operation_id="deleteIssue",
+    summary="Delete an issue",
+    description=(
+        "Hides the issue at once (404 afterwards) and removes it after a grace period "
+        "(manage.py run_deletions)."
+    ),
+    tags=["Issues"],
+    responses={
+        202: OpenApiResponse(description="Deletion scheduled: no body."),
+        400: BAD_URL,
+    }
+    | ERROR_RESPONSES,
+)
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """`Authorization: Bearer <token>`; an operation accepts any one of its listed scopes."""
+
+    target_class = "issues_api.api.authentication.BearerTokenAuthentication"
+    name = SCHEME_NAME
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": (
+                "An API token: `Authorization: Bearer <token>`. Each operation lists the "
+                "scopes it accepts (any one suffices): GET event:read, event:write or "
+                "event:admin; PUT event:write or event:admin; DELETE event:admin."
+            ),
+        }
+
+    def get_security_requirement(self, auto_schema):
+        scopes = ()
+        for permission in auto_schema.view.get_permissions():
+            if isinstance(permission, IssuePermission):
+                scopes = permission.scope_map.get(auto_schema.method, ())
+        # Alternatives: one requirement per accepted scope.
+        return [{self.name: [scope]} for scope in scopes] or [{self.name: []}]
+
+
+def preprocess_issue_routes(endpoints):
+    """Turn each `(?:a|b)` of a URL pattern into one path per alternative, and keep the issue
+    paths that ISSUE_ROUTES documents."""
+    enumerator = EndpointEnumerator()
+    result = []
+    for path, path_regex, method, callback in endpoints:
+        match = ALTERNATION.search(path_regex)
+        if match is None:
+            result.append((path, path_regex, method, callback))
+            continue
+        for alternative in match.group(1).split("|"):
+            regex = path_regex[: match.start()] + alternative + path_regex[match.end() :]
+            expanded = enumerator.get_path_from_regex(regex)
+            if expanded in ISSUE_ROUTES:
+                result.append((expanded, regex, method, callback))
+    return result
+
+
+def postprocess_unique_operation_ids(result, generator, request, public):
+    """Make the shared operation ids unique per route (retrieveIssue_groups, ...), describe
+    the path parameters, and add the document components."""
+    operations = [
+        (path, operation)
+        for path, item in result.get("paths", {}).items()
+        for operation in item.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    ]
+    counts: dict[str, int] = {}
+    for _, operation in operations:
+        counts[operation["operationId"]] = counts.get(operation["operationId"], 0) + 1
+    for path, operation in operations:
+        if counts[operation["operationId"]] > 1:
+            static = [
+                part
+                for part in path.removeprefix("/api/0/").strip("/").split("/")
+                if part and not part.startswith("{")
+            ]
+            operation["operationId"] += "_" + "_".join(static)
+        operation["responses"] = dict(sorted(operation.get("responses", {}).items()))
+        for parameter in operation.get("parameters", []):
+            if parameter.get("in") == "path" and parameter["name"] in PATH_PARAMETER_DESCRIPTIONS:
+                parameter["description"] = PATH_PARAMETER_DESCRIPTIONS[parameter["name"]]
+                parameter["schema"] = {"type": "string", "pattern": "^[^/\\u0000]+$"}
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(copy.deepcopy(COMPONENTS))
+    return result
