@@ -34,11 +34,12 @@ help:
 venv:
 	@set -e; \
 	check='import sys; sys.exit(sys.version_info < (3, 12))'; \
-	if [ -n "$(PYTHON)" ] || ! $(BIN)/python -c "$$check" >/dev/null 2>&1; then \
+	if [ -n "$(PYTHON)" ] || ! $(BIN)/python -c "$$check" >/dev/null 2>&1 \
+		|| ! $(BIN)/python -m pip --version >/dev/null 2>&1; then \
 		py=$$(PYTHON="$(PYTHON)" sh scripts/find-python); \
 		want=$$("$$py" -c 'import sys; print(sys.version)'); \
 		have=$$($(BIN)/python -c 'import sys; print(sys.version)' 2>/dev/null || true); \
-		if [ "$$want" != "$$have" ]; then \
+		if [ "$$want" != "$$have" ] || ! $(BIN)/python -m pip --version >/dev/null 2>&1; then \
 			echo ">> creating $(VENV) with $$py (Python $$("$$py" -c 'import platform; print(platform.python_version())'))"; \
 			rm -rf $(VENV); \
 			"$$py" -m venv $(VENV); \
