@@ -6,15 +6,28 @@ from drf_spectacular.utils import extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 
+from accounts.models import Organization, OrganizationMember
+from accounts.selectors import accessible_projects, organization_by_id_or_slug, project_access
 from issues.models import HIDDEN_STATUSES, Environment, Issue
 from issues.openapi import delete_issue, retrieve_issue, update_issue
-from issues.selectors import environments_by_name, issue_by_id, issue_for_request, issue_parts
-from issues.serializers import serialize_issue, serialize_issue_detail
+from issues.search import DEFAULT_QUERY, IssueSearch, parse_period
+from issues.selectors import (
+    environments_by_name,
+    issue_by_id,
+    issue_for_request,
+    issue_list_parts,
+    issue_parts,
+    issues_for_list,
+    issues_stats,
+)
+from issues.serializers import BASE_KEYS, serialize_issue, serialize_issue_detail
 from issues.services import issue_delete, issue_discard, issue_update
 from issues.validators import IssueUpdateValidator
 from issues_api.api.base import SentryEndpoint
 from issues_api.api.exceptions import ResourceDoesNotExist
-from issues_api.api.permissions import IssuePermission
+from issues_api.api.numbers import as_bigint, is_ascii_number
+from issues_api.api.pagination import paginate
+from issues_api.api.permissions import IssuePermission, ScopedPermission
 
 
 class IssueEndpoint(SentryEndpoint):
@@ -46,18 +59,48 @@ class IssueEndpoint(SentryEndpoint):
 
     def render_issue(self, request, issue, *, detail: bool) -> dict:
         environments = self.get_environments(request, issue)
+        # Newer Sentry's ?collapse= leaves parts out; ?expand= values we cannot fill are
+        # ignored, as Sentry ignores unknown ones.
+        collapse = frozenset(request.query_params.getlist("collapse")) if detail else frozenset()
         now = timezone.now()
         parts = issue_parts(
-            issue, user=request.user, environments=environments, now=now, detail=detail
+            issue,
+            user=request.user,
+            environments=environments,
+            now=now,
+            detail=detail,
+            collapse=collapse,
         )
         serialize = serialize_issue_detail if detail else serialize_issue
-        return serialize(
+        document = serialize(
             issue,
             parts=parts,
             requester=request.user,
             permalink_prefix=permalink_prefix(request),
             now=now,
         )
+        return collapse_document(document, collapse)
+
+
+# What each ?collapse= value leaves out of the GET document (newer Sentry).
+COLLAPSED_KEYS = {
+    "stats": ("stats",),
+    "tags": ("tags",),
+    "release": ("firstRelease", "lastRelease"),
+    "unhandled": ("isUnhandled",),
+    # lifetime and filtered name parts that only issue lists have.
+    "lifetime": ("lifetime",),
+    "filtered": ("filtered",),
+}
+
+
+def collapse_document(document: dict, collapse: frozenset[str]) -> dict:
+    if "base" in collapse:
+        # Without the base serializer's keys only the id and the endpoint's parts stay.
+        base = set(BASE_KEYS) - {"id"}
+        document = {key: value for key, value in document.items() if key not in base}
+    hidden = {key for value in collapse for key in COLLAPSED_KEYS.get(value, ())}
+    return {key: value for key, value in document.items() if key not in hidden}
 
 
 def permalink_prefix(request) -> str:
@@ -93,3 +136,107 @@ class IssueDetailApi(IssueEndpoint):
         issue = self.get_issue(request, issue_id, organization_id_or_slug)
         issue_delete(issue_id=issue.pk)
         return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class IssueListPermission(ScopedPermission):
+    scope_map = {
+        "GET": ("event:read", "event:write", "event:admin"),
+        "HEAD": ("event:read", "event:write", "event:admin"),
+    }
+
+
+class IssueListEndpoint(SentryEndpoint):
+    """Sentry's issue lists: the issue document without its detail-only parts, built for a
+    whole page in a fixed number of queries, with cursor pagination in the Link header."""
+
+    permission_classes = [IssueListPermission]
+    default_query = DEFAULT_QUERY
+    default_stats_period = "24h"
+
+    def get_organization(self, organization_id_or_slug):
+        try:
+            return organization_by_id_or_slug(organization_id_or_slug)
+        except Organization.DoesNotExist:
+            raise ResourceDoesNotExist from None
+
+    def list_issues(self, request, *, organization, projects):
+        try:
+            environments = environments_by_name(
+                organization_id=organization.pk,
+                names=request.query_params.getlist("environment"),
+            )
+        except Environment.DoesNotExist:
+            raise ResourceDoesNotExist from None
+        stats_period = parse_period(
+            request.query_params.get("statsPeriod", self.default_stats_period)
+        )
+        search = IssueSearch(
+            request.query_params,
+            queryset=issues_for_list(projects),
+            request=request,
+            environments=environments,
+            projects=projects,
+            default_query=self.default_query,
+        )
+        page, link = paginate(request, search.qs)
+        now = timezone.now()
+        parts = issue_list_parts(page, user=request.user, environments=environments)
+        stats = (
+            issues_stats([issue.pk for issue in page], environments, period=stats_period, now=now)
+            if stats_period is not None and page
+            else {}
+        )
+        prefix = permalink_prefix(request)
+        items = []
+        for issue in page:
+            item = serialize_issue(
+                issue,
+                parts=parts[issue.pk],
+                requester=request.user,
+                permalink_prefix=prefix,
+                now=now,
+            )
+            if stats_period is not None:
+                item["stats"] = {request.query_params.get("statsPeriod", "24h"): stats[issue.pk]}
+            items.append(item)
+        return Response(items, headers={"Link": link})
+
+
+class ProjectIssueListApi(IssueListEndpoint):
+    def get(self, request, organization_id_or_slug, project_id_or_slug):
+        organization = self.get_organization(organization_id_or_slug)
+        project = organization.projects.filter(slug=project_id_or_slug).first()
+        if project is None and is_ascii_number(project_id_or_slug):
+            project = organization.projects.filter(pk=as_bigint(project_id_or_slug)).first()
+        if project is None:
+            raise ResourceDoesNotExist
+        access = project_access(
+            request.user, token_scopes=request.auth.get_scopes(), project=project
+        )
+        if access is None or not access.scopes & set(IssueListPermission.scope_map["GET"]):
+            self.permission_denied(request)
+        return self.list_issues(request, organization=organization, projects=[project])
+
+
+class OrganizationIssueListApi(IssueListEndpoint):
+    default_stats_period = "24h"
+
+    def get(self, request, organization_id_or_slug):
+        organization = self.get_organization(organization_id_or_slug)
+        projects = accessible_projects(request.user, organization=organization)
+        wanted = [value for value in request.query_params.getlist("project") if value != "-1"]
+        if wanted:
+            ids = {as_bigint(value) for value in wanted}
+            if None in ids:
+                raise ResourceDoesNotExist
+            projects = projects.filter(pk__in=ids)
+        projects = list(projects.select_related("organization"))
+        if (
+            not projects
+            and not OrganizationMember.objects.filter(
+                organization=organization, user_id=request.user.pk
+            ).exists()
+            and not (request.user.is_superuser and request.user.is_active)
+        ):
+            self.permission_denied(request)
+        return self.list_issues(request, organization=organization, projects=projects)

@@ -3,11 +3,12 @@
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Max, Min, Sum
+from django.db.models import Count, Max, Min, QuerySet, Sum
 
 from accounts.models import Organization, UserEmail
 from accounts.selectors import organization_by_id_or_slug
 from issues.models import (
+    HIDDEN_STATUSES,
     Activity,
     ActivityType,
     Bookmark,
@@ -212,7 +213,13 @@ def _emails_by_user(user_ids: set[int]) -> dict[int, list[UserEmail]]:
 
 
 def issue_parts(
-    issue: Issue, *, user, environments: list[Environment], now: datetime, detail: bool
+    issue: Issue,
+    *,
+    user,
+    environments: list[Environment],
+    now: datetime,
+    detail: bool,
+    collapse: frozenset[str] = frozenset(),
 ) -> IssueParts:
     """Fetch the parts of the issue document: one query per part, whatever their size.
 
@@ -247,7 +254,7 @@ def issue_parts(
             )
         )[:ACTIVITY_LIMIT]
         releases = {r.pk for r in (issue.first_release, issue.last_release) if r is not None}
-        if releases:
+        if releases and "release" not in collapse:
             parts.release_projects = list(
                 ReleaseProject.objects.filter(release_id__in=releases)
                 .select_related("project")
@@ -257,8 +264,11 @@ def issue_parts(
         if environments:
             reports = reports.filter(environment__in=environments)
         parts.user_report_count = reports.count()
-        parts.tag_keys = issue_tag_keys(issue, environments)
-        parts.stats = issue_stats(issue, environments, now=now)
+        # Collapsed parts are not read at all: collapse exists to make the GET cheaper.
+        if "tags" not in collapse:
+            parts.tag_keys = issue_tag_keys(issue, environments)
+        if "stats" not in collapse:
+            parts.stats = issue_stats(issue, environments, now=now)
 
         shown_users |= {row.user_id for row in parts.activity if row.user_id}
         shown_users |= {row.user_id for row in parts.seen}
@@ -289,3 +299,111 @@ def snooze_is_valid(snooze, issue: Issue, *, now: datetime) -> bool:
 
 
 NEW_ISSUE_PERIOD = timedelta(days=7)
+
+
+def stats_series(period: timedelta, *, now: datetime) -> tuple[int, list[int]]:
+    """Sentry's series for a period: hourly buckets up to a day, daily beyond; both ends
+    included (so 24h gives 25 buckets and 14d gives 15)."""
+    rollup = HOUR if period <= timedelta(days=1) else DAY
+    last = _floor(now, rollup)
+    first = _floor(now - period, rollup)
+    return rollup, list(range(first, last + 1, rollup))
+
+
+def issues_stats(
+    issue_ids: list[int], environments: list[Environment], *, period: timedelta, now: datetime
+) -> dict[int, list[list[int]]]:
+    """[timestamp, count] buckets of many issues, from one query over the hourly counts."""
+    rollup, buckets = stats_series(period, now=now)
+    counts = {issue_id: dict.fromkeys(buckets, 0) for issue_id in issue_ids}
+    rows = IssueHourlyCount.objects.filter(
+        issue_id__in=issue_ids,
+        hour__gte=datetime.fromtimestamp(buckets[0], UTC),
+        hour__lt=datetime.fromtimestamp(buckets[-1] + rollup, UTC),
+    )
+    if environments:
+        rows = rows.filter(environment__in=environments)
+    for issue_id, hour, count in (
+        rows.values("issue_id", "hour")
+        .annotate(n=Sum("count"))
+        .values_list("issue_id", "hour", "n")
+    ):
+        timestamp = int(hour.timestamp())
+        counts[issue_id][timestamp - timestamp % rollup] += count
+    return {
+        issue_id: [[bucket, series[bucket]] for bucket in buckets]
+        for issue_id, series in counts.items()
+    }
+
+
+def issue_list_parts(
+    issues: list[Issue], *, user, environments: list[Environment]
+) -> dict[int, IssueParts]:
+    """The parts of many issues' documents in a fixed number of queries, whatever their
+    number (Sentry's get_attrs for a list)."""
+    ids = [issue.pk for issue in issues]
+    counts = {issue.pk: issue_counts(issue, []) for issue in issues}
+    if environments:
+        totals = (
+            IssueEnvironment.objects.filter(issue_id__in=ids, environment__in=environments)
+            .values("issue_id")
+            .annotate(
+                times_seen=Sum("times_seen"),
+                user_count=Sum("user_count"),
+                first_seen=Min("first_seen"),
+                last_seen=Max("last_seen"),
+            )
+        )
+        counts = {issue_id: IssueCounts(0, 0, None, None) for issue_id in ids}
+        for row in totals:
+            counts[row["issue_id"]] = IssueCounts(
+                row["times_seen"], row["user_count"], row["first_seen"], row["last_seen"]
+            )
+        if len(environments) > 1:
+            distinct_users = (
+                IssueUser.objects.filter(issue_id__in=ids, environment__in=environments)
+                .values("issue_id")
+                .annotate(n=Count("user_key", distinct=True))
+            )
+            for row in distinct_users:
+                counts[row["issue_id"]].user_count = row["n"]
+
+    seen = {
+        row.issue_id: row
+        for row in IssueSeen.objects.filter(issue_id__in=ids, user_id=user.pk).select_related(
+            "user"
+        )
+    }
+    subscriptions = {
+        row.issue_id: row
+        for row in Subscription.objects.filter(issue_id__in=ids, user_id=user.pk).select_related(
+            "user"
+        )
+    }
+    bookmarked = set(
+        Bookmark.objects.filter(issue_id__in=ids, user_id=user.pk).values_list(
+            "issue_id", flat=True
+        )
+    )
+    actors = set()
+    for issue in issues:
+        for related in ("snooze", "resolution"):
+            row = getattr(issue, related, None)
+            if row is not None and row.actor_id:
+                actors.add(row.actor_id)
+    emails = _emails_by_user(actors)
+    return {
+        issue.pk: IssueParts(
+            counts=counts[issue.pk],
+            seen=[seen[issue.pk]] if issue.pk in seen else [],
+            subscriptions=[subscriptions[issue.pk]] if issue.pk in subscriptions else [],
+            is_bookmarked=issue.pk in bookmarked,
+            emails_by_user=emails,
+        )
+        for issue in issues
+    }
+
+
+def issues_for_list(projects) -> QuerySet:
+    """Visible issues of the projects, with what their documents read from related rows."""
+    return _issue_queryset().filter(project__in=projects).exclude(status__in=HIDDEN_STATUSES)

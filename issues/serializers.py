@@ -239,6 +239,46 @@ def serialize_issue(
     }
 
 
+# The keys serialize_issue gives (Sentry's GroupSerializer and the newer required ones).
+BASE_KEYS = (
+    "id",
+    "shareId",
+    "shortId",
+    "title",
+    "culprit",
+    "permalink",
+    "logger",
+    "level",
+    "status",
+    "statusDetails",
+    "substatus",
+    "isPublic",
+    "platform",
+    "priority",
+    "priorityLockedAt",
+    "project",
+    "type",
+    "issueType",
+    "issueCategory",
+    "metadata",
+    "numComments",
+    "assignedTo",
+    "isBookmarked",
+    "isSubscribed",
+    "subscriptionDetails",
+    "hasSeen",
+    "annotations",
+    "isUnhandled",
+    "seerFixabilityScore",
+    "seerAutofixLastTriggered",
+    "seerExplorerAutofixLastTriggered",
+    "count",
+    "userCount",
+    "firstSeen",
+    "lastSeen",
+)
+
+
 def serialize_issue_detail(
     issue, *, parts: IssueParts, requester, permalink_prefix: str, now: datetime
 ) -> dict:

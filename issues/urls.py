@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from issues.apis import IssueDetailApi
+from issues.apis import IssueDetailApi, OrganizationIssueListApi, ProjectIssueListApi
 
 # Sentry matches any non-slash string as the id; non-numeric ids answer 404 on legacy routes.
 urlpatterns = [
@@ -8,5 +8,13 @@ urlpatterns = [
     re_path(
         r"^organizations/(?P<organization_id_or_slug>[^/]+)/(?:issues|groups)/(?P<issue_id>[^/]+)/$",
         IssueDetailApi.as_view(),
+    ),
+    re_path(
+        r"^projects/(?P<organization_id_or_slug>[^/]+)/(?P<project_id_or_slug>[^/]+)/issues/$",
+        ProjectIssueListApi.as_view(),
+    ),
+    re_path(
+        r"^organizations/(?P<organization_id_or_slug>[^/]+)/issues/$",
+        OrganizationIssueListApi.as_view(),
     ),
 ]

@@ -1,0 +1,319 @@
+"""Issue lists (project and organization) and ?collapse= on the issue GET."""
+
+import re
+from datetime import timedelta
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import OrganizationMember
+from issues.models import Assignee, Bookmark, IssueStatus
+from tests.factories import (
+    ApiTokenFactory,
+    MemberFactory,
+    ProjectFactory,
+    TeamFactory,
+    UserFactory,
+    make_event,
+    make_issue,
+)
+
+pytestmark = pytest.mark.django_db
+
+LINK = re.compile(r'<([^>]+)>; rel="(previous|next)"; results="(true|false)"; cursor="([^"]+)"')
+DETAIL_ONLY = {
+    "activity",
+    "seenBy",
+    "participants",
+    "tags",
+    "firstRelease",
+    "lastRelease",
+    "userReportCount",
+    "pluginActions",
+    "pluginIssues",
+    "pluginContexts",
+}
+
+
+def project_url(project):
+    return f"/api/0/projects/{project.organization.slug}/{project.slug}/issues/"
+
+
+def org_url(organization):
+    return f"/api/0/organizations/{organization.slug}/issues/"
+
+
+def ids(response):
+    assert response.status_code == 200, response.content
+    return [int(item["id"]) for item in response.json()]
+
+
+def links(response):
+    return {
+        rel: (url, results == "true", cursor)
+        for url, rel, results, cursor in LINK.findall(response["Link"])
+    }
+
+
+def walk(api, url, **params):
+    """Follow rel="next" to the end; return every id seen, page by page."""
+    pages = []
+    response = api.get(url, params)
+    while True:
+        pages.append(ids(response))
+        url, has_more, _ = links(response)["next"]
+        if not has_more:
+            return pages
+        parsed = urlparse(url)
+        response = api.get(parsed.path, {k: v[-1] for k, v in parse_qs(parsed.query).items()})
+
+
+def test_project_list_items_are_the_issue_document_without_detail_parts(api, project):
+    issue = make_issue(project)
+    response = api.get(project_url(project))
+    [item] = response.json()
+    detail = api.get(f"/api/0/issues/{issue.pk}/").json()
+    assert set(item) == (set(detail) - DETAIL_ONLY)
+    assert set(item["stats"]) == {"24h"}
+    assert len(item["stats"]["24h"]) == 25
+    for key in set(item) - {"stats"}:
+        assert item[key] == detail[key], key
+
+
+def test_pagination_walks_to_the_end_with_sentry_cursors(api, project):
+    created = [make_issue(project, message=f"problem {n}").pk for n in range(7)]
+    pages = walk(api, project_url(project), limit=3)
+    assert [len(page) for page in pages] == [3, 3, 1]
+    assert sorted(issue_id for page in pages for issue_id in page) == sorted(created)
+    first = api.get(project_url(project), {"limit": 3})
+    _, has_previous, cursor = links(first)["previous"]
+    assert not has_previous
+    assert re.fullmatch(r"\d+:\d+:1", cursor)
+    assert re.fullmatch(r"\d+:\d+:0", links(first)["next"][2])
+
+
+@pytest.mark.parametrize(
+    ("sort", "key"),
+    [("date", "lastSeen"), ("new", "firstSeen"), ("freq", "count"), ("user", "userCount")],
+)
+def test_sort_orders_by_sentrys_keys(api, project, sort, key):
+    now = timezone.now()
+    for number in range(4):
+        for repeat in range(number + 1):
+            make_event(
+                project,
+                message=f"problem {number}",
+                user={"id": f"{number}-{repeat}"},
+                timestamp=(now - timedelta(hours=10 - number * 2, minutes=repeat)).isoformat(),
+            )
+    items = api.get(project_url(project), {"sort": sort}).json()
+    values = [int(item[key]) if key in ("count", "userCount") else item[key] for item in items]
+    assert values == sorted(values, reverse=True)
+
+
+def test_default_query_is_unresolved_and_empty_query_lists_all(api, project):
+    open_issue = make_issue(project, message="open")
+    closed = make_issue(project, message="closed")
+    closed.status = IssueStatus.RESOLVED
+    closed.save()
+    assert ids(api.get(project_url(project))) == [open_issue.pk]
+    assert set(ids(api.get(project_url(project), {"query": ""}))) == {open_issue.pk, closed.pk}
+    assert ids(api.get(project_url(project), {"query": "is:resolved"})) == [closed.pk]
+    assert ids(api.get(project_url(project), {"query": "is:ignored"})) == []
+
+
+def test_query_terms_combine(api, project, user, organization):
+    other = UserFactory()
+    MemberFactory(organization=organization, user=other)
+    mine = make_issue(project, message="database timeout", release="2.0.0", environment="prod")
+    theirs = make_issue(project, message="database down", release="1.0.0", environment="dev")
+    unassigned = make_issue(project, message="cache miss", tags={"browser": "Chrome"})
+    Assignee.objects.create(issue=mine, user=user)
+    Assignee.objects.create(issue=theirs, user=other)
+    Bookmark.objects.create(issue=theirs, user=user)
+    url = project_url(project)
+    assert ids(api.get(url, {"query": "assigned:me"})) == [mine.pk]
+    assert ids(api.get(url, {"query": f"assigned:{other.email}"})) == [theirs.pk]
+    assert ids(api.get(url, {"query": "bookmarks:me"})) == [theirs.pk]
+    assert ids(api.get(url, {"query": "release:2.0.0"})) == [mine.pk]
+    assert ids(api.get(url, {"query": "environment:dev"})) == [theirs.pk]
+    assert ids(api.get(url, {"query": "browser:Chrome"})) == [unassigned.pk]
+    assert set(ids(api.get(url, {"query": "database"}))) == {mine.pk, theirs.pk}
+    assert ids(api.get(url, {"query": "is:unresolved database assigned:me"})) == [mine.pk]
+    assert ids(api.get(url, {"query": 'is:unassigned "cache miss"'})) == [unassigned.pk]
+    assert ids(api.get(url, {"query": "assigned:nobody@example.com"})) == []
+
+
+def test_environment_parameter_filters_issues_and_counts(api, project):
+    both = make_event(project, message="both", environment="prod").issue
+    make_event(project, message="both", environment="dev")
+    make_event(project, message="dev only", environment="dev")
+    items = api.get(project_url(project), {"environment": "prod"}).json()
+    assert [item["id"] for item in items] == [str(both.pk)]
+    assert items[0]["count"] == "1"
+    assert api.get(project_url(project), {"environment": "nowhere"}).status_code == 404
+
+
+def test_stats_period_limits_issues_and_sets_the_series(api, project):
+    recent = make_issue(project, message="recent")
+    make_issue(project, message="old", timestamp=(timezone.now() - timedelta(days=3)).isoformat())
+    response = api.get(org_url(project.organization), {"statsPeriod": "24h"})
+    assert ids(response) == [recent.pk]
+    response = api.get(org_url(project.organization), {"statsPeriod": "14d"})
+    assert len(ids(response)) == 2
+    assert all(len(item["stats"]["14d"]) == 15 for item in response.json())
+    assert sum(count for _, count in response.json()[0]["stats"]["14d"]) == 1
+    bad = api.get(org_url(project.organization), {"statsPeriod": "forever"})
+    assert bad.status_code == 400
+    assert "statsPeriod" in bad.json()
+
+
+def test_bad_parameters_answer_400(api, project):
+    for params in ({"sort": "random"}, {"limit": "x"}, {"cursor": "nope"}, {"query": 'is:"x'}):
+        response = api.get(project_url(project), params)
+        assert response.status_code == 400, (params, response.content)
+
+
+def test_organization_list_covers_the_projects_the_member_reaches(api, organization, project):
+    second = ProjectFactory(organization=organization)
+    first_issue = make_issue(project, message="a")
+    second_issue = make_issue(second, message="b")
+    make_issue(ProjectFactory(), message="elsewhere")
+    assert set(ids(api.get(org_url(organization)))) == {first_issue.pk, second_issue.pk}
+    only = api.get(org_url(organization), {"project": second.pk})
+    assert ids(only) == [second_issue.pk]
+
+
+def test_closed_membership_limits_the_organization_list(api_client, organization, project):
+    organization.allow_joinleave = False
+    organization.save()
+    other_team = TeamFactory(organization=organization)
+    hidden = ProjectFactory(organization=organization, teams=[other_team])
+    visible = make_issue(project, message="a")
+    make_issue(hidden, message="b")
+    member = MemberFactory(organization=organization, teams=list(project.teams.all()))
+    token = ApiTokenFactory(user=member.user)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.plaintext}")
+    assert ids(api_client.get(org_url(organization))) == [visible.pk]
+    assert api_client.get(project_url(hidden)).status_code == 403
+
+
+def test_lists_answer_403_to_non_members_and_404_for_unknown(api_client, project):
+    make_issue(project)
+    outsider = ApiTokenFactory(user=UserFactory())
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {outsider.plaintext}")
+    for url in (project_url(project), org_url(project.organization)):
+        response = api_client.get(url)
+        assert response.status_code == 403, url
+        assert response.json() == {"detail": "You do not have permission to perform this action."}
+    assert api_client.get("/api/0/organizations/nope/issues/").status_code == 404
+    assert (
+        api_client.get(f"/api/0/projects/{project.organization.slug}/nope/issues/").status_code
+        == 404
+    )
+
+
+def test_lists_need_an_event_scope(api_client, user, project):
+    token = ApiTokenFactory(user=user, scopes=["project:read"])
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.plaintext}")
+    assert api_client.get(project_url(project)).status_code == 403
+    assert api_client.get(org_url(project.organization)).status_code == 403
+
+
+def test_superuser_sees_every_list(api_client, project):
+    issue = make_issue(project)
+    admin = UserFactory(is_superuser=True)
+    token = ApiTokenFactory(user=admin)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.plaintext}")
+    assert ids(api_client.get(project_url(project))) == [issue.pk]
+    assert ids(api_client.get(org_url(project.organization))) == [issue.pk]
+
+
+def test_page_query_count_does_not_grow_with_the_page(
+    api, project, user, django_assert_num_queries
+):
+    def count_queries(limit):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            response = api.get(project_url(project), {"limit": limit, "environment": "prod"})
+        assert response.status_code == 200
+        return len(queries)
+
+    for number in range(12):
+        issue = make_issue(project, message=f"problem {number}", environment="prod")
+        Bookmark.objects.create(issue=issue, user=user)
+        Assignee.objects.create(issue=issue, user=user)
+    api.get(project_url(project))  # the token's last-used time is written once
+    assert count_queries(1) == count_queries(12)
+
+
+def test_deleted_issues_are_not_listed(api, project):
+    issue = make_issue(project)
+    assert api.delete(f"/api/0/issues/{issue.pk}/").status_code == 202
+    assert ids(api.get(project_url(project), {"query": ""})) == []
+
+
+def test_members_role_does_not_matter_for_listing(api_client, organization, project):
+    issue = make_issue(project)
+    for role in OrganizationMember.Role.values:
+        member = MemberFactory(organization=organization, role=role)
+        token = ApiTokenFactory(user=member.user)
+        api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.plaintext}")
+        assert ids(api_client.get(org_url(organization))) == [issue.pk], role
+
+
+# ?collapse= on the issue GET
+
+
+@pytest.mark.parametrize(
+    ("collapse", "gone"),
+    [
+        ("stats", {"stats"}),
+        ("tags", {"tags"}),
+        ("release", {"firstRelease", "lastRelease"}),
+        ("unhandled", {"isUnhandled"}),
+        ("lifetime", set()),
+        ("filtered", set()),
+    ],
+)
+def test_collapse_leaves_parts_out(api, project, collapse, gone):
+    issue = make_issue(project, release="1.0.0")
+    full = api.get(f"/api/0/issues/{issue.pk}/").json()
+    collapsed = api.get(f"/api/0/issues/{issue.pk}/", {"collapse": collapse}).json()
+    assert set(full) - set(collapsed) == gone
+    assert set(collapsed) <= set(full)
+
+
+def test_collapse_base_keeps_only_the_id_and_the_detail_parts(api, issue):
+    document = api.get(f"/api/0/issues/{issue.pk}/", {"collapse": ["base", "stats"]}).json()
+    assert "id" in document
+    assert "title" not in document and "status" not in document
+    assert "stats" not in document
+    assert {"activity", "tags", "seenBy"} <= set(document)
+
+
+def test_collapse_skips_the_queries_of_what_it_leaves_out(
+    api, issue, django_assert_max_num_queries
+):
+    api.get(f"/api/0/issues/{issue.pk}/")  # the token's last-used time is written once
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as full:
+        api.get(f"/api/0/issues/{issue.pk}/")
+    with CaptureQueriesContext(connection) as collapsed:
+        api.get(f"/api/0/issues/{issue.pk}/?collapse=stats&collapse=tags")
+    assert len(collapsed) == len(full) - 2
+
+
+def test_unknown_expand_and_collapse_values_are_ignored(api, issue):
+    full = api.get(f"/api/0/issues/{issue.pk}/").json()
+    other = api.get(
+        f"/api/0/issues/{issue.pk}/", {"expand": ["inbox", "nonsense"], "collapse": "nonsense"}
+    ).json()
+    full.pop("stats")
+    other.pop("stats")
+    assert other == full
