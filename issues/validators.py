@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from accounts.models import Team, User
 from accounts.selectors import project_member_user_ids
-from issues_api.api.numbers import MAX_BIGINT, is_ascii_number
+from issues_api.api.numbers import MAX_BIGINT, as_bigint, is_ascii_number
 from releases.models import Commit, Repository
 from releases.selectors import latest_release, project_release_by_version, release_to_resolve_by
 
@@ -126,9 +126,10 @@ class ActorField(serializers.Field):
         if separator and kind in ("user", "team"):
             if not is_ascii_number(ident):
                 self.fail("unknown")
-            return self._user(int(ident)) if kind == "user" else self._team(int(ident))
+            number = as_bigint(ident) or 0  # past bigint: names nobody
+            return self._user(number) if kind == "user" else self._team(number)
         if is_ascii_number(text):
-            return self._user(int(text))
+            return self._user(as_bigint(text) or 0)
         user = (
             User.objects.filter(username__iexact=text).first()
             or User.objects.filter(email__iexact=text).first()

@@ -4,11 +4,13 @@ import logging
 import uuid
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import SuspiciousOperation
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+from issues_api.api.parsers import PayloadTooLarge
 
 logger = logging.getLogger("issues_api")
 
@@ -22,6 +24,8 @@ def sentry_exception_handler(exc, context):
         exc = ResourceDoesNotExist()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
     elif isinstance(exc, SuspiciousOperation):
         # Too many fields, a malformed host and the like: the client's fault, never a 500.
         exc = exceptions.ParseError(str(exc) or "Bad request.")

@@ -12,7 +12,8 @@ def is_ascii_number(text: str) -> bool:
 
 def as_bigint(text: str) -> int | None:
     """The number a string of ASCII digits names, if it fits a bigint id; else None."""
-    if not is_ascii_number(text):
+    # int() refuses strings of more than 4300 digits; no id has more than 19 anyway.
+    if not is_ascii_number(text) or len(text.lstrip("0")) > len(str(MAX_BIGINT)):
         return None
     number = int(text)
     return number if number <= MAX_BIGINT else None

@@ -14,7 +14,9 @@ from rest_framework.exceptions import ParseError
 
 from issues_api.api.numbers import MAX_BIGINT
 
-CURSOR = re.compile(r"(-?[0-9]+(?:\.[0-9]+)?):([0-9]+):([0-9]+)")
+# value:offset:is_prev. Lengths are bounded before int() (which refuses > 4300 digits).
+CURSOR = re.compile(r"-?[0-9]{1,20}(?:\.[0-9]{1,20})?:([0-9]{1,19}):([01])")
+PAGE_SIZE = re.compile(r"[0-9]{1,18}")
 # Offsets beyond this are refused rather than sent to the database (OFFSET is a bigint).
 MAX_OFFSET = MAX_BIGINT // 2
 
@@ -31,12 +33,15 @@ class Cursor:
 
 
 def parse_cursor(text: str) -> Cursor:
-    """A cursor from its string form; raises ParseError (400) for anything else."""
+    """A cursor from its string form; raises ParseError (400) for anything else.
+
+    Offset cursors carry no sort value: the value is read as 0, as this module writes it.
+    """
     match = CURSOR.fullmatch(text)
-    if match is None or int(match.group(2)) > MAX_OFFSET:
+    if match is None or int(match.group(1)) > MAX_OFFSET:
         raise ParseError("Invalid cursor parameter.")
-    value, offset, is_prev = match.groups()
-    return Cursor(value=int(float(value)), offset=int(offset), is_prev=bool(int(is_prev)))
+    offset, is_prev = match.groups()
+    return Cursor(value=0, offset=int(offset), is_prev=is_prev == "1")
 
 
 def page_size(request, *, default_limit: int, max_limit: int) -> int:
@@ -46,7 +51,7 @@ def page_size(request, *, default_limit: int, max_limit: int) -> int:
         raw = request.query_params.get("limit")
     if raw is None:
         return default_limit
-    if not re.fullmatch(r"[0-9]+", raw.strip()) or int(raw) < 1:
+    if not PAGE_SIZE.fullmatch(raw.strip()) or int(raw) < 1:
         raise ParseError("Invalid per_page parameter.")
     size = int(raw)
     if size > max_limit:
@@ -59,20 +64,18 @@ def _url_prefix(request) -> str:
     return settings.ISSUES_API_URL_PREFIX or request.build_absolute_uri("/").rstrip("/")
 
 
-def _link(request, base_url: str, rel: str, cursor: Cursor) -> str:
+def _link(base_url: str, rel: str, cursor: Cursor) -> str:
     results = "true" if cursor.has_results else "false"
     return f'<{base_url}&cursor={cursor}>; rel="{rel}"; results="{results}"; cursor="{cursor}"'
 
 
-def link_header(request, *, previous: Cursor, next: Cursor) -> str:
+def link_header(request, *, previous: Cursor, following: Cursor) -> str:
     """Sentry's Link header: the request's URL and query without its cursor, then `&cursor=`
     (so `?&cursor=` when there is no other parameter, as Sentry writes it)."""
     query = request.GET.copy()
     query.pop("cursor", None)
     base_url = f"{_url_prefix(request)}{quote(request.path)}?{query.urlencode()}"
-    return ", ".join(
-        [_link(request, base_url, "previous", previous), _link(request, base_url, "next", next)]
-    )
+    return ", ".join([_link(base_url, "previous", previous), _link(base_url, "next", following)])
 
 
 def paginate(request, queryset, *, default_limit: int = 100, max_limit: int = 100):
@@ -88,4 +91,4 @@ def paginate(request, queryset, *, default_limit: int = 100, max_limit: int = 10
     items = rows[:limit]
     previous = Cursor(0, max(0, offset - limit), True, has_results=offset > 0)
     following = Cursor(0, offset + limit, False, has_results=len(rows) > limit)
-    return items, link_header(request, previous=previous, next=following)
+    return items, link_header(request, previous=previous, following=following)

@@ -51,6 +51,9 @@ class StrictJSONParser(JSONParser):
             _reject_nul(data)
         except (ValueError, UnicodeDecodeError) as error:
             raise ParseError(f"JSON parse error - {error}") from None
+        except LookupError:
+            # A charset Python knows but that is not a text encoding (bz2_codec, base64...).
+            raise ParseError(f"Unsupported charset: {encoding!r}") from None
         except RecursionError:
             raise ParseError("JSON parse error - nested too deeply") from None
         return data

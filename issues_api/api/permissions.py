@@ -18,6 +18,9 @@ class ScopedPermission(BasePermission):
             return True
         if request.user is None or not request.user.is_authenticated:
             return False
+        if not hasattr(view, request.method.lower()):
+            # A method the endpoint lacks: let DRF answer 405 (after 401, as Sentry does).
+            return True
         allowed = self.scope_map.get(request.method, ())
         scopes = request.auth.get_scopes() if request.auth is not None else frozenset()
         return any(scope in scopes for scope in allowed)

@@ -5,7 +5,6 @@ counters live in Django's default cache, which every gunicorn worker shares: the
 cache, or Redis when REDIS_URL is set.
 """
 
-import re
 import time
 from dataclasses import dataclass
 
@@ -14,31 +13,11 @@ from django.core.cache import cache
 from rest_framework.exceptions import APIException
 from rest_framework.throttling import BaseThrottle
 
-RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
-UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-@dataclass(frozen=True)
-class Rate:
-    limit: int
-    window: int  # seconds
-    text: str  # as Sentry prints it, e.g. "5/1s"
-
-
-def parse_rate(text: str) -> Rate:
-    match = RATE.match(text or "")
-    if not match:
-        raise ValueError(f"Invalid rate limit {text!r}: use N/<count><s|m|h|d>, e.g. 5/1s")
-    limit, count, unit = match.groups()
-    count = int(count or 1)
-    if int(limit) < 1 or count < 1:
-        raise ValueError(f"Invalid rate limit {text!r}: both numbers must be positive")
-    return Rate(int(limit), count * UNIT_SECONDS[unit], f"{int(limit)}/{count}{unit}")
+from issues_api.rates import Rate, parse_rate
 
 
 def configured_rate() -> Rate | None:
-    text = settings.ISSUES_API_RATE_LIMIT
-    return parse_rate(text) if text else None
+    return parse_rate(settings.ISSUES_API_RATE_LIMIT)
 
 
 class RateLimited(APIException):

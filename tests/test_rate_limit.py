@@ -1,0 +1,377 @@
+"""Per-user rate limits (Decision 5, §4.5): off by default; when ISSUES_API_RATE_LIMIT is set,
+Sentry's 429 body and the X-Sentry-Rate-Limit-* headers, counted per user in the shared cache.
+
+The limiter's clock is fixed so that no test crosses a window boundary by accident.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from issues.models import Issue, IssueStatus
+from issues_api.api import base, ratelimit
+from issues_api.api.ratelimit import Rate, parse_rate
+from tests.factories import ApiTokenFactory, MemberFactory, UserFactory, make_issue
+
+pytestmark = pytest.mark.django_db
+
+LIMIT = "X-Sentry-Rate-Limit-Limit"
+REMAINING = "X-Sentry-Rate-Limit-Remaining"
+RESET = "X-Sentry-Rate-Limit-Reset"
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def too_fast(rate: str) -> dict:
+    return {"detail": f"You are attempting to use this endpoint too quickly. Limit is {rate}"}
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The time the limiter (and the Retry-After it sends) sees: a quarter into a second that
+    starts a ten-second window, a little ahead of the real time. Move it with `clock.now`."""
+    start = (int(time.time()) // 10 + 1) * 10
+    fake = SimpleNamespace(now=start + 0.25, start=start)
+    frozen = SimpleNamespace(time=lambda: fake.now)
+    monkeypatch.setattr(ratelimit, "time", frozen)
+    monkeypatch.setattr(base, "time", frozen)
+    return fake
+
+
+@pytest.fixture
+def limit(settings):
+    def set_limit(rate: str):
+        settings.ISSUES_API_RATE_LIMIT = rate
+
+    return set_limit
+
+
+def url_of(issue) -> str:
+    return f"/api/0/issues/{issue.pk}/"
+
+
+def assert_passed(response, *, limit: int, remaining: int, reset: int):
+    assert response.status_code in (200, 202), response.content
+    assert response[LIMIT] == str(limit)
+    assert response[REMAINING] == str(remaining)
+    assert response[RESET] == str(reset)
+    assert "Retry-After" not in response
+
+
+def assert_limited(response, *, rate: str, limit: int, reset: int, retry_after: int):
+    assert response.status_code == 429, response.content
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == too_fast(rate)
+    assert response[LIMIT] == str(limit)
+    assert response[REMAINING] == "0"
+    assert response[RESET] == str(reset)
+    assert response["Retry-After"] == str(retry_after)
+    # The reference headers are on a 429 too, and CORS lets a browser read Retry-After.
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "Retry-After" in response["Access-Control-Expose-Headers"]
+
+
+def run_six_gets(api, issue, clock):
+    """Five GETs pass, counting down; the sixth is refused until the next second."""
+    reset = clock.start + 1
+    for remaining in (4, 3, 2, 1, 0):
+        assert_passed(api.get(url_of(issue)), limit=5, remaining=remaining, reset=reset)
+
+    assert_limited(api.get(url_of(issue)), rate="5/1s", limit=5, reset=reset, retry_after=1)
+
+
+# Off by default
+
+
+def test_rate_limit_is_off_by_default(settings):
+    assert settings.ISSUES_API_RATE_LIMIT == ""
+
+
+def test_without_a_limit_there_are_no_headers_and_no_429(api, issue, clock):
+    # Unknown issues answer 404 after the limiter ran, and cost less than a full GET.
+    responses = [api.get("/api/0/issues/987654321/") for _ in range(20)]
+    responses.append(api.get(url_of(issue)))
+
+    assert [response.status_code for response in responses] == [404] * 20 + [200]
+    for response in responses:
+        assert LIMIT not in response
+        assert REMAINING not in response
+        assert RESET not in response
+        assert "Retry-After" not in response
+
+
+def test_requests_for_unknown_issues_count_too(api, issue, clock, limit):
+    limit("5/1s")
+    for remaining in (4, 3, 2, 1):
+        response = api.get("/api/0/issues/987654321/")
+        assert response.status_code == 404
+        assert response[REMAINING] == str(remaining)
+    assert_passed(api.get(url_of(issue)), limit=5, remaining=0, reset=clock.start + 1)
+
+    response = api.get("/api/0/issues/987654321/")
+
+    assert_limited(response, rate="5/1s", limit=5, reset=clock.start + 1, retry_after=1)
+
+
+# 5/1s
+
+
+def test_five_gets_pass_and_the_sixth_is_429(api, issue, clock, limit):
+    limit("5/1s")
+
+    run_six_gets(api, issue, clock)
+
+
+def test_reset_is_the_epoch_second_the_next_window_starts(api, issue, clock, limit):
+    limit("5/1s")
+
+    response = api.get(url_of(issue))
+
+    reset = int(response[RESET])
+    assert clock.now < reset <= clock.now + 1
+    assert abs(reset - time.time()) < 30  # epoch seconds, not a duration
+
+
+def test_later_requests_in_the_window_stay_limited(api, issue, clock, limit):
+    limit("5/1s")
+    run_six_gets(api, issue, clock)
+    clock.now = clock.start + 0.99
+
+    for _ in range(3):
+        assert_limited(
+            api.get(url_of(issue)), rate="5/1s", limit=5, reset=clock.start + 1, retry_after=1
+        )
+
+
+def test_the_next_window_starts_the_count_again(api, issue, clock, limit):
+    limit("5/1s")
+    run_six_gets(api, issue, clock)
+
+    clock.now += 1
+
+    response = api.get(url_of(issue))
+    assert_passed(response, limit=5, remaining=4, reset=clock.start + 2)
+
+
+def test_the_limit_is_per_user(api, issue, organization, team, clock, limit):
+    limit("5/1s")
+    run_six_gets(api, issue, clock)
+    other = MemberFactory(organization=organization, user=UserFactory(), teams=[team]).user
+    other_token = ApiTokenFactory(user=other).plaintext
+
+    # A client of its own: `api` sends its own credentials with every request.
+    response = APIClient().get(url_of(issue), HTTP_AUTHORIZATION=f"Bearer {other_token}")
+
+    assert_passed(response, limit=5, remaining=4, reset=clock.start + 1)
+
+
+def test_the_limit_is_per_user_not_per_token(api_client, issue, user, clock, limit):
+    limit("5/1s")
+    first, second = ApiTokenFactory(user=user).plaintext, ApiTokenFactory(user=user).plaintext
+    for _ in range(5):
+        response = api_client.get(url_of(issue), HTTP_AUTHORIZATION=f"Bearer {first}")
+        assert response.status_code == 200
+
+    response = api_client.get(url_of(issue), HTTP_AUTHORIZATION=f"Bearer {second}")
+
+    assert_limited(response, rate="5/1s", limit=5, reset=clock.start + 1, retry_after=1)
+
+
+def test_put_delete_and_head_count_and_are_limited(api, issue, project, clock, limit):
+    limit("5/1s")
+    spare = make_issue(project, message="To delete")
+    reset = clock.start + 1
+
+    assert_passed(api.get(url_of(issue)), limit=5, remaining=4, reset=reset)
+    assert_passed(api.head(url_of(issue)), limit=5, remaining=3, reset=reset)
+    assert_passed(api.get(url_of(issue)), limit=5, remaining=2, reset=reset)
+    put = api.put(url_of(issue), {"status": "resolved"}, format="json")
+    assert_passed(put, limit=5, remaining=1, reset=reset)
+    assert_passed(api.delete(url_of(spare)), limit=5, remaining=0, reset=reset)
+
+    put = api.put(url_of(issue), {"status": "unresolved"}, format="json")
+    assert_limited(put, rate="5/1s", limit=5, reset=reset, retry_after=1)
+    delete = api.delete(url_of(issue))
+    assert_limited(delete, rate="5/1s", limit=5, reset=reset, retry_after=1)
+    head = api.head(url_of(issue))
+    assert head.status_code == 429
+    assert head["Retry-After"] == "1"
+
+    # The refused PUT and DELETE changed nothing.
+    assert Issue.objects.get(pk=issue.pk).status == IssueStatus.RESOLVED
+    assert Issue.objects.get(pk=spare.pk).status == IssueStatus.PENDING_DELETION
+
+
+def test_a_limited_put_is_refused_before_its_body_is_read(api, issue, clock, limit):
+    """The 429 comes before validation: a bad body is not reported while limited."""
+    limit("5/1s")
+    run_six_gets(api, issue, clock)
+
+    response = api.put(url_of(issue), {"status": "bogus"}, format="json")
+
+    assert response.status_code == 429
+    assert response.json() == too_fast("5/1s")
+
+
+def test_requests_on_every_route_share_the_count(api, issue, clock, limit):
+    limit("5/1s")
+    slug = issue.project.organization.slug
+    urls = [
+        f"/api/0/issues/{issue.pk}/",
+        f"/api/0/groups/{issue.pk}/",
+        f"/api/0/organizations/{slug}/issues/{issue.pk}/",
+        f"/api/0/organizations/{slug}/issues/{issue.qualified_short_id}/",
+        f"/api/0/issues/{issue.pk}/",
+    ]
+    for remaining, url in zip((4, 3, 2, 1, 0), urls, strict=True):
+        assert_passed(api.get(url), limit=5, remaining=remaining, reset=clock.start + 1)
+
+    response = api.get(f"/api/0/groups/{issue.pk}/")
+
+    assert_limited(response, rate="5/1s", limit=5, reset=clock.start + 1, retry_after=1)
+
+
+# Other rates
+
+
+def test_three_in_ten_seconds(api, issue, clock, limit):
+    limit("3/10s")
+    clock.now = clock.start + 3.25
+    reset = clock.start + 10
+    for remaining in (2, 1, 0):
+        assert_passed(api.get(url_of(issue)), limit=3, remaining=remaining, reset=reset)
+
+    response = api.get(url_of(issue))
+
+    assert_limited(response, rate="3/10s", limit=3, reset=reset, retry_after=7)
+    clock.now = clock.start + 9.99
+    assert api.get(url_of(issue)).status_code == 429
+    clock.now = clock.start + 10
+    assert_passed(api.get(url_of(issue)), limit=3, remaining=2, reset=clock.start + 20)
+
+
+def test_one_a_minute_in_the_short_form(api, issue, clock, limit):
+    limit("1/m")
+    minute = clock.start - clock.start % 60
+
+    assert_passed(api.get(url_of(issue)), limit=1, remaining=0, reset=minute + 60)
+    response = api.get(url_of(issue))
+
+    assert_limited(
+        response,
+        rate="1/1m",
+        limit=1,
+        reset=minute + 60,
+        retry_after=minute + 60 - int(clock.now),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "rate"),
+    [
+        ("5/1s", Rate(5, 1, "5/1s")),
+        ("3/10s", Rate(3, 10, "3/10s")),
+        ("10/m", Rate(10, 60, "10/1m")),
+        (" 5 / 1 s ", Rate(5, 1, "5/1s")),
+        ("100/2h", Rate(100, 7200, "100/2h")),
+        ("1/1d", Rate(1, 86400, "1/1d")),
+        ("007/01s", Rate(7, 1, "7/1s")),
+    ],
+)
+def test_parse_rate_accepts_sentrys_forms(text, rate):
+    assert parse_rate(text) == rate
+
+
+@pytest.mark.parametrize(
+    "text", ["abc", "5", "5/", "/1s", "0/1s", "5/0s", "5/1x", "-1/1s", "5/1.5s", "5/1s/2", "五/1s"]
+)
+def test_parse_rate_refuses_anything_else(text):
+    with pytest.raises(ValueError, match="Invalid ISSUES_API_RATE_LIMIT"):
+        parse_rate(text)
+
+
+@pytest.mark.parametrize("text", ["abc", "0/1s"])
+def test_an_invalid_rate_setting_stops_the_service_at_start_up(tmp_path, text):
+    """Refused when the settings load, rather than answering 500 to every client."""
+    environment = {
+        **os.environ,
+        "ISSUES_API_RATE_LIMIT": text,
+        "ISSUES_API_VAR_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "issues_api.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import issues_api.settings"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "Invalid ISSUES_API_RATE_LIMIT" in result.stderr
+
+
+# The same over Redis, the cache production shares between workers
+
+
+def redis_answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as connection:
+            connection.sendall(b"PING\r\n")
+            return connection.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def redis_cache(settings):
+    if not redis_answers():
+        pytest.skip("no Redis server answers on 127.0.0.1:6379")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+    }
+    cache.clear()  # FLUSHDB of database 15 only
+    yield cache
+    cache.clear()
+
+
+@pytest.mark.xdist_group("redis")
+def test_five_gets_pass_and_the_sixth_is_429_with_redis(api, issue, clock, limit, redis_cache):
+    limit("5/1s")
+
+    run_six_gets(api, issue, clock)
+
+    keys = redis_cache._cache.get_client().keys("*issues-api:rate:*")
+    assert len(keys) == 1
+
+
+@pytest.mark.xdist_group("redis")
+def test_the_limit_is_per_user_with_redis(
+    api, issue, organization, team, clock, limit, redis_cache
+):
+    limit("5/1s")
+    run_six_gets(api, issue, clock)
+    other = MemberFactory(organization=organization, user=UserFactory(), teams=[team]).user
+    token = ApiTokenFactory(user=other).plaintext
+
+    response = APIClient().get(url_of(issue), HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert_passed(response, limit=5, remaining=4, reset=clock.start + 1)
