@@ -5,9 +5,11 @@ issues/serializers.py (serialize_issue for PUT, serialize_issue_detail for GET) 
 PUT body that issues/validators.py accepts. Nested objects whose shape varies (metadata,
 activity data, releases) stay open with additionalProperties.
 
-Two hooks (SPECTACULAR_SETTINGS) give the routes and operation ids: the URL patterns match
-`(?:issues|groups)`, which drf-spectacular cannot turn into a path, and the three routes share
-the view's operation ids.
+Two hooks (SPECTACULAR_SETTINGS): preprocess_issue_routes turns the URL patterns' `(?:issues|
+groups)`, which drf-spectacular cannot make a path of, into one path each and keeps the routes
+of ISSUE_ROUTES; postprocess_issue_schema makes the operation ids the three routes share unique
+and adds the document components. BearerTokenScheme describes the token and each method's
+scopes (issues_api.api.permissions.IssuePermission).
 """
 
 import copy
@@ -24,7 +26,8 @@ from issues_api.api.permissions import IssuePermission
 SCHEME_NAME = "auth_token"
 COMPONENTS_REF = "#/components/schemas/"
 
-# The routes the schema documents. The organization route also answers under "groups/", an
+# The routes the schema documents: only these are kept (preprocess_issue_routes), so an endpoint
+# appears once it is described here. The organization route also answers under "groups/", an
 # alias it does not document, as Sentry's own schema does not.
 ISSUE_ROUTES = (
     "/api/0/issues/{issue_id}/",
@@ -278,8 +281,15 @@ _DETAIL_PROPERTIES = {
     ),
 }
 ISSUE_DETAIL["properties"].update(_DETAIL_PROPERTIES)
-ISSUE_DETAIL["required"] += list(_DETAIL_PROPERTIES)
-ISSUE_DETAIL["description"] = "An issue, as GET answers it (with activity, releases, tags, stats)."
+# ?collapse= leaves keys out (issues/apis.py COLLAPSED_KEYS; "base" all of serialize_issue's
+# but the id), so only the id and the endpoint's parts that cannot be collapsed are required.
+# Without ?collapse= every property is there (tests/test_openapi.py checks it).
+COLLAPSIBLE = ("firstRelease", "lastRelease", "tags", "stats")
+ISSUE_DETAIL["required"] = ["id", *(key for key in _DETAIL_PROPERTIES if key not in COLLAPSIBLE)]
+ISSUE_DETAIL["description"] = (
+    "An issue, as GET answers it (with activity, releases, tags, stats). Every property is "
+    "present unless ?collapse= leaves some out."
+)
 
 ERROR = obj(
     {"detail": STRING},
@@ -401,6 +411,52 @@ INVALID_BODY = OpenApiResponse(
 )
 BAD_URL = error("A NUL character in the URL.")
 
+# Response headers of the errors: Sentry's WWW-Authenticate on 401, the rate limit's on 429.
+ERROR_HEADERS = [
+    OpenApiParameter(
+        name="WWW-Authenticate",
+        type=str,
+        location=OpenApiParameter.HEADER,
+        response=[401],
+        required=True,
+        description='xBasic realm="api", as Sentry answers.',
+    ),
+    OpenApiParameter(
+        name="Retry-After",
+        type=int,
+        location=OpenApiParameter.HEADER,
+        response=[429],
+        description="Seconds until the window ends.",
+    ),
+    *(
+        OpenApiParameter(
+            name=f"X-Sentry-Rate-Limit-{name}",
+            type=int,
+            location=OpenApiParameter.HEADER,
+            response=[429],
+            description=description,
+        )
+        for name, description in (
+            ("Limit", "Requests allowed per window."),
+            ("Remaining", "Requests left in the window."),
+            ("Reset", "When the window ends (Unix time)."),
+        )
+    ),
+]
+
+COLLAPSE = OpenApiParameter(
+    name="collapse",
+    # Not an enum: other values are ignored, as Sentry ignores them.
+    type={"type": "array", "items": {"type": "string"}},
+    location=OpenApiParameter.QUERY,
+    explode=True,
+    description=(
+        "Parts to leave out (repeatable): release (firstRelease, lastRelease), stats, tags, "
+        "unhandled (isUnhandled), base (every key of the PUT document but the id). Other "
+        "values are ignored."
+    ),
+)
+
 ENVIRONMENT = OpenApiParameter(
     name="environment",
     type={"type": "array", "items": {"type": "string", "pattern": NO_NUL}},
@@ -420,7 +476,7 @@ retrieve_issue = extend_schema(
         "hourly/daily stats."
     ),
     tags=["Issues"],
-    parameters=[ENVIRONMENT],
+    parameters=[ENVIRONMENT, COLLAPSE, *ERROR_HEADERS],
     responses={
         200: OpenApiResponse(response=ref("IssueDetail"), description="The issue."),
         400: BAD_URL,
@@ -436,7 +492,7 @@ update_issue = extend_schema(
         "the issue. Answers the whole issue, as updated."
     ),
     tags=["Issues"],
-    parameters=[ENVIRONMENT],
+    parameters=[ENVIRONMENT, *ERROR_HEADERS],
     request={"application/json": ref("IssueUpdate")},
     responses={
         200: OpenApiResponse(response=ref("Issue"), description="The issue, as updated."),
@@ -456,6 +512,7 @@ delete_issue = extend_schema(
         "(manage.py run_deletions)."
     ),
     tags=["Issues"],
+    parameters=ERROR_HEADERS,
     responses={
         202: OpenApiResponse(description="Deletion scheduled: no body."),
         400: BAD_URL,
@@ -491,24 +548,27 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
 
 def preprocess_issue_routes(endpoints):
-    """Turn each `(?:a|b)` of a URL pattern into one path per alternative, and keep the issue
-    paths that ISSUE_ROUTES documents."""
+    """Turn each `(?:a|b)` of a URL pattern into one path per alternative, and keep the paths
+    that ISSUE_ROUTES documents."""
     enumerator = EndpointEnumerator()
     result = []
     for path, path_regex, method, callback in endpoints:
         match = ALTERNATION.search(path_regex)
-        if match is None:
-            result.append((path, path_regex, method, callback))
-            continue
-        for alternative in match.group(1).split("|"):
-            regex = path_regex[: match.start()] + alternative + path_regex[match.end() :]
-            expanded = enumerator.get_path_from_regex(regex)
-            if expanded in ISSUE_ROUTES:
-                result.append((expanded, regex, method, callback))
+        expansions = [(path, path_regex)]
+        if match is not None:
+            expansions = []
+            for alternative in match.group(1).split("|"):
+                regex = path_regex[: match.start()] + alternative + path_regex[match.end() :]
+                expansions.append((enumerator.get_path_from_regex(regex), regex))
+        result += [
+            (expanded, regex, method, callback)
+            for expanded, regex in expansions
+            if expanded in ISSUE_ROUTES
+        ]
     return result
 
 
-def postprocess_unique_operation_ids(result, generator, request, public):
+def postprocess_issue_schema(result, generator, request, public):
     """Make the shared operation ids unique per route (retrieveIssue_groups, ...), describe
     the path parameters, and add the document components."""
     operations = [

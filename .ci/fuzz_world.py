@@ -1,0 +1,121 @@
+"""Data for .ci/fuzz, on a database that seed_example has filled: more issues, an assignable
+colleague, a repository with a commit, and libFuzzer dictionaries (one quoted value a line)
+that .ci/schemathesis.toml binds to the parameters, so that most generated requests reach
+existing issues instead of answering 404.
+
+Usage: python .ci/fuzz_world.py OUTPUT_DIR   (from the repository root, DATABASE_URL set)
+"""
+
+import hashlib
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "issues_api.settings")
+
+import django
+
+django.setup()
+
+from django.utils import timezone  # noqa: E402
+
+from accounts.models import OrganizationMember, User, UserEmail  # noqa: E402
+from issues.seed import PRIME_MOVER_VERSION, PUMP_STATION_VERSION, build_reference_world  # noqa: E402
+from issues.services import record_event  # noqa: E402
+from releases.models import Commit, Repository  # noqa: E402
+
+# Issues GET and PUT draw from (PUT may discard a few), and issues only DELETE draws from.
+LIVE_ISSUES = 40
+DELETABLE_ISSUES = 120
+COMMIT = "5f3c0ffee5f3c0ffee5f3c0ffee5f3c0ffee5f3c0"
+REPOSITORY = "interstellar/pump-station"
+
+
+def make_issues(project, prefix: str, count: int) -> list[int]:
+    now = timezone.now()
+    ids = []
+    for number in range(count):
+        event = record_event(
+            project=project,
+            payload={
+                "event_id": hashlib.md5(
+                    f"{prefix}-{number}".encode(), usedforsecurity=False
+                ).hexdigest(),
+                "timestamp": (now - timedelta(minutes=number)).isoformat(),
+                "platform": "python",
+                "level": ("error", "warning", "info", "fatal")[number % 4],
+                "message": f"{prefix} issue {number}",
+                "culprit": f"app.{prefix} in handler{number}",
+                "environment": ("prod", "staging")[number % 2],
+                "release": PUMP_STATION_VERSION,
+                "user": {"id": str(number % 7)},
+                "tags": {"server_name": f"web{number % 3:02d}"},
+            },
+        )
+        ids.append(event.issue_id)
+    return ids
+
+
+def write_dictionary(path: Path, values) -> None:
+    path.write_text("".join(f'"{value}"\n' for value in values))
+
+
+def main(output: Path) -> None:
+    user, first_issue = build_reference_world()
+    project = first_issue.project
+    organization = project.organization
+    team = project.teams.first()
+
+    colleague = User.objects.filter(email="jane@interstellar.invalid").first()
+    if colleague is None:
+        colleague = User.objects.create_user(
+            "jane@interstellar.invalid", username="jane", name="Jane", password=None
+        )
+        UserEmail.objects.create(user=colleague, email=colleague.email, is_verified=True)
+        member = OrganizationMember.objects.create(
+            organization=organization, user=colleague, role=OrganizationMember.Role.MEMBER
+        )
+        member.teams.add(team)
+    outsider = User.objects.filter(email="stranger@elsewhere.invalid").first()
+    if outsider is None:
+        outsider = User.objects.create_user(
+            "stranger@elsewhere.invalid", username="stranger", password=None
+        )
+    repository, _ = Repository.objects.get_or_create(organization=organization, name=REPOSITORY)
+    Commit.objects.get_or_create(organization=organization, repository=repository, key=COMMIT)
+
+    live = list(project.issues.order_by("pk").values_list("pk", flat=True))
+    live += make_issues(project, "live", LIVE_ISSUES)
+    deletable = make_issues(project, "deletable", DELETABLE_ISSUES)
+    short_ids = [f"{project.slug.upper()}-{number}" for number in (1, 2, 3)]
+
+    output.mkdir(parents=True, exist_ok=True)
+    write_dictionary(output / "live-issues.dict", [*live, *short_ids])
+    write_dictionary(output / "deletable-issues.dict", deletable)
+    write_dictionary(output / "organizations.dict", [organization.slug, organization.pk])
+    write_dictionary(
+        output / "actors.dict",
+        [
+            user.pk,
+            f"user:{colleague.pk}",
+            f"team:{team.pk}",
+            colleague.username,
+            user.email,
+            "",
+            f"user:{outsider.pk}",
+        ],
+    )
+    write_dictionary(
+        output / "releases.dict", [PUMP_STATION_VERSION, "latest", PRIME_MOVER_VERSION]
+    )
+    write_dictionary(output / "commits.dict", [COMMIT])
+    write_dictionary(output / "repositories.dict", [REPOSITORY])
+    print(f"fuzz world: {len(live)} live issues, {len(deletable)} deletable, in {output}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    main(Path(sys.argv[1]))
