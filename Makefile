@@ -59,10 +59,13 @@ run: venv
 	@set -e; \
 	token=$$($(BIN)/python manage.py seed_example --token-only); \
 	if [ -z "$$token" ]; then echo "seed_example printed no token" >&2; exit 1; fi; \
+	admin=$$($(BIN)/python manage.py ensure_admin); \
 	echo ""; \
 	echo "  API token: $$token"; \
 	echo "  Issue:     http://$(HOST):$(PORT)/api/0/issues/1/"; \
 	echo "  Try:       curl -H \"Authorization: Bearer $$token\" http://$(HOST):$(PORT)/api/0/issues/1/"; \
+	echo "  Admin:     http://$(HOST):$(PORT)/admin/"; \
+	echo "             $$admin"; \
 	echo ""; \
 	exec $(BIN)/gunicorn issues_api.wsgi:application --bind $(HOST):$(PORT) --workers 2 --access-logfile -
 

@@ -1,0 +1,129 @@
+"""A small world with a row of every model, built through the services like real data."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from accounts.models import ApiToken, Organization, Project, Team, User
+from issues.models import Environment, Event, Issue, UserReport
+from issues.services import issue_discard, issue_update
+from releases.models import Release, Repository
+from releases.services import release_record_deploy, release_set_commits
+from tests.factories import (
+    ApiTokenFactory,
+    MemberFactory,
+    OrganizationFactory,
+    ProjectFactory,
+    TeamFactory,
+    make_issue,
+)
+
+
+@dataclass
+class World:
+    organization: Organization
+    team: Team
+    project: Project
+    user: User
+    token: ApiToken
+    release: Release
+    resolved: Issue
+    ignored: Issue
+    discarded: Issue
+
+
+def build_world(number: int) -> World:
+    """One organization with a project, a member, a token, a release with a commit and a
+    deploy, a resolved issue (in the release, assigned, bookmarked, seen, public, with user
+    feedback), an ignored issue (snoozed, assigned to the team) and a discarded one."""
+    organization = OrganizationFactory(slug=f"world-{number}")
+    team = TeamFactory(organization=organization, slug=f"team-{number}")
+    project = ProjectFactory(organization=organization, teams=[team], slug=f"station-{number}")
+    user = MemberFactory(organization=organization, teams=[team]).user
+    token = ApiTokenFactory(user=user, name=f"token {number}")
+    version = f"1.{number}.0"
+    resolved = make_issue(
+        project,
+        message=f"Resolved problem {number}",
+        release=version,
+        tags={"browser": "Chrome"},
+    )
+    release = Release.objects.get(organization=organization, version=version)
+    repository = Repository.objects.create(organization=organization, name=f"repo-{number}")
+    release_set_commits(
+        release=release,
+        repository=repository,
+        commits=[
+            {
+                "key": f"{number:040x}",
+                "message": "Fix it",
+                "author_name": "Jane",
+                "author_email": user.email,
+            }
+        ],
+    )
+    release_record_deploy(release=release, environment_name="production")
+    issue_update(
+        issue_id=resolved.pk,
+        actor=user,
+        changes={
+            "status": "resolved",
+            "status_details": {"in_release": release},
+            "assigned_to": user,
+            "is_bookmarked": True,
+            "has_seen": True,
+            "is_public": True,
+        },
+    )
+    event = Event.objects.filter(issue=resolved).first()
+    UserReport.objects.create(
+        project=project,
+        issue=resolved,
+        environment=Environment.objects.get(organization=organization, name="production"),
+        event_id=event.event_id,
+        name="Reporter",
+        email=f"reporter{number}@example.com",
+        comments="It broke.",
+    )
+    ignored = make_issue(project, message=f"Ignored problem {number}")
+    issue_update(
+        issue_id=ignored.pk,
+        actor=user,
+        changes={
+            "status": "ignored",
+            "status_details": {"ignore_duration": 60, "ignore_count": 10},
+            "assigned_to": team,
+        },
+    )
+    discarded = make_issue(project, message=f"Discarded problem {number}")
+    issue_discard(issue_id=discarded.pk, actor=user)
+    return World(organization, team, project, user, token, release, resolved, ignored, discarded)
+
+
+def registered_models():
+    return sorted(
+        (model for model in admin.site._registry if model._meta.app_label in APPS),
+        key=lambda model: model._meta.label,
+    )
+
+
+APPS = ("accounts", "releases", "issues")
+
+
+def changelist_url(model) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+
+
+def change_url(obj) -> str:
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def add_url(model) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_add")
+
+
+@pytest.fixture
+def world(db):
+    return build_world(0)
