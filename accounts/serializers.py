@@ -1,8 +1,9 @@
-"""Sentry's user object (the 2020 UserSerializer shape)."""
+"""Sentry's user object (the 2020 UserSerializer shape) and organization objects."""
 
 import hashlib
 from urllib.parse import urlencode
 
+from accounts.models import OrganizationMember
 from issues_api.api.dates import format_datetime
 
 
@@ -43,4 +44,81 @@ def serialize_user(user, *, emails, requester=None) -> dict:
             "clock24Hours": user.clock_24_hours,
         }
         data["flags"] = {"newsletter_consent_prompt": user.newsletter_consent_prompt}
+    return data
+
+
+LETTER_AVATAR = {"avatarType": "letter_avatar", "avatarUuid": None}
+
+
+def serialize_organization(organization, *, url_prefix: str) -> dict:
+    """Sentry's organization summary. Organizations here are always active, with no avatar
+    upload, early-adopter flag, 2FA requirement or feature flags; both links point at this
+    service (url_prefix: issues.apis.permalink_prefix)."""
+    return {
+        "id": str(organization.pk),
+        "slug": organization.slug,
+        "name": organization.name,
+        "dateCreated": format_datetime(organization.date_created),
+        "status": {"id": "active", "name": "active"},
+        "avatar": dict(LETTER_AVATAR),
+        "isEarlyAdopter": False,
+        "require2FA": False,
+        "features": [],
+        "links": {"organizationUrl": url_prefix, "regionUrl": url_prefix},
+    }
+
+
+def _team(team, *, parts, access) -> dict:
+    is_member = team.pk in parts.member_team_ids
+    return {
+        "id": str(team.pk),
+        "slug": team.slug,
+        "name": team.name,
+        "dateCreated": format_datetime(team.date_added),
+        "isMember": is_member,
+        "hasAccess": access.has_global_access or is_member,
+        "isPending": False,
+        "memberCount": team.member_count,
+        "avatar": dict(LETTER_AVATAR),
+    }
+
+
+def _project(project, *, parts, access) -> dict:
+    teams = list(project.teams.all())
+    is_member = any(team.pk in parts.member_team_ids for team in teams)
+    return {
+        "id": str(project.pk),
+        "slug": project.slug,
+        "name": project.name,
+        "platform": project.platform,
+        "dateCreated": format_datetime(project.date_added),
+        "isMember": is_member,
+        "hasAccess": access.has_global_access or is_member,
+        "teams": [{"id": str(team.pk), "slug": team.slug, "name": team.name} for team in teams],
+    }
+
+
+def serialize_organization_details(organization, *, parts, access, url_prefix: str) -> dict:
+    """The summary plus what this service knows: the requester's role and scopes, the roles,
+    open membership, and the teams and projects with the requester's membership and access.
+    Settings it does not keep (data scrubbing, quotas, onboarding...) are left out."""
+    role = access.member.role if access.member is not None else None
+    data = serialize_organization(organization, url_prefix=url_prefix)
+    data.update(
+        {
+            "role": role,
+            "orgRole": role,
+            "access": sorted(access.scopes),
+            "openMembership": organization.allow_joinleave,
+            "defaultRole": OrganizationMember.Role.MEMBER.value,
+            "availableRoles": [
+                {"id": value, "name": str(label)}
+                for value, label in OrganizationMember.Role.choices
+            ],
+            "teams": [_team(team, parts=parts, access=access) for team in parts.teams],
+            "projects": [
+                _project(project, parts=parts, access=access) for project in parts.projects
+            ],
+        }
+    )
     return data

@@ -33,6 +33,8 @@ EMAIL = "john@interstellar.invalid"
 ORGANIZATION_SLUG = "the-interstellar-jurisdiction"
 PUMP_STATION_VERSION = "40ceb7ee278602b159a02802ccdbb1f21091fc7b"
 PRIME_MOVER_VERSION = hashlib.sha1(b"prime-mover", usedforsecurity=False).hexdigest()
+# The reference token reads issues and events, and the organization and projects above them.
+SEED_TOKEN_SCOPES = (*EVENT_SCOPES, "org:read", "project:read")
 
 # Sentry's project 1 is its internal project; the generator's first project got id 2.
 PUMP_STATION_ID = 2
@@ -249,16 +251,16 @@ def build_reference_world():
 
 
 def token_for(user, token: str | None = None) -> str:
-    """A token holding every event scope: the given one (created if new), or a new one."""
+    """A token holding SEED_TOKEN_SCOPES: the given one (created if new), or a new one."""
     if token:
         existing = ApiToken.objects.filter(token_digest=hash_token(token)).first()
         if existing is not None:
             if existing.user_id != user.pk:
                 raise ValueError("That token belongs to another user.")
-            existing.scopes = sorted(set(existing.scopes) | set(EVENT_SCOPES))
+            existing.scopes = sorted(set(existing.scopes) | set(SEED_TOKEN_SCOPES))
             existing.save(update_fields=["scopes"])
             return token
     _, plaintext = ApiToken.objects.create_token(
-        user=user, scopes=EVENT_SCOPES, name="seed_example", token=token
+        user=user, scopes=SEED_TOKEN_SCOPES, name="seed_example", token=token
     )
     return plaintext

@@ -1,6 +1,7 @@
 from django.urls import re_path
 
 from issues.apis import IssueDetailApi, OrganizationIssueListApi, ProjectIssueListApi
+from issues.event_apis import IssueEventDetailApi, IssueEventListApi, ShortIdLookupApi
 
 # Sentry matches any non-slash string as the id; non-numeric ids answer 404 on legacy routes.
 urlpatterns = [
@@ -16,5 +17,22 @@ urlpatterns = [
     re_path(
         r"^organizations/(?P<organization_id_or_slug>[^/]+)/issues/$",
         OrganizationIssueListApi.as_view(),
+    ),
+    re_path(r"^(?:issues|groups)/(?P<issue_id>[^/]+)/events/$", IssueEventListApi.as_view()),
+    re_path(
+        r"^(?:issues|groups)/(?P<issue_id>[^/]+)/events/(?P<event_id>[^/]+)/$",
+        IssueEventDetailApi.as_view(),
+    ),
+    re_path(
+        r"^organizations/(?P<organization_id_or_slug>[^/]+)/(?:issues|groups)/(?P<issue_id>[^/]+)/events/$",
+        IssueEventListApi.as_view(),
+    ),
+    re_path(
+        r"^organizations/(?P<organization_id_or_slug>[^/]+)/(?:issues|groups)/(?P<issue_id>[^/]+)/events/(?P<event_id>[^/]+)/$",
+        IssueEventDetailApi.as_view(),
+    ),
+    re_path(
+        r"^organizations/(?P<organization_id_or_slug>[^/]+)/shortids/(?P<short_id>[^/]+)/$",
+        ShortIdLookupApi.as_view(),
     ),
 ]

@@ -6,7 +6,7 @@ from issues.seed import build_reference_world, token_for
 class Command(BaseCommand):
     help = (
         "Build the reference world of Sentry's API example (idempotent) and print a token "
-        "holding every event scope."
+        "holding every event scope, org:read and project:read."
     )
 
     def add_arguments(self, parser):

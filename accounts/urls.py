@@ -1,0 +1,10 @@
+from django.urls import re_path
+
+from accounts.apis import OrganizationDetailApi, OrganizationListApi
+
+urlpatterns = [
+    re_path(r"^organizations/$", OrganizationListApi.as_view()),
+    re_path(
+        r"^organizations/(?P<organization_id_or_slug>[^/]+)/$", OrganizationDetailApi.as_view()
+    ),
+]

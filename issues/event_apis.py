@@ -1,0 +1,89 @@
+"""Thin endpoints for an issue's events and the short-id lookup: parse, call a selector,
+serialize."""
+
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from accounts.models import Organization
+from accounts.selectors import organization_access, organization_by_id_or_slug
+from issues.apis import IssueEndpoint
+from issues.event_selectors import event_parts, issue_event, issue_events, issue_for_short_id
+from issues.event_serializers import (
+    serialize_event,
+    serialize_event_detail,
+    serialize_event_summary,
+)
+from issues.models import HIDDEN_STATUSES, Event, Issue
+from issues_api.api.exceptions import ResourceDoesNotExist
+from issues_api.api.pagination import paginate
+
+TRUE_VALUES = ("1", "true")
+
+
+class IssueEventListApi(IssueEndpoint):
+    """GET .../issues/{issue_id}/events/: newest first, cursor-paginated (Link header).
+
+    Items are Sentry's short event shape; `?full=true` gives the full event with entries.
+    `?environment=` narrows the list (an unknown environment is a 404, as for the issue).
+    """
+
+    def get(self, request, issue_id, organization_id_or_slug=None):
+        issue = self.get_issue(request, issue_id, organization_id_or_slug)
+        environments = self.get_environments(request, issue)
+        events, link = paginate(request, issue_events(issue, environments=environments))
+        full = request.query_params.get("full", "").lower() in TRUE_VALUES
+        serialize = serialize_event if full else serialize_event_summary
+        return Response([serialize(event) for event in events], headers={"Link": link})
+
+
+class IssueEventDetailApi(IssueEndpoint):
+    """GET .../issues/{issue_id}/events/{event_id}/, where event_id is an event id of the
+    issue, `latest`, `oldest` or `recommended`. Sentry's `recommended` picks the most helpful
+    event; this service has no such ranking and answers the latest one.
+    `?environment=` narrows latest/oldest/recommended and the previous/next ids."""
+
+    def get(self, request, issue_id, event_id, organization_id_or_slug=None):
+        issue = self.get_issue(request, issue_id, organization_id_or_slug)
+        environments = self.get_environments(request, issue)
+        try:
+            event = issue_event(issue, event_id=event_id, environments=environments)
+        except Event.DoesNotExist:
+            raise ResourceDoesNotExist from None
+        parts = event_parts(event, environments=environments)
+        return Response(serialize_event_detail(event, parts=parts, requester=request.user))
+
+
+class ShortIdLookupApi(IssueEndpoint):
+    """GET /api/0/organizations/{org}/shortids/{short_id}/: the issue a short id names.
+
+    Sentry's order: unknown organization (404), not a member (403), unknown short id or one
+    of another organization (404), then the issue's own checks (project access 403, hidden
+    404). The token needs an event scope, as for the issue GET.
+    """
+
+    def get(self, request, organization_id_or_slug, short_id):
+        try:
+            organization = organization_by_id_or_slug(organization_id_or_slug)
+        except Organization.DoesNotExist:
+            raise ResourceDoesNotExist from None
+        access = organization_access(
+            request.user, token_scopes=request.auth.get_scopes(), organization=organization
+        )
+        if access is None:
+            raise PermissionDenied
+        try:
+            issue = issue_for_short_id(organization=organization, short_id=short_id)
+        except Issue.DoesNotExist:
+            raise ResourceDoesNotExist from None
+        self.check_object_permissions(request, issue)
+        if issue.status in HIDDEN_STATUSES:
+            raise ResourceDoesNotExist
+        return Response(
+            {
+                "organizationSlug": organization.slug,
+                "projectSlug": issue.project.slug,
+                "groupId": str(issue.pk),
+                "shortId": issue.qualified_short_id,
+                "group": self.render_issue(request, issue, detail=True),
+            }
+        )
