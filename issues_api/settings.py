@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from issues_api.rates import parse_rate
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ISSUES_API_VAR_DIR", BASE_DIR / "var"))
 
@@ -54,6 +56,10 @@ ISSUES_API_URL_PREFIX = os.environ.get("ISSUES_API_URL_PREFIX", "").rstrip("/")
 
 # Per-user rate limit, e.g. "5/1s"; empty (the default) turns it off, as in Sentry 2020-03.
 ISSUES_API_RATE_LIMIT = os.environ.get("ISSUES_API_RATE_LIMIT", "")
+try:
+    parse_rate(ISSUES_API_RATE_LIMIT)
+except ValueError as error:
+    raise ImproperlyConfigured(str(error)) from None
 # Request bodies above this size answer 413.
 ISSUES_API_MAX_BODY_BYTES = int(os.environ.get("ISSUES_API_MAX_BODY_BYTES", str(256 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = ISSUES_API_MAX_BODY_BYTES
@@ -96,7 +102,6 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "issues_api.api.errors.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -104,6 +109,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Inside the others, so that what they answer gets every header.
+    "issues_api.api.headers.SentryHeadersMiddleware",
+    "issues_api.api.errors.RejectNulMiddleware",
 ]
 
 ROOT_URLCONF = "issues_api.urls"
@@ -196,7 +204,7 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["issues.openapi.preprocess_issue_routes"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "issues.openapi.postprocess_unique_operation_ids",
+        "issues.openapi.postprocess_issue_schema",
     ],
 }
 # ---- end of OpenAPI --------------------------------------------------------------------------
