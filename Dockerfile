@@ -1,7 +1,8 @@
 # issues-api: Django + DRF served by gunicorn. `docker compose up` runs it with PostgreSQL.
 FROM python:3.13-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
+ENV ISSUES_API_ENV=production \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
