@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -26,7 +27,9 @@ pytestmark = pytest.mark.django_db
 LIMIT = "X-Sentry-Rate-Limit-Limit"
 REMAINING = "X-Sentry-Rate-Limit-Remaining"
 RESET = "X-Sentry-Rate-Limit-Reset"
-REDIS_URL = "redis://127.0.0.1:6379/15"
+# A database of its own per xdist worker (15, 14, ...): no worker can flush another's keys.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_URL = f"redis://127.0.0.1:6379/{15 - _WORKER % 8}"
 
 
 def too_fast(rate: str) -> dict:
@@ -342,15 +345,20 @@ def redis_answers() -> bool:
 def redis_cache(settings):
     if not redis_answers():
         pytest.skip("no Redis server answers on 127.0.0.1:6379")
+    # A prefix of its own, so that test runs in parallel (xdist workers, other checkouts) never
+    # count into each other's keys; cache.clear() would flush the whole database for all.
+    prefix = f"test-{uuid.uuid4().hex}"
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
         }
     }
-    cache.clear()  # FLUSHDB of database 15 only
     yield cache
-    cache.clear()
+    client = cache._cache.get_client()
+    for key in client.keys(f"{prefix}:*"):
+        client.delete(key)
 
 
 @pytest.mark.xdist_group("redis")
@@ -359,7 +367,8 @@ def test_five_gets_pass_and_the_sixth_is_429_with_redis(api, issue, clock, limit
 
     run_six_gets(api, issue, clock)
 
-    keys = redis_cache._cache.get_client().keys("*issues-api:rate:*")
+    prefix = redis_cache.key_prefix
+    keys = redis_cache._cache.get_client().keys(f"{prefix}:*issues-api:rate:*")
     assert len(keys) == 1
 
 

@@ -55,11 +55,14 @@ class UserRateThrottle(BaseThrottle):
         now = int(time.time())
         start = now - now % rate.window
         key = f"issues-api:rate:{request.user.pk}:{rate.window}:{start}"
-        cache.add(key, 0, timeout=rate.window + 1)
+        # The key names its window, so it may outlive it: a minute's slack keeps a slow burst
+        # of requests (or a busy cache) from losing the count halfway through a window.
+        ttl = rate.window + 60
+        cache.add(key, 0, timeout=ttl)
         try:
             count = cache.incr(key)
         except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=rate.window + 1)
+            cache.set(key, 1, timeout=ttl)
             count = 1
         state = RateLimitState(rate, max(0, rate.limit - count), start + rate.window)
         request.rate_limit = state
