@@ -10,11 +10,11 @@ from accounts.selectors import (
     organizations_of_user,
 )
 from accounts.serializers import serialize_organization, serialize_organization_details
-from issues.apis import permalink_prefix
 from issues_api.api.base import SentryEndpoint
 from issues_api.api.exceptions import ResourceDoesNotExist
 from issues_api.api.pagination import paginate
 from issues_api.api.permissions import ScopedPermission
+from issues_api.api.prefix import url_prefix
 
 ORG_READ_SCOPES = ("org:read", "org:write", "org:admin")
 
@@ -55,7 +55,7 @@ class OrganizationListApi(SentryEndpoint):
 
     def get(self, request):
         organizations, link = paginate(request, organizations_of_user(request.user))
-        prefix = permalink_prefix(request)
+        prefix = url_prefix(request)
         body = [serialize_organization(org, url_prefix=prefix) for org in organizations]
         return Response(body, headers={"Link": link})
 
@@ -71,6 +71,6 @@ class OrganizationDetailApi(OrganizationEndpoint):
                 organization,
                 parts=parts,
                 access=self.access,
-                url_prefix=permalink_prefix(request),
+                url_prefix=url_prefix(request),
             )
         )

@@ -32,3 +32,8 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
 
 # Roles that reach every project of the organization even with closed membership.
 GLOBAL_ROLES = frozenset({"manager", "owner"})
+
+
+def reaches_every_project(organization, role: str) -> bool:
+    """Open membership (the default) or a global role: every project, not only the teams'."""
+    return organization.allow_joinleave or role in GLOBAL_ROLES

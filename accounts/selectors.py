@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from accounts.models import Organization, OrganizationMember
-from accounts.roles import GLOBAL_ROLES, ROLE_SCOPES
+from accounts.roles import ROLE_SCOPES, reaches_every_project
 from issues_api.api.numbers import as_bigint, is_ascii_number
 
 
@@ -32,8 +32,9 @@ def project_access(user, *, token_scopes: frozenset[str], project) -> Access | N
     )
     if member is None:
         return None
-    global_access = project.organization.allow_joinleave or member.role in GLOBAL_ROLES
-    if not global_access and not member.teams.filter(projects=project).exists():
+    if not reaches_every_project(project.organization, member.role) and (
+        not member.teams.filter(projects=project).exists()
+    ):
         return None
     return Access(scopes=frozenset(token_scopes) & ROLE_SCOPES.get(member.role, frozenset()))
 
@@ -73,7 +74,7 @@ def accessible_projects(user, *, organization):
     member = OrganizationMember.objects.filter(organization=organization, user_id=user.pk).first()
     if member is None:
         return projects.none()
-    if organization.allow_joinleave or member.role in GLOBAL_ROLES:
+    if reaches_every_project(organization, member.role):
         return projects
     return projects.filter(teams__members=member).distinct()
 
@@ -113,7 +114,7 @@ def organization_access(
     return OrganizationAccess(
         scopes=frozenset(token_scopes) & ROLE_SCOPES.get(member.role, frozenset()),
         member=member,
-        has_global_access=organization.allow_joinleave or member.role in GLOBAL_ROLES,
+        has_global_access=reaches_every_project(organization, member.role),
     )
 
 

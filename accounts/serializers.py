@@ -53,7 +53,7 @@ LETTER_AVATAR = {"avatarType": "letter_avatar", "avatarUuid": None}
 def serialize_organization(organization, *, url_prefix: str) -> dict:
     """Sentry's organization summary. Organizations here are always active, with no avatar
     upload, early-adopter flag, 2FA requirement or feature flags; both links point at this
-    service (url_prefix: issues.apis.permalink_prefix)."""
+    service (url_prefix: issues_api.api.prefix.url_prefix)."""
     return {
         "id": str(organization.pk),
         "slug": organization.slug,

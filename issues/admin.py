@@ -19,7 +19,6 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
-from issues.apis import permalink_prefix
 from issues.forms import IssueAdminForm
 from issues.models import (
     HIDDEN_STATUSES,
@@ -49,6 +48,7 @@ from issues.services import issue_delete, issue_update
 from issues.short_ids import parse_qualified_short_id
 from issues_api.api.dates import format_datetime
 from issues_api.api.numbers import MAX_BIGINT, as_bigint
+from issues_api.api.prefix import url_prefix
 from releases.admin import ReadOnlyAdminMixin
 
 NO_ENVIRONMENT = "(none)"
@@ -302,7 +302,7 @@ class IssueAdmin(IssueSearchMixin, admin.ModelAdmin):
             issue = queryset.get(**{field.name: field.to_python(object_id)})
         except (Issue.DoesNotExist, ValidationError, ValueError):
             return None
-        issue.permalink_prefix = permalink_prefix(request)
+        issue.permalink_prefix = url_prefix(request)
         return issue
 
     def has_add_permission(self, request):

@@ -1,6 +1,5 @@
 """Thin endpoints: parse, call a selector or service, serialize."""
 
-from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_view
 from rest_framework import status
@@ -28,6 +27,7 @@ from issues_api.api.exceptions import ResourceDoesNotExist
 from issues_api.api.numbers import as_bigint, is_ascii_number
 from issues_api.api.pagination import paginate
 from issues_api.api.permissions import IssuePermission, ScopedPermission
+from issues_api.api.prefix import url_prefix
 
 
 class IssueEndpoint(SentryEndpoint):
@@ -76,7 +76,7 @@ class IssueEndpoint(SentryEndpoint):
             issue,
             parts=parts,
             requester=request.user,
-            permalink_prefix=permalink_prefix(request),
+            permalink_prefix=url_prefix(request),
             now=now,
         )
         return collapse_document(document, collapse)
@@ -101,10 +101,6 @@ def collapse_document(document: dict, collapse: frozenset[str]) -> dict:
         document = {key: value for key, value in document.items() if key not in base}
     hidden = {key for value in collapse for key in COLLAPSED_KEYS.get(value, ())}
     return {key: value for key, value in document.items() if key not in hidden}
-
-
-def permalink_prefix(request) -> str:
-    return settings.ISSUES_API_URL_PREFIX or request.build_absolute_uri("/").rstrip("/")
 
 
 @extend_schema_view(get=retrieve_issue, put=update_issue, delete=delete_issue)
@@ -186,7 +182,7 @@ class IssueListEndpoint(SentryEndpoint):
             if stats_period is not None and page
             else {}
         )
-        prefix = permalink_prefix(request)
+        prefix = url_prefix(request)
         items = []
         for issue in page:
             item = serialize_issue(

@@ -133,16 +133,15 @@ def _floor(moment: datetime, seconds: int) -> int:
 
 
 def issue_stats(issue: Issue, environments: list[Environment], *, now: datetime) -> dict:
-    """Sentry's 25 hourly and 31 daily [timestamp, count] buckets, aligned to UTC."""
-    last_hour = _floor(now, HOUR)
-    last_day = _floor(now, DAY)
-    hours = [last_hour - HOUR * offset for offset in range(24, -1, -1)]
-    days = [last_day - DAY * offset for offset in range(30, -1, -1)]
+    """Sentry's 25 hourly and 31 daily [timestamp, count] buckets, aligned to UTC, from one
+    query (the daily range holds the hourly one)."""
+    _, hours = stats_series(timedelta(days=1), now=now)
+    _, days = stats_series(timedelta(days=30), now=now)
 
     rows = IssueHourlyCount.objects.filter(
         issue=issue,
         hour__gte=datetime.fromtimestamp(days[0], UTC),
-        hour__lt=datetime.fromtimestamp(last_day + DAY, UTC),
+        hour__lt=datetime.fromtimestamp(days[-1] + DAY, UTC),
     )
     if environments:
         rows = rows.filter(environment__in=environments)

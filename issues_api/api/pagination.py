@@ -9,10 +9,10 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from django.conf import settings
 from rest_framework.exceptions import ParseError
 
 from issues_api.api.numbers import MAX_BIGINT
+from issues_api.api.prefix import url_prefix
 
 # value:offset:is_prev. Lengths are bounded before int() (which refuses > 4300 digits).
 CURSOR = re.compile(r"-?[0-9]{1,20}(?:\.[0-9]{1,20})?:([0-9]{1,19}):([01])")
@@ -59,11 +59,6 @@ def page_size(request, *, default_limit: int, max_limit: int) -> int:
     return size
 
 
-def _url_prefix(request) -> str:
-    # The same prefix as the issue's permalink (issues.apis.permalink_prefix).
-    return settings.ISSUES_API_URL_PREFIX or request.build_absolute_uri("/").rstrip("/")
-
-
 def _link(base_url: str, rel: str, cursor: Cursor) -> str:
     results = "true" if cursor.has_results else "false"
     return f'<{base_url}&cursor={cursor}>; rel="{rel}"; results="{results}"; cursor="{cursor}"'
@@ -74,7 +69,7 @@ def link_header(request, *, previous: Cursor, following: Cursor) -> str:
     (so `?&cursor=` when there is no other parameter, as Sentry writes it)."""
     query = request.GET.copy()
     query.pop("cursor", None)
-    base_url = f"{_url_prefix(request)}{quote(request.path)}?{query.urlencode()}"
+    base_url = f"{url_prefix(request)}{quote(request.path)}?{query.urlencode()}"
     return ", ".join([_link(base_url, "previous", previous), _link(base_url, "next", following)])
 
 
