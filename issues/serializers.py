@@ -72,7 +72,7 @@ class UserSerializerCache:
 
 
 def _status(issue, *, now: datetime, users) -> tuple[str, dict, str | None]:
-    """status, statusDetails and substatus as Sentry derives them (§2.3)."""
+    """status, statusDetails and substatus as Sentry derives them (docs/behaviour.md §2.3)."""
     status = issue.status
     substatus = issue.substatus
     details: dict = {}
@@ -125,7 +125,7 @@ def _status(issue, *, now: datetime, users) -> tuple[str, dict, str | None]:
 
 
 def _subscription(parts: IssueParts, requester) -> tuple[bool, dict | None]:
-    """isSubscribed and subscriptionDetails for the requester (§2.4)."""
+    """isSubscribed and subscriptionDetails for the requester (docs/behaviour.md §2.4)."""
     option = requester.workflow_notifications
     if option == requester.Notifications.NO_CONVERSATIONS:
         return False, {"disabled": True}

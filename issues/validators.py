@@ -1,4 +1,5 @@
-"""Input of PUT: Sentry's GroupValidator, with its field names and error messages (§3.2-3.7).
+"""Input of PUT: Sentry's GroupValidator, with its field names and error messages (docs/behaviour.md
+§3.2-3.7).
 
 validated_data is snake_case and holds model objects (releases, commits, users, teams), so the
 update service only applies what was checked here.

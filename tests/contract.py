@@ -1,16 +1,10 @@
-"""The shared contract files (../shared/contract beside the repository, or
-ISSUES_API_CONTRACT_DIR)."""
+"""The contract's facts, kept in the repository as data (contract/, described in
+docs/behaviour.md): Sentry's reference issue document and headers, and its OpenAPI."""
 
 import json
-import os
 from pathlib import Path
 
-CONTRACT_DIR = Path(
-    os.environ.get(
-        "ISSUES_API_CONTRACT_DIR",
-        Path(__file__).resolve().parents[2] / "shared" / "contract",
-    )
-)
+CONTRACT_DIR = Path(__file__).resolve().parents[1] / "contract"
 EXAMPLE = json.loads((CONTRACT_DIR / "retrieve-issue.example.json").read_text())
 EXAMPLE_HEADERS = (CONTRACT_DIR / "retrieve-issue.example.headers.txt").read_text()
 OPENAPI = json.loads((CONTRACT_DIR / "sentry-issue-openapi.json").read_text())

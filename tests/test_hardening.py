@@ -150,7 +150,7 @@ def test_put_with_a_body_that_is_not_json_is_400(api, issue, subtests):
 
 
 def test_put_with_an_empty_body_changes_nothing_and_answers_200(api, issue):
-    """An empty body is an empty PUT (§3.1), not bad JSON."""
+    """An empty body is an empty PUT (docs/behaviour.md §3.1), not bad JSON."""
     before = db_state(issue)
 
     response = put_raw(api, issue, "")

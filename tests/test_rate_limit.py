@@ -1,5 +1,6 @@
-"""Per-user rate limits (Decision 5, §4.5): off by default; when ISSUES_API_RATE_LIMIT is set,
-Sentry's 429 body and the X-Sentry-Rate-Limit-* headers, counted per user in the shared cache.
+"""Per-user rate limits (docs/behaviour.md: Decision 5, §4.5): off by default; when
+ISSUES_API_RATE_LIMIT is set, Sentry's 429 body and the X-Sentry-Rate-Limit-* headers, counted
+per user in the shared cache.
 
 The limiter's clock is fixed so that no test crosses a window boundary by accident.
 """

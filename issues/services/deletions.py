@@ -1,4 +1,5 @@
-"""DELETE and discard hide an issue at once; delete_pending_issues removes it later (§5, §3.6)."""
+"""DELETE and discard hide an issue at once; delete_pending_issues removes it later
+(docs/behaviour.md §5, §3.6)."""
 
 import logging
 from datetime import datetime

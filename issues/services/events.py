@@ -280,7 +280,8 @@ def _reopen_if_due(issue: Issue, *, release: Release | None, now: datetime) -> N
 def record_event(*, project: Project, payload: dict, now: datetime | None = None) -> Event | None:
     """Store an event: find or create its issue and update every counter in one transaction.
 
-    A resolved issue regresses and an ignored one whose snooze ends comes back (§3.3).
+    A resolved issue regresses and an ignored one whose snooze ends comes back (docs/behaviour.md
+    §3.3).
     An event id already stored for the project is not counted twice; its Event is returned.
     An event of a discarded issue's fingerprint is dropped: None. Raises ValueError for a
     payload that cannot be read.

@@ -1,4 +1,5 @@
-"""issue_update: what PUT changes, in Sentry's order, with the Activity rows it writes (§3)."""
+"""issue_update: what PUT changes, in Sentry's order, with the Activity rows it writes
+(docs/behaviour.md §3)."""
 
 from datetime import datetime, timedelta
 from uuid import uuid4

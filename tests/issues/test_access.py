@@ -1,4 +1,5 @@
-"""Who may do what to an issue: roles, team access, superusers, and no leaks (§1, §4).
+"""Who may do what to an issue: roles, team access, superusers, and no leaks (docs/behaviour.md §1,
+§4).
 
 Sentry's precedence: 401 (credentials) > 403 (token scope, before any lookup) > 404 (unknown
 org or issue, or an org the issue is not in) > 403 (not a member, or no team access) > 404

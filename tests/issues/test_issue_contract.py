@@ -12,7 +12,7 @@ from tests.contract import EXAMPLE, EXAMPLE_HEADERS, OPENAPI
 
 TOKEN = "f" * 64
 
-# Decisions 1 of sentry-behaviour.md: the keys current Sentry requires beyond the example.
+# Decision 1 of docs/behaviour.md: the keys current Sentry requires beyond the example.
 NEWER_KEYS = {
     "substatus",
     "priority",

@@ -1,4 +1,5 @@
-"""DELETE on the issue routes, `manage.py run_deletions`, and concurrent PUTs (Decision 9, §5).
+"""DELETE on the issue routes, `manage.py run_deletions`, and concurrent PUTs (docs/behaviour.md:
+Decision 9, §5).
 
 DELETE hides the issue at once (202) and forgets its fingerprints; run_deletions removes it and
 everything hanging off it once the grace period (ISSUES_API_DELETION_GRACE_SECONDS) has passed.

@@ -1,4 +1,4 @@
-"""GET /api/0/issues/{id}/: every value computed from the data, as sentry-behaviour.md §2 says."""
+"""GET /api/0/issues/{id}/: every value computed from the data, as docs/behaviour.md §2 says."""
 
 import re
 from datetime import UTC, datetime, timedelta

@@ -1,7 +1,8 @@
-"""PUT on the issue routes, field by field, over HTTP (sentry-behaviour.md §3.2, §3.4-3.7, §4.2).
+"""PUT on the issue routes, field by field, over HTTP (docs/behaviour.md §3.2, §3.4-3.7, §4.2).
 
-assignedTo in every form, the boolean flags in DRF's forms, isPublic (Decision 3), discard
-(Decision 8), and the scopes and precedence of PUT and DELETE on all three routes.
+assignedTo in every form, the boolean flags in DRF's forms, isPublic (docs/behaviour.md,
+Decision 3), discard (Decision 8), and the scopes and precedence of PUT and DELETE on all three
+routes.
 """
 
 import re
@@ -619,7 +620,7 @@ def test_is_subscribed_false_then_true_gives_reason_unknown(api, issue, user):
     assert Subscription.objects.filter(issue=issue, user=user).count() == 1
 
 
-# isPublic (Decision 3)
+# isPublic (docs/behaviour.md, Decision 3)
 
 
 @pytest.mark.parametrize("value", TRUE_FORMS, ids=repr)
@@ -811,7 +812,7 @@ def test_an_invalid_field_among_valid_ones_changes_nothing(api, issue, teammate)
     assert snapshot(issue) == before
 
 
-# discard (Decision 8)
+# discard (docs/behaviour.md, Decision 8)
 
 
 def test_discard_needs_event_admin(api_client, issue, user):
@@ -948,7 +949,7 @@ def test_after_discard_events_of_the_fingerprint_are_dropped(api, project):
     assert make_event(project, message="Signal").issue_id == other.pk
 
 
-# Scopes per method (§4.2) on all three routes
+# Scopes per method (docs/behaviour.md §4.2) on all three routes
 
 
 def _request(client, method, issue_or_url, route="issues"):

@@ -1,4 +1,4 @@
-"""PUT /api/0/issues/{id}/: the PUT document and status transitions (sentry-behaviour.md §3)."""
+"""PUT /api/0/issues/{id}/: the PUT document and status transitions (docs/behaviour.md §3)."""
 
 from datetime import datetime, timedelta
 
@@ -65,7 +65,7 @@ PUT_KEYS = {
     "subscriptionDetails",
     "hasSeen",
     "annotations",
-    # ...plus the newer ones current Sentry requires (Decisions 1).
+    # ...plus the newer ones current Sentry requires (docs/behaviour.md, Decision 1).
     "substatus",
     "priority",
     "priorityLockedAt",

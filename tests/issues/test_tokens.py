@@ -1,4 +1,4 @@
-"""API tokens: expiry, revocation, inactive users, last use, and storage (§4.1).
+"""API tokens: expiry, revocation, inactive users, last use, and storage (docs/behaviour.md §4.1).
 
 A refused token never reaches the issue (nothing changes), last_used_at is written at most
 once a minute, and the plaintext is never stored anywhere in the database.
