@@ -201,6 +201,11 @@ def build_reference_world():
             date_joined=USER_JOINED,
             last_active=USER_LAST_ACTIVE,
         )
+    elif user.is_staff or user.is_superuser:
+        # Earlier versions of `make run` made this user the admin login, which shows in the
+        # API (isStaff, isSuperuser): the reference user is neither (ensure_admin has its own).
+        user.is_staff = user.is_superuser = False
+        user.save(update_fields=["is_staff", "is_superuser"])
     UserEmail.objects.get_or_create(user=user, email=EMAIL)
 
     organization, _ = Organization.objects.get_or_create(

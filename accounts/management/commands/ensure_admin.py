@@ -1,24 +1,31 @@
 import os
 import secrets
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import User
-from issues.seed import EMAIL
 
 PASSWORD_VARIABLE = "ISSUES_API_ADMIN_PASSWORD"  # noqa: S105 (a variable name, not a password)
+EMAIL_VARIABLE = "ISSUES_API_ADMIN_EMAIL"
+DEFAULT_EMAIL = "admin@issues-api.invalid"
 
 
 class Command(BaseCommand):
     help = (
-        "Make the reference world's user (seed_example's, by default) staff and superuser, so "
-        f"that it logs in to /admin/. The password is ${PASSWORD_VARIABLE} when set; otherwise "
-        "one is generated and printed once, the first time only (later runs leave it unchanged)."
+        "Create (or update) the operator's login to /admin/: a staff superuser of its own, "
+        "member of no organization, so that the API's documents (activity users, seenBy, "
+        f"participants) stay as they are. Its email is ${EMAIL_VARIABLE} (default "
+        f"{DEFAULT_EMAIL}); its password ${PASSWORD_VARIABLE} when set, otherwise one is "
+        "generated and printed once, the first time only (later runs leave it unchanged)."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--email", default=EMAIL, help=f"the user's email (default {EMAIL})")
+        parser.add_argument(
+            "--email",
+            default=None,
+            help=f"the login's email (default ${EMAIL_VARIABLE}, else {DEFAULT_EMAIL})",
+        )
         parser.add_argument(
             "--reset-password",
             action="store_true",
@@ -29,14 +36,13 @@ class Command(BaseCommand):
         )
 
     @transaction.atomic
-    def handle(self, *args, email, reset_password=False, **options):
+    def handle(self, *args, email=None, reset_password=False, **options):
+        email = email or os.environ.get(EMAIL_VARIABLE) or DEFAULT_EMAIL
         user = User.objects.select_for_update().filter(email__iexact=email).first()
         if user is None:
-            raise CommandError(
-                f"No user with the email {email!r}: run `manage.py seed_example` first."
-            )
+            user = User.objects.create_user(email, name="Operator")
         given = os.environ.get(PASSWORD_VARIABLE, "")
-        # A user who is not yet an admin has only seed_example's random, never shown password.
+        # A login that was not yet an admin has no password anyone was shown.
         was_admin = user.is_staff and user.is_superuser and user.has_usable_password()
 
         user.is_active = user.is_staff = user.is_superuser = True
