@@ -364,11 +364,14 @@ def test_resolved_in_next_release_orders_by_date_released_first(api, issue, proj
     assert_resolved_in_next_release(document, issue, user, released)
 
 
-def test_resolved_in_next_release_uses_the_greatest_semver_release(api, issue, project, user):
-    greatest = make_release(project, "1.10.0", date_added=ago(hours=2))
-    make_release(project, "1.9.0", date_added=ago(hours=1))
+def test_resolved_in_next_release_orders_versions_without_a_package_by_date(
+    api, issue, project, user
+):
+    # Sentry only takes "package@version" for semver (Release.is_semver_version).
+    make_release(project, "1.10.0", date_added=ago(hours=2))
+    latest = make_release(project, "1.9.0", date_added=ago(hours=1))
     document = put(api, issue, {"status": "resolvedInNextRelease"})
-    assert_resolved_in_next_release(document, issue, user, greatest)
+    assert_resolved_in_next_release(document, issue, user, latest)
 
 
 def test_resolved_in_next_release_uses_the_latest_when_not_all_releases_are_semver(
