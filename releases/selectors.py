@@ -8,8 +8,8 @@ from releases.models import Release
 # Sentry treats a project as following semver when its recent releases all are semver.
 SEMVER_SAMPLE = 10
 # A semver release in Sentry's sense: a semantic version that names its package
-# ("package@1.2.3"); a bare "1.2.3" is ordered by date like any other version
-# (Release.is_semver_version, releases.versions.is_package_release).
+# ("package@1.2.3"); a bare "1.2.3", or "@1.2.3" which names none, is ordered by date like
+# any other version (Release.is_semver_version, releases.versions.is_package_release).
 SEMVER_RELEASE = Q(major__isnull=False, version__contains="@") & ~Q(version__startswith="@")
 
 
