@@ -393,6 +393,10 @@ class Resolution(models.Model):
     commit = models.ForeignKey(
         "releases.Commit", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    # "Resolved in next release" in a semver project: the greatest version when it was resolved.
+    # Events of that version or a lower one leave the issue resolved (Sentry's
+    # GroupResolution.current_release_version).
+    current_release_version = models.CharField(max_length=250, blank=True, default="")
     type = models.PositiveSmallIntegerField(choices=Type.choices, null=True, blank=True)
     status = models.PositiveSmallIntegerField(choices=Status.choices, default=Status.PENDING)
     actor = models.ForeignKey(

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from releases.versions import is_package_release
+
 
 class Release(models.Model):
     """A version of an organization's code. first/last event are kept by record_event."""
@@ -59,7 +61,8 @@ class Release(models.Model):
 
     @property
     def is_semver(self) -> bool:
-        return self.major is not None
+        """A semver release in Sentry's sense: a semantic version that names its package."""
+        return self.major is not None and is_package_release(self.version)
 
 
 class ReleaseProject(models.Model):

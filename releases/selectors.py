@@ -1,12 +1,16 @@
 """Reads of releases."""
 
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
 
 from releases.models import Release
 
 # Sentry treats a project as following semver when its recent releases all are semver.
 SEMVER_SAMPLE = 10
+# A semver release in Sentry's sense: a semantic version that names its package
+# ("package@1.2.3"); a bare "1.2.3", or "@1.2.3" which names none, is ordered by date like
+# any other version (Release.is_semver_version, releases.versions.is_package_release).
+SEMVER_RELEASE = Q(major__isnull=False, version__contains="@") & ~Q(version__startswith="@")
 
 
 def project_releases(project):
@@ -26,7 +30,7 @@ def greatest_semver_release(project) -> Release | None:
     """The greatest semantic version; a version without pre-release beats its pre-releases."""
     return (
         project_releases(project)
-        .filter(major__isnull=False)
+        .filter(SEMVER_RELEASE)
         .order_by(
             F("major").desc(),
             F("minor").desc(),
@@ -43,12 +47,8 @@ def greatest_semver_release(project) -> Release | None:
 
 
 def follows_semver(project) -> bool:
-    recent = list(
-        project_releases(project)
-        .order_by("-date_added")
-        .values_list("major", flat=True)[:SEMVER_SAMPLE]
-    )
-    return bool(recent) and all(major is not None for major in recent)
+    recent = list(project_releases(project).order_by("-date_added")[:SEMVER_SAMPLE])
+    return bool(recent) and all(release.is_semver for release in recent)
 
 
 def release_to_resolve_by(project) -> Release | None:

@@ -30,7 +30,9 @@ from issues.models import (
 )
 from issues.selectors import snooze_is_valid
 from releases.models import Release, ReleaseProject
+from releases.selectors import follows_semver
 from releases.services import release_for_version
+from releases.versions import compare_versions
 
 
 def _initial_priority(level: int) -> int:
@@ -208,17 +210,53 @@ def _update_counters(
     _count_tags(issue, environment, data)
 
 
-def _resolution_holds(resolution: Resolution | None, release: Release | None) -> bool:
+def _release_order_date(release: Release) -> datetime:
+    return release.date_released or release.date_added
+
+
+def _resolution_holds(issue: Issue, resolution: Resolution | None, release: Release | None) -> bool:
     """Whether an event of `release` leaves a resolved issue resolved (Sentry's
-    GroupResolution.has_resolution): only when resolved in a release newer than the event's."""
+    GroupResolution.has_resolution): only when resolved in a release newer than the event's,
+    by semver when the project and the event's release follow it, else by date."""
     if resolution is None or resolution.release is None:
         return False
     if release is None:
         # From "no release" to "some release": the event is taken as older.
         return True
     resolved_in = resolution.release
+    by_semver = release.is_semver and follows_semver(issue.project)
+
+    if resolution.current_release_version:
+        # Resolved in next release: every version up to the greatest one it was resolved at
+        # is covered.
+        current = resolution.current_release_version
+        if by_semver:
+            order = compare_versions(current, release.version)
+            if order is not None:
+                if order >= 0:
+                    return True
+                # A greatest version noted under other conditions may be stale: the event's
+                # version still has to be below the release the issue was resolved in.
+                order = compare_versions(resolved_in.version, release.version)
+                if order is not None:
+                    return order == 1
+        else:
+            current_release = Release.objects.filter(
+                organization_id=issue.project.organization_id, version=current
+            ).first()
+            if current_release is not None:
+                return current_release.pk == release.pk or _release_order_date(
+                    current_release
+                ) > _release_order_date(release)
+
     if resolution.type == Resolution.Type.IN_RELEASE:
-        return resolved_in.pk != release.pk and resolved_in.date_added > release.date_added
+        if resolved_in.pk == release.pk:
+            return False
+        if by_semver:
+            order = compare_versions(resolved_in.version, release.version)
+            if order is not None:
+                return order == 1
+        return resolved_in.date_added > release.date_added
     return resolved_in.pk == release.pk or resolved_in.date_added > release.date_added
 
 
@@ -250,7 +288,7 @@ def _reopen_if_due(issue: Issue, *, release: Release | None, now: datetime) -> N
     conditions are met; ignoring without conditions holds."""
     if issue.status == IssueStatus.RESOLVED:
         resolution = Resolution.objects.select_related("release").filter(issue=issue).first()
-        if _resolution_holds(resolution, release):
+        if _resolution_holds(issue, resolution, release):
             return
         substatus = IssueSubstatus.REGRESSED
     elif issue.status == IssueStatus.IGNORED:

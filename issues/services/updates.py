@@ -28,7 +28,7 @@ from issues.models import (
 from issues.validators import UNASSIGN
 from issues_api.api.dates import format_datetime
 from releases.models import ReleaseCommit
-from releases.selectors import release_to_resolve_by
+from releases.selectors import follows_semver, release_to_resolve_by
 
 
 def _activity(issue: Issue, actor, type: ActivityType, *, now: datetime, data=None, ident=None):
@@ -88,9 +88,24 @@ def _resolve(issue: Issue, actor, status: str, details: dict, *, now: datetime) 
         resolution_type = Resolution.Type.IN_RELEASE
 
     if release is not None:
+        data = {"version": release.version if resolution_type == Resolution.Type.IN_RELEASE else ""}
+        current_release_version = ""
+        if (
+            resolution_type == Resolution.Type.IN_NEXT_RELEASE
+            and release.is_semver
+            and follows_semver(issue.project)
+        ):
+            # Sentry's process_group_resolution: in a semver project "next release" means any
+            # version above the greatest one (release_to_resolve_by's pick), known now, so the
+            # issue is resolved in that release at once; the activity names it as the version
+            # to exceed and keeps "version" empty.
+            current_release_version = release.version
+            resolution_type = Resolution.Type.IN_RELEASE
+            data["current_release_version"] = current_release_version
         resolution = Resolution.objects.create(
             issue=issue,
             release=release,
+            current_release_version=current_release_version,
             type=resolution_type,
             status=Resolution.Status.RESOLVED
             if resolution_type == Resolution.Type.IN_RELEASE
@@ -98,14 +113,13 @@ def _resolve(issue: Issue, actor, status: str, details: dict, *, now: datetime) 
             actor=actor,
             datetime=now,
         )
-        version = release.version if resolution_type == Resolution.Type.IN_RELEASE else ""
         _activity(
             issue,
             actor,
             ActivityType.SET_RESOLVED_IN_RELEASE,
             now=now,
             ident=str(resolution.pk),
-            data={"version": version},
+            data=data,
         )
     elif details.get("in_commit") is not None:
         commit = details["in_commit"]

@@ -364,11 +364,14 @@ def test_resolved_in_next_release_orders_by_date_released_first(api, issue, proj
     assert_resolved_in_next_release(document, issue, user, released)
 
 
-def test_resolved_in_next_release_uses_the_greatest_semver_release(api, issue, project, user):
-    greatest = make_release(project, "1.10.0", date_added=ago(hours=2))
-    make_release(project, "1.9.0", date_added=ago(hours=1))
+def test_resolved_in_next_release_orders_versions_without_a_package_by_date(
+    api, issue, project, user
+):
+    # Sentry only takes "package@version" for semver (Release.is_semver_version).
+    make_release(project, "1.10.0", date_added=ago(hours=2))
+    latest = make_release(project, "1.9.0", date_added=ago(hours=1))
     document = put(api, issue, {"status": "resolvedInNextRelease"})
-    assert_resolved_in_next_release(document, issue, user, greatest)
+    assert_resolved_in_next_release(document, issue, user, latest)
 
 
 def test_resolved_in_next_release_uses_the_latest_when_not_all_releases_are_semver(
@@ -378,6 +381,76 @@ def test_resolved_in_next_release_uses_the_latest_when_not_all_releases_are_semv
     latest = make_release(project, "nightly", date_added=ago(hours=1))
     document = put(api, issue, {"status": "resolvedInNextRelease"})
     assert_resolved_in_next_release(document, issue, user, latest)
+
+
+def make_semver_releases(project):
+    """The issue's scenario: package@1.0+0, package@2.0+0 and package@1.0+1, created in that
+    order; returns the greatest by semver, package@2.0+0."""
+    make_release(project, "package@1.0+0", date_added=ago(hours=3))
+    greatest = make_release(project, "package@2.0+0", date_added=ago(hours=2))
+    make_release(project, "package@1.0+1", date_added=ago(hours=1))
+    return greatest
+
+
+def assert_resolved_in_the_greatest_semver_release(document, issue, user, greatest):
+    assert document["status"] == "resolved"
+    assert document["substatus"] is None
+    assert set(document["statusDetails"]) == {"inRelease", "actor"}
+    assert document["statusDetails"]["inRelease"] == "package@2.0+0"
+    assert document["statusDetails"]["actor"]["id"] == str(user.pk)
+
+    issue = refreshed(issue)
+    assert issue.status == IssueStatus.RESOLVED
+    resolution = Resolution.objects.get(issue=issue)
+    assert resolution.type == Resolution.Type.IN_RELEASE
+    assert resolution.status == Resolution.Status.RESOLVED
+    assert resolution.release_id == greatest.pk
+    assert resolution.current_release_version == "package@2.0+0"
+    assert resolution.actor_id == user.pk
+    # Sentry keeps "version" empty and names the version to exceed.
+    assert activities(issue) == [
+        (
+            "set_resolved_in_release",
+            {"version": "", "current_release_version": "package@2.0+0"},
+        )
+    ]
+    assert Activity.objects.get(issue=issue).ident == str(resolution.pk)
+    assert status_change_subscribers(issue) == {user.pk}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"status": "resolvedInNextRelease"},
+        {"status": "resolved", "statusDetails": {"inNextRelease": True}},
+    ],
+)
+def test_resolved_in_next_release_of_a_semver_project_is_resolved_in_the_greatest_release(
+    api, issue, project, user, body
+):
+    greatest = make_semver_releases(project)
+    document = put(api, issue, body)
+    assert_resolved_in_the_greatest_semver_release(document, issue, user, greatest)
+
+    document = get(api, issue)
+    assert document["status"] == "resolved"
+    assert document["statusDetails"]["inRelease"] == "package@2.0+0"
+    assert document["statusDetails"]["actor"]["id"] == str(user.pk)
+    assert document["activity"][0]["type"] == "set_resolved_in_release"
+    assert document["activity"][0]["data"] == {
+        "version": "",
+        "current_release_version": "package@2.0+0",
+    }
+
+
+@pytest.mark.parametrize("route", PUT_ROUTES)
+def test_resolved_in_next_release_of_a_semver_project_validates_against_sentry_put_schema(
+    api, issue, project, route
+):
+    make_semver_releases(project)
+    document = put(api, issue, {"status": "resolvedInNextRelease"})
+    assert document["statusDetails"]["inRelease"] == "package@2.0+0"
+    OAS30Validator(put_schema(route)).validate(document)
 
 
 def test_resolved_with_in_next_release_details(api, issue, project, user):
@@ -953,6 +1026,132 @@ def test_in_next_release_holds_for_that_release_and_regresses_in_a_newer_one(api
     assert issue.substatus == IssueSubstatus.REGRESSED
     assert activities(issue)[-1] == ("set_regression", {"version": "2.0.0"})
     assert not Resolution.objects.filter(issue=issue).exists()
+
+
+# The issue's scenario: releases package@1.0+0, package@2.0+0, package@1.0+1 created in that
+# order, resolved in next release, so resolved in package@2.0+0 by semver.
+@pytest.mark.parametrize(
+    "version",
+    [
+        "package@1.0+0",
+        "package@2.0+0",
+        "package@1.0+1",
+        "package@1.1+0",  # created by the event, after the resolution
+        "package@2.0",  # no build code is below build code 0
+        "package@2.0-rc.1",  # a pre-release is below its release
+        "other@1.5.0",  # packages are not compared, versions are
+    ],
+)
+def test_semver_resolution_holds_for_versions_up_to_the_greatest(api, issue, project, version):
+    make_semver_releases(project)
+    put(api, issue, {"status": "resolvedInNextRelease"})
+    make_event(project, release=version)
+    issue = refreshed(issue)
+    assert issue.status == IssueStatus.RESOLVED
+    assert Resolution.objects.filter(issue=issue).exists()
+    assert "set_regression" not in activity_types(issue)
+    assert get(api, issue)["statusDetails"]["inRelease"] == "package@2.0+0"
+
+
+@pytest.mark.parametrize(
+    "version",
+    [
+        "package@3.0+0",
+        "package@2.0.1",
+        "package@2.0+1",  # relay orders build codes: 2.0+1 is above 2.0+0
+    ],
+)
+def test_semver_resolution_regresses_for_a_greater_version(api, issue, project, version):
+    make_semver_releases(project)
+    put(api, issue, {"status": "resolvedInNextRelease"})
+    make_event(project, release=version)
+    issue = refreshed(issue)
+    assert issue.status == IssueStatus.UNRESOLVED
+    assert issue.substatus == IssueSubstatus.REGRESSED
+    assert activities(issue)[-1] == ("set_regression", {"version": version})
+    assert not Resolution.objects.filter(issue=issue).exists()
+
+
+def test_semver_resolution_walks_through_the_issue_scenario(api, issue, project, user):
+    greatest = make_semver_releases(project)
+    document = put(api, issue, {"status": "resolvedInNextRelease"})
+    assert_resolved_in_the_greatest_semver_release(document, issue, user, greatest)
+
+    for version in ("package@1.0+0", "package@2.0+0", "package@1.0+1", "package@1.1+0"):
+        make_event(project, release=version)
+        assert refreshed(issue).status == IssueStatus.RESOLVED, version
+    later = Release.objects.get(version="package@1.1+0")
+    assert later.date_added > greatest.date_added
+    assert "set_regression" not in activity_types(issue)
+    assert get(api, issue)["statusDetails"]["inRelease"] == "package@2.0+0"
+
+    make_event(project, release="package@3.0+0")
+    issue = refreshed(issue)
+    assert issue.status == IssueStatus.UNRESOLVED
+    assert issue.substatus == IssueSubstatus.REGRESSED
+    assert activities(issue)[-1] == ("set_regression", {"version": "package@3.0+0"})
+    assert not Resolution.objects.filter(issue=issue).exists()
+    document = get(api, issue)
+    assert document["status"] == "unresolved"
+    assert document["substatus"] == "regressed"
+    assert document["statusDetails"] == {}
+
+
+def test_an_event_of_a_version_that_is_not_semver_is_compared_by_date(api, issue, project):
+    # The project stops following semver, so the greatest version noted at resolution is
+    # compared by date (Sentry's has_resolution): a release created later regresses.
+    make_semver_releases(project)
+    put(api, issue, {"status": "resolvedInNextRelease"})
+    make_event(project, release="nightly")
+    issue = refreshed(issue)
+    assert issue.status == IssueStatus.UNRESOLVED
+    assert activities(issue)[-1] == ("set_regression", {"version": "nightly"})
+
+
+def test_an_event_of_an_older_release_not_semver_leaves_a_semver_resolution(api, issue, project):
+    # Older than the ten most recent releases, which all are semver: the project follows semver.
+    make_release(project, "nightly", date_added=ago(hours=20))
+    for minor in range(7):
+        make_release(project, f"package@0.{minor}", date_added=ago(hours=10 - minor))
+    make_semver_releases(project)
+    put(api, issue, {"status": "resolvedInNextRelease"})
+    assert Resolution.objects.get(issue=issue).current_release_version == "package@2.0+0"
+    make_event(project, release="nightly")
+    assert refreshed(issue).status == IssueStatus.RESOLVED
+    assert "set_regression" not in activity_types(issue)
+
+
+def test_resolved_in_a_release_of_a_semver_project_compares_by_semver(api, issue, project):
+    make_semver_releases(project)
+    put(api, issue, {"status": "resolved", "statusDetails": {"inRelease": "package@2.0+0"}})
+    # Created after package@2.0+0 but lower by semver.
+    make_event(project, release="package@1.0+1")
+    assert refreshed(issue).status == IssueStatus.RESOLVED
+
+    make_event(project, release="package@2.1")
+    issue = refreshed(issue)
+    assert issue.status == IssueStatus.UNRESOLVED
+    assert activities(issue)[-1] == ("set_regression", {"version": "package@2.1"})
+
+
+def test_in_next_release_of_a_project_without_semver_stays_pending_by_date(
+    api, issue, project, user
+):
+    make_release(project, "alpha", date_added=ago(hours=2))
+    latest = make_release(project, "beta", date_added=ago(hours=1))
+    document = put(api, issue, {"status": "resolvedInNextRelease"})
+    assert_resolved_in_next_release(document, issue, user, latest)
+    assert Resolution.objects.get(issue=issue).current_release_version == ""
+
+    make_event(project, release="alpha")
+    make_event(project, release="beta")
+    assert refreshed(issue).status == IssueStatus.RESOLVED
+    assert get(api, issue)["statusDetails"]["inNextRelease"] is True
+
+    make_event(project, release="gamma")
+    issue = refreshed(issue)
+    assert issue.status == IssueStatus.UNRESOLVED
+    assert activities(issue)[-1] == ("set_regression", {"version": "gamma"})
 
 
 def test_event_leaves_an_issue_ignored_forever(api, issue):
