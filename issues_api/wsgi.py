@@ -1,4 +1,4 @@
-"""WSGI entry point, served by gunicorn."""
+"""WSGI entry point, served by gunicorn (behind nginx in production: deploy/nginx/)."""
 
 import os
 
