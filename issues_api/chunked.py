@@ -16,6 +16,7 @@ from django.conf import settings
 # The body of issues_api.api.parsers.PayloadTooLarge, which a Content-Length body over the
 # limit gets from the parser.
 TOO_LARGE = "Request body is too large."
+BAD_BODY = "The chunked request body could not be read."
 LENGTH_REQUIRED = "A chunked request body needs a server that ends the input; send Content-Length."
 READ_SIZE = 64 * 1024
 
@@ -63,7 +64,12 @@ class ChunkedRequestBodies:
             return json_error(start_response, "411 Length Required", LENGTH_REQUIRED)
         limit = settings.ISSUES_API_MAX_BODY_BYTES
         # One byte past the limit tells "too large" without holding more of it in memory.
-        body = read_at_most(environ["wsgi.input"], limit + 1)
+        try:
+            body = read_at_most(environ["wsgi.input"], limit + 1)
+        except Exception:
+            # The server's own error for broken chunk framing (gunicorn's ParseException
+            # subclasses) or a body cut short: the client's fault, answered as such.
+            return json_error(start_response, "400 Bad Request", BAD_BODY)
         if len(body) > limit:
             return json_error(start_response, "413 Request Entity Too Large", TOO_LARGE)
         environ["wsgi.input"] = BytesIO(body)

@@ -123,6 +123,24 @@ def test_a_chunked_body_past_the_limit_is_413_json_without_reading_the_rest(sett
     assert inner.environ is None
 
 
+class BrokenStream:
+    """What gunicorn's input does with broken chunk framing: raise while reading."""
+
+    def read(self, size=-1):
+        raise ValueError("Invalid chunk size: b'zz'")
+
+
+def test_a_chunked_body_that_cannot_be_read_is_400_json():
+    inner = SeenApplication()
+
+    answer = call(ChunkedRequestBodies(inner), make_environ(body=BrokenStream()))
+
+    assert answer["status"] == "400 Bad Request"
+    assert answer["headers"]["Content-Type"] == "application/json"
+    assert json.loads(answer["body"]) == {"detail": "The chunked request body could not be read."}
+    assert inner.environ is None
+
+
 def test_the_413_says_what_the_parser_says_for_a_long_content_length():
     assert PayloadTooLarge.default_detail == TOO_LARGE
 

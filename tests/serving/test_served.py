@@ -307,6 +307,15 @@ def put_chunked(port: int, issue, token, body: bytes, chunk_size: int = 8192) ->
         return Answer(response.status, response.headers, response.read())
 
 
+def exchange(port: int, raw: bytes) -> Answer:
+    """Send `raw` as it is and read the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+        client.sendall(raw)
+        response = http.client.HTTPResponse(client)
+        response.begin()
+        return Answer(response.status, response.headers, response.read())
+
+
 class SlowClients:
     """Connections that send a request a byte at a time and never finish it."""
 
@@ -424,6 +433,29 @@ def test_a_chunked_body_over_the_limit_is_413_and_changes_nothing(served, issue,
         assert puts_seen_by_gunicorn(served) == puts_before
 
 
+@pytest.mark.parametrize(
+    ("front", "detail"),
+    [("nginx", "Bad request."), ("gunicorn", "The chunked request body could not be read.")],
+)
+def test_broken_chunk_framing_is_400_json_and_changes_nothing(served, issue, token, front, detail):
+    port = served.nginx_port if front == "nginx" else served.gunicorn_port
+    raw = (
+        f"PUT /api/0/issues/{issue.pk}/ HTTP/1.1\r\n"
+        "Host: 127.0.0.1\r\n"
+        f"Authorization: Bearer {token.plaintext}\r\n"
+        "Content-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n"
+        "\r\n"
+        'zz\r\n{"status": "resolved"}\r\n0\r\n\r\n'
+    ).encode()
+
+    answer = exchange(port, raw)
+
+    assert answer.status == 400, answer.body
+    assert answer.json() == {"detail": detail}
+    assert get_issue(port, issue, token).json()["status"] == "unresolved"
+
+
 def padded(size: int) -> bytes:
     """A PUT body that resolves the issue and is exactly `size` bytes long."""
     body = json.dumps({"status": "resolved", "padding": ""}).encode()
@@ -445,15 +477,6 @@ def test_permalinks_through_nginx_keep_the_host_and_port_the_client_used(served,
     document = get_issue(served.nginx_port, issue, token).json()
 
     assert document["permalink"].startswith(f"http://127.0.0.1:{served.nginx_port}/")
-
-
-def exchange(port: int, raw: bytes) -> Answer:
-    """Send `raw` as it is and read the answer."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
-        client.sendall(raw)
-        response = http.client.HTTPResponse(client)
-        response.begin()
-        return Answer(response.status, response.headers, response.read())
 
 
 NGINX_ERRORS = {
