@@ -1,4 +1,5 @@
-# issues-api: Django + DRF served by gunicorn. `docker compose up` runs it with PostgreSQL.
+# issues-api: Django + DRF served by gunicorn. `docker compose up` runs it with PostgreSQL,
+# behind nginx: gunicorn's sync workers must not face clients directly (README, "Production").
 FROM python:3.13-slim
 
 ENV ISSUES_API_ENV=production \
@@ -23,5 +24,6 @@ USER app
 EXPOSE 8000
 
 # Apply migrations, then run the command (gunicorn by default, or e.g. `python manage.py ...`).
+# Port 8000 is for the front (nginx) only; publish nginx's port, not this one.
 ENTRYPOINT ["/bin/sh", "-c", "python manage.py migrate --noinput && exec \"$@\"", "--"]
 CMD ["gunicorn", "issues_api.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]

@@ -1,0 +1,51 @@
+"""docker-compose.yml keeps gunicorn behind nginx and will not start without a secret key.
+
+(Docker is not run here; tests/serving/test_served.py serves the same nginx template for real.)
+"""
+
+import re
+from pathlib import Path
+
+import yaml
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+COMPOSE = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+TEMPLATE = "deploy/nginx/issues-api.conf.template"
+
+
+def test_gunicorn_publishes_no_port_and_nginx_is_the_way_in():
+    assert "ports" not in SERVICES["web"]
+    assert SERVICES["web"]["expose"] == ["8000"]
+    assert SERVICES["nginx"]["ports"] == ["127.0.0.1:8000:80"]
+    assert SERVICES["nginx"]["environment"]["ISSUES_API_UPSTREAM"] == "web:8000"
+    assert SERVICES["nginx"]["environment"]["ISSUES_API_LISTEN"] == "80"
+
+
+def test_nginx_serves_the_repositorys_template():
+    mounts = [volume.split(":") for volume in SERVICES["nginx"]["volumes"]]
+
+    assert [f"./{TEMPLATE}", "/etc/nginx/templates/default.conf.template", "ro"] in mounts
+    assert (BASE_DIR / TEMPLATE).is_file()
+
+
+def test_every_variable_of_the_template_is_given_to_nginx():
+    names = set(re.findall(r"\$\{(\w+)\}", (BASE_DIR / TEMPLATE).read_text()))
+
+    assert names == {"ISSUES_API_LISTEN", "ISSUES_API_UPSTREAM", "ISSUES_API_MAX_BODY_BYTES"}
+    assert names <= set(SERVICES["nginx"]["environment"])
+    assert re.fullmatch(
+        r"\^?ISSUES_API_", SERVICES["nginx"]["environment"]["NGINX_ENVSUBST_FILTER"]
+    )
+
+
+def test_nginx_and_the_application_share_one_body_limit():
+    nginx = SERVICES["nginx"]["environment"]["ISSUES_API_MAX_BODY_BYTES"]
+    web = SERVICES["web"]["environment"]["ISSUES_API_MAX_BODY_BYTES"]
+
+    assert nginx == web == "${ISSUES_API_MAX_BODY_BYTES:-262144}"
+
+
+def test_compose_refuses_to_start_without_a_secret_key():
+    """`${NAME:?message}`: compose stops with the message when SECRET_KEY is unset or empty."""
+    assert re.fullmatch(r"\$\{SECRET_KEY:\?.+\}", SERVICES["web"]["environment"]["SECRET_KEY"])

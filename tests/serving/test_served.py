@@ -1,0 +1,548 @@
+"""The production arrangement, served for real: Debian's nginx, with the repository's
+deploy/nginx/issues-api.conf.template, in front of gunicorn (two sync workers, as the image and
+`make run` serve it), on loopback ports of this machine.
+
+- 64 clients that send their request a byte at a time hold no gunicorn worker through nginx:
+  GETs still answer, each within a second. Without nginx, four of them hold both workers.
+- A PUT whose body is chunked resolves the issue, through nginx and straight to gunicorn.
+- A chunked body over the limit is a 413 in Sentry's format on both paths, and changes nothing;
+  nginx refuses it by itself, at the same byte as the application.
+- nginx's own errors (400, 404, 413, 414, 502) are JSON too, and the Host it passes on keeps
+  the client's port (permalinks).
+
+The servers are started once for the module and read the test database: PostgreSQL's directly,
+and on SQLite (whose test database lives in this process's memory) a file copy of it that each
+test refreshes. Without /usr/sbin/nginx the module is skipped, except on CI (CI=true), where it
+fails instead: CI installs Debian's nginx package.
+"""
+
+import http.client
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+NGINX = Path("/usr/sbin/nginx")
+TEMPLATE = BASE_DIR / "deploy" / "nginx" / "issues-api.conf.template"
+MAX_BODY_BYTES = 256 * 1024
+STARTUP_SECONDS = 60
+SLOW_CLIENTS = 64
+PROBES = 10
+TOO_LARGE = {"detail": "Request body is too large."}
+
+# One module, one pair of servers: keep its tests on one xdist worker.
+pytestmark = pytest.mark.xdist_group("served")
+
+
+def require_nginx() -> None:
+    """Skip when nginx is missing here; on CI (CI=true) fail instead."""
+    if NGINX.exists():
+        return
+    problem = (
+        f"{NGINX} is missing: install Debian's nginx package "
+        "(apt-get install nginx) to run the served tests"
+    )
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true needs the served tests to run, but {problem}", pytrace=False)
+    pytest.skip(problem)
+
+
+def render(template: str, values: dict[str, str]) -> str:
+    """What the nginx image's envsubst does with the template: ${NAME} becomes its value."""
+    for name, value in values.items():
+        template = template.replace("${" + name + "}", value)
+    assert "${ISSUES_API_" not in template, "the template has a variable the tests do not set"
+    return template
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(what: str, ready, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{what} exited ({process.returncode}):\n{log.read_text()}", pytrace=False)
+        if ready():
+            return
+        time.sleep(0.1)
+    pytest.fail(f"{what} was not ready in {STARTUP_SECONDS} s:\n{log.read_text()}", pytrace=False)
+
+
+def answers_http(port: int) -> bool:
+    try:
+        client = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        client.request("GET", "/api/0/")
+        client.getresponse().read()
+        client.close()
+    except OSError:
+        return False
+    return True
+
+
+@contextmanager
+def running(command: list[str], log: Path, **kwargs):
+    with log.open("wb") as output:
+        process = subprocess.Popen(  # noqa: S603 - our own fixed command line
+            command, stdout=output, stderr=subprocess.STDOUT, **kwargs
+        )
+    try:
+        yield process
+    finally:
+        # Quick shutdown, for gunicorn and nginx alike (TERM would make gunicorn wait).
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def database_for_servers(directory: Path) -> str:
+    """A DATABASE_URL that reaches the test database from another process."""
+    settings = connection.settings_dict
+    if connection.vendor == "postgresql":
+        user = quote(settings["USER"] or "", safe="")
+        password = f":{quote(settings['PASSWORD'], safe='')}" if settings["PASSWORD"] else ""
+        host = settings["HOST"] or "localhost"
+        port = f":{settings['PORT']}" if settings["PORT"] else ""
+        return f"postgres://{user}{password}@{host}{port}/{settings['NAME']}"
+    if connection.vendor == "sqlite":
+        if not connection.is_in_memory_db():
+            return f"sqlite:///{settings['NAME']}"
+        return f"sqlite:///{directory / 'served.sqlite3'}"
+    pytest.fail(f"no way to share a {connection.vendor} test database with the servers")
+
+
+def share_test_data(directory: Path) -> None:
+    """Make what the test has written so far visible to the servers."""
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        connection.ensure_connection()
+        target = sqlite3.connect(directory / "served.sqlite3")
+        try:
+            connection.connection.backup(target)
+        finally:
+            target.close()
+
+
+@dataclass
+class Servers:
+    nginx_port: int
+    gunicorn_port: int
+    directory: Path
+
+
+@pytest.fixture(scope="module")
+def servers(django_db_setup, django_db_blocker, tmp_path_factory):
+    """gunicorn, and nginx in front of it, on the test database."""
+    require_nginx()
+    directory = tmp_path_factory.mktemp("served")
+    with django_db_blocker.unblock():
+        database_url = database_for_servers(directory)
+        share_test_data(directory)
+
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        # Development mode with DEBUG off, as .ci/fuzz serves it: what is tested here is the
+        # front and the body handling, over plain HTTP on loopback.
+        "ISSUES_API_ENV": "development",
+        "ISSUES_API_VAR_DIR": str(directory),
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "ISSUES_API_RATE_LIMIT": "",
+        "ISSUES_API_MAX_BODY_BYTES": str(MAX_BODY_BYTES),
+        "LOG_LEVEL": "WARNING",
+    }
+    environment.pop("REDIS_URL", None)
+    gunicorn_port = free_port()
+    gunicorn = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "issues_api.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{gunicorn_port}",
+        "--workers",
+        "2",
+        "--no-control-socket",
+        "--access-logfile",
+        str(directory / "gunicorn-access.log"),
+    ]
+    gunicorn_log = directory / "gunicorn.log"
+    with running(gunicorn, gunicorn_log, cwd=BASE_DIR, env=environment) as process:
+        wait_for("gunicorn", lambda: answers_http(gunicorn_port), process, gunicorn_log)
+        with nginx_in_front_of(gunicorn_port, directory / "nginx") as nginx_port:
+            yield Servers(nginx_port, gunicorn_port, directory)
+
+
+@contextmanager
+def nginx_in_front_of(upstream_port: int, directory: Path):
+    """Debian's nginx with the repository's server block, proxying to `upstream_port` on
+    loopback; yields the port it listens on."""
+    directory.mkdir(exist_ok=True)
+    port = free_port()
+    site = render(
+        TEMPLATE.read_text(),
+        {
+            "ISSUES_API_LISTEN": f"127.0.0.1:{port}",
+            "ISSUES_API_UPSTREAM": f"127.0.0.1:{upstream_port}",
+            "ISSUES_API_MAX_BODY_BYTES": str(MAX_BODY_BYTES),
+        },
+    )
+    (directory / "issues-api.conf").write_text(site)
+    (directory / "nginx.conf").write_text(nginx_main_config(directory))
+    command = [str(NGINX), "-p", str(directory), "-e", str(directory / "error.log")]
+    command += ["-c", str(directory / "nginx.conf")]
+    with running(command, directory / "output.log") as process:
+        wait_for("nginx", lambda: answers_http(port), process, directory / "error.log")
+        yield port
+
+
+def nginx_main_config(directory: Path) -> str:
+    """What /etc/nginx/nginx.conf is in the nginx image, with every path under `directory`,
+    in the foreground; the server block is the repository's."""
+    # As root, nginx's workers would switch to a user that cannot enter pytest's tmp dirs.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    return f"""{user}daemon off;
+worker_processes 1;
+pid {directory}/nginx.pid;
+error_log {directory}/error.log warn;
+events {{
+    worker_connections 1024;
+}}
+http {{
+    access_log {directory}/access.log;
+    client_body_temp_path {directory}/client_body;
+    proxy_temp_path {directory}/proxy;
+    fastcgi_temp_path {directory}/fastcgi;
+    uwsgi_temp_path {directory}/uwsgi;
+    scgi_temp_path {directory}/scgi;
+    include {directory}/issues-api.conf;
+}}
+"""
+
+
+def puts_seen_by_gunicorn(servers: Servers) -> int:
+    log = servers.directory / "gunicorn-access.log"
+    return sum('"PUT ' in line for line in log.read_text().splitlines()) if log.exists() else 0
+
+
+@pytest.fixture
+def served(servers, transactional_db, issue, token):
+    """The servers, seeing this test's issue and token (committed: another process reads
+    them)."""
+    share_test_data(servers.directory)
+    return servers
+
+
+# ---- talking to them ------------------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    def json(self):
+        assert self.headers["Content-Type"] == "application/json", (self.status, self.body)
+        return json.loads(self.body)
+
+
+def get_issue(port: int, issue, token, timeout: float = 10) -> Answer:
+    client = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        client.request(
+            "GET",
+            f"/api/0/issues/{issue.pk}/",
+            headers={"Authorization": f"Bearer {token.plaintext}"},
+        )
+        response = client.getresponse()
+        return Answer(response.status, response.headers, response.read())
+    finally:
+        client.close()
+
+
+def put_chunked(port: int, issue, token, body: bytes, chunk_size: int = 8192) -> Answer:
+    """A PUT with `Transfer-Encoding: chunked`, as Sentry's SDKs send it, written on a raw
+    socket: a server that refuses the body may close before it is all sent, and the answer
+    it wrote is still read."""
+    head = (
+        f"PUT /api/0/issues/{issue.pk}/ HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{port}\r\n"
+        f"Authorization: Bearer {token.plaintext}\r\n"
+        "Content-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n"
+        "Connection: close\r\n"
+        "\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+        try:
+            client.sendall(head)
+            for start in range(0, len(body), chunk_size):
+                chunk = body[start : start + chunk_size]
+                client.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            client.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        response = http.client.HTTPResponse(client, method="PUT")
+        response.begin()
+        return Answer(response.status, response.headers, response.read())
+
+
+def exchange(port: int, raw: bytes) -> Answer:
+    """Send `raw` as it is and read the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+        client.sendall(raw)
+        response = http.client.HTTPResponse(client)
+        response.begin()
+        return Answer(response.status, response.headers, response.read())
+
+
+class SlowClients:
+    """Connections that send a request a byte at a time and never finish it."""
+
+    REQUEST = b"GET /api/0/issues/1/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+
+    def __init__(self, port: int, count: int, interval: float = 0.2):
+        self.sockets = [socket.create_connection(("127.0.0.1", port)) for _ in range(count)]
+        self.interval = interval
+        self.stop = threading.Event()
+        for sock in self.sockets:
+            sock.sendall(self.REQUEST[:1])
+        self.thread = threading.Thread(target=self.trickle, daemon=True)
+        self.thread.start()
+
+    def trickle(self):
+        sent = 1
+        while not self.stop.wait(self.interval):
+            byte = self.REQUEST[sent : sent + 1] or b"a"
+            sent += 1
+            for sock in self.sockets:
+                # One that nginx closed shows in still_open().
+                with suppress(OSError):
+                    sock.sendall(byte)
+
+    def still_open(self) -> list[bool]:
+        """Whether each connection is still open, with nothing answered on it."""
+        states = []
+        for sock in self.sockets:
+            try:
+                sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                states.append(True)
+            except OSError:
+                states.append(False)
+            else:
+                states.append(False)
+        return states
+
+    def close(self):
+        self.stop.set()
+        self.thread.join()
+        for sock in self.sockets:
+            sock.close()
+
+
+@contextmanager
+def slow_clients(port: int, count: int):
+    clients = SlowClients(port, count)
+    try:
+        yield clients
+    finally:
+        clients.close()
+
+
+# ---- the tests ------------------------------------------------------------------------------
+
+
+def test_gets_through_nginx_answer_within_a_second_while_64_slow_clients_hang_on(
+    served, issue, token
+):
+    # Each gunicorn worker has loaded Django and connected to the database before the clock runs.
+    for _ in range(4):
+        assert get_issue(served.nginx_port, issue, token).status == 200
+
+    with slow_clients(served.nginx_port, SLOW_CLIENTS) as clients:
+        time.sleep(1)
+        for _ in range(PROBES):
+            started = time.monotonic()
+            answer = get_issue(served.nginx_port, issue, token, timeout=5)
+            elapsed = time.monotonic() - started
+
+            assert answer.status == 200, answer.body
+            assert answer.json()["id"] == str(issue.pk)
+            assert elapsed < 1.0, f"a GET took {elapsed:.2f} s"
+        assert clients.still_open() == [True] * SLOW_CLIENTS
+
+
+def test_without_nginx_four_slow_clients_hold_both_gunicorn_workers(served, issue, token):
+    """Why nginx is there: the same clients straight to gunicorn leave nobody to answer."""
+    assert get_issue(served.gunicorn_port, issue, token).status == 200
+
+    with slow_clients(served.gunicorn_port, 4):
+        time.sleep(1)
+        with pytest.raises(TimeoutError):
+            get_issue(served.gunicorn_port, issue, token, timeout=3)
+
+    # Freed when the slow clients go away.
+    assert get_issue(served.gunicorn_port, issue, token).status == 200
+
+
+@pytest.mark.parametrize("front", ["nginx", "gunicorn"])
+def test_a_chunked_put_resolves_the_issue(served, issue, token, front):
+    port = served.nginx_port if front == "nginx" else served.gunicorn_port
+
+    answer = put_chunked(port, issue, token, json.dumps({"status": "resolved"}).encode())
+
+    assert answer.status == 200, answer.body
+    assert answer.json()["status"] == "resolved"
+    assert get_issue(port, issue, token).json()["status"] == "resolved"
+
+
+@pytest.mark.parametrize("front", ["nginx", "gunicorn"])
+def test_a_chunked_body_over_the_limit_is_413_and_changes_nothing(served, issue, token, front):
+    port = served.nginx_port if front == "nginx" else served.gunicorn_port
+    body = json.dumps({"status": "resolved", "padding": "x" * (400 * 1024)}).encode()
+    puts_before = puts_seen_by_gunicorn(served)
+
+    answer = put_chunked(port, issue, token, body)
+
+    assert answer.status == 413, answer.body
+    assert answer.json() == TOO_LARGE
+    assert get_issue(port, issue, token).json()["status"] == "unresolved"
+    if front == "nginx":
+        # nginx refused it by itself: gunicorn never saw the request.
+        assert puts_seen_by_gunicorn(served) == puts_before
+
+
+@pytest.mark.parametrize(
+    ("front", "detail"),
+    [("nginx", "Bad request."), ("gunicorn", "The chunked request body could not be read.")],
+)
+def test_broken_chunk_framing_is_400_json_and_changes_nothing(served, issue, token, front, detail):
+    port = served.nginx_port if front == "nginx" else served.gunicorn_port
+    raw = (
+        f"PUT /api/0/issues/{issue.pk}/ HTTP/1.1\r\n"
+        "Host: 127.0.0.1\r\n"
+        f"Authorization: Bearer {token.plaintext}\r\n"
+        "Content-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n"
+        "\r\n"
+        'zz\r\n{"status": "resolved"}\r\n0\r\n\r\n'
+    ).encode()
+
+    answer = exchange(port, raw)
+
+    assert answer.status == 400, answer.body
+    assert answer.json() == {"detail": detail}
+    assert get_issue(port, issue, token).json()["status"] == "unresolved"
+
+
+def padded(size: int) -> bytes:
+    """A PUT body that resolves the issue and is exactly `size` bytes long."""
+    body = json.dumps({"status": "resolved", "padding": ""}).encode()
+    return body.replace(b'""', b'"' + b"x" * (size - len(body)) + b'"')
+
+
+def test_nginx_and_the_application_draw_the_body_limit_at_the_same_byte(served, issue, token):
+    over = put_chunked(served.nginx_port, issue, token, padded(MAX_BODY_BYTES + 1))
+    assert over.status == 413, over.body
+    assert get_issue(served.nginx_port, issue, token).json()["status"] == "unresolved"
+
+    at_the_limit = put_chunked(served.nginx_port, issue, token, padded(MAX_BODY_BYTES))
+
+    assert at_the_limit.status == 200, at_the_limit.body
+    assert at_the_limit.json()["status"] == "resolved"
+
+
+def test_permalinks_through_nginx_keep_the_host_and_port_the_client_used(served, issue, token):
+    document = get_issue(served.nginx_port, issue, token).json()
+
+    assert document["permalink"].startswith(f"http://127.0.0.1:{served.nginx_port}/")
+
+
+NGINX_ERRORS = {
+    "unreadable request line": (
+        b"GARBAGE\r\n\r\n",
+        400,
+        "Bad request.",
+    ),
+    "headers too large": (
+        b"GET /api/0/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 20_000 + b"\r\n\r\n",
+        400,
+        "Request headers are too large.",
+    ),
+    "URI too long": (
+        b"GET /api/0/" + b"a" * 20_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        414,
+        "Request URI is too long.",
+    ),
+    "Content-Length over the limit": (
+        b"PUT /api/0/issues/1/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 999999\r\n\r\n",
+        413,
+        "Request body is too large.",
+    ),
+    "a page of these errors": (
+        b"GET /_issues_api_errors/400.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        404,
+        "The requested resource does not exist",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", NGINX_ERRORS)
+def test_nginx_answers_its_own_errors_in_sentrys_format(servers, case):
+    raw, status, detail = NGINX_ERRORS[case]
+    puts_before = puts_seen_by_gunicorn(servers)
+
+    answer = exchange(servers.nginx_port, raw)
+
+    assert answer.status == status, answer.body
+    assert answer.json() == {"detail": detail}
+    assert puts_seen_by_gunicorn(servers) == puts_before
+
+
+def test_nginx_answers_for_a_stopped_gunicorn_in_sentrys_format(tmp_path):
+    """502: nothing listens where gunicorn should."""
+    require_nginx()
+    with nginx_in_front_of(free_port(), tmp_path) as port:
+        answer = exchange(port, b"GET /api/0/issues/1/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+
+    assert answer.status == 502
+    assert answer.json() == {"detail": "The service is unavailable."}
+
+
+@pytest.mark.parametrize(
+    ("ci", "outcome"),
+    [
+        (None, pytest.skip.Exception),
+        ("false", pytest.skip.Exception),
+        ("true", pytest.fail.Exception),
+    ],
+)
+def test_without_nginx_the_served_tests_skip_except_on_ci(monkeypatch, ci, outcome):
+    monkeypatch.setattr(sys.modules[__name__], "NGINX", Path("/nonexistent/nginx"))
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="nginx is missing"):
+        require_nginx()
