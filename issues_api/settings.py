@@ -140,6 +140,21 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+
+# Every PostgreSQL statement runs under this budget, in milliseconds (0: none). A statement
+# that outruns it is cancelled and the request answers 503 (issues_api.api.outage) rather
+# than holding a worker. It rides in the connection's start-up packet (libpq's "options"), so
+# it costs no query; `migrate` lifts it (a schema change on a big table may take minutes).
+ISSUES_API_STATEMENT_TIMEOUT_MS = int(os.environ.get("ISSUES_API_STATEMENT_TIMEOUT_MS", "5000"))
+if ISSUES_API_STATEMENT_TIMEOUT_MS < 0:
+    raise ImproperlyConfigured("ISSUES_API_STATEMENT_TIMEOUT_MS is 0 (off) or more.")
+postgresql = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+if postgresql and ISSUES_API_STATEMENT_TIMEOUT_MS:
+    database_options = DATABASES["default"].setdefault("OPTIONS", {})
+    # Added to any options=... that DATABASE_URL's query string already gives.
+    budget = f"-c statement_timeout={ISSUES_API_STATEMENT_TIMEOUT_MS}"
+    database_options["options"] = f"{database_options.get('options', '')} {budget}".strip()
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
