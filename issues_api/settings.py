@@ -6,6 +6,7 @@ as the zero-setup default.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -69,6 +70,26 @@ try:
     parse_rate(ISSUES_API_RATE_LIMIT)
 except ValueError as error:
     raise ImproperlyConfigured(str(error)) from None
+# How many proxies stand in front of the app (1 behind nginx): the client's address is then
+# the entry that many from the right of X-Forwarded-For, for DRF's throttles and the admin's
+# login lockout alike; with 0 it is the connection's own address (the header is ignored).
+ISSUES_API_NUM_PROXIES = int(os.environ.get("ISSUES_API_NUM_PROXIES", "0"))
+
+# The admin's login (django-axes): after this many failed logins from one address, that
+# address cannot log in for the cool-off period; `manage.py axes_reset` lifts every lockout.
+# Counted per address whatever the account: a count per (account, address) pair, at the same
+# limit, would lock nothing more, and alone would let one address try every name it guesses
+# (each attempt costs a password hash: 4 login posters slowed the API's GETs twenty times).
+AXES_FAILURE_LIMIT = int(os.environ.get("ISSUES_API_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(
+    seconds=int(os.environ.get("ISSUES_API_LOGIN_COOLOFF_SECONDS", str(15 * 60)))
+)
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "issues_api.proxies.client_address"
+# The admin's login form and authenticate() call it "username" (it holds the email).
+AXES_USERNAME_FORM_FIELD = "username"
+
 # Request bodies above this size answer 413.
 ISSUES_API_MAX_BODY_BYTES = int(os.environ.get("ISSUES_API_MAX_BODY_BYTES", str(256 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = ISSUES_API_MAX_BODY_BYTES
@@ -108,6 +129,7 @@ INSTALLED_APPS = [
     "accounts",
     "releases",
     "issues",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -121,6 +143,8 @@ MIDDLEWARE = [
     # Inside the others, so that what they answer gets every header.
     "issues_api.api.headers.SentryHeadersMiddleware",
     "issues_api.api.errors.RejectNulMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "issues_api.urls"
@@ -167,6 +191,11 @@ if postgresql and ISSUES_API_STATEMENT_TIMEOUT_MS:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first: it refuses a locked-out login before the password is hashed.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -207,6 +236,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["issues_api.api.parsers.StrictJSONParser"],
     "EXCEPTION_HANDLER": "issues_api.api.exceptions.sentry_exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "NUM_PROXIES": ISSUES_API_NUM_PROXIES,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
