@@ -6,6 +6,7 @@ as the zero-setup default.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -48,6 +49,15 @@ if not SECRET_KEY:
     if ENVIRONMENT == "production":
         raise ImproperlyConfigured("SECRET_KEY must be set when ISSUES_API_ENV=production.")
     SECRET_KEY = development_secret_key()
+elif ENVIRONMENT == "production" and (
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-")
+):
+    # Django's own rule (check --deploy, security.W009): a guessable key signs sessions that
+    # anyone can forge. Refused rather than warned about, as a placeholder key would be.
+    raise ImproperlyConfigured(
+        "SECRET_KEY is too weak for ISSUES_API_ENV=production: give 50 or more random "
+        "characters, e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 # The prefix of permalinks, as Sentry's system.url-prefix (e.g. https://sentry.io).
@@ -60,6 +70,26 @@ try:
     parse_rate(ISSUES_API_RATE_LIMIT)
 except ValueError as error:
     raise ImproperlyConfigured(str(error)) from None
+# How many proxies stand in front of the app (1 behind nginx): the client's address is then
+# the entry that many from the right of X-Forwarded-For, for DRF's throttles and the admin's
+# login lockout alike; with 0 it is the connection's own address (the header is ignored).
+ISSUES_API_NUM_PROXIES = int(os.environ.get("ISSUES_API_NUM_PROXIES", "0"))
+
+# The admin's login (django-axes): after this many failed logins from one address, that
+# address cannot log in for the cool-off period; `manage.py axes_reset` lifts every lockout.
+# Counted per address whatever the account: a count per (account, address) pair, at the same
+# limit, would lock nothing more, and alone would let one address try every name it guesses
+# (each attempt costs a password hash: 4 login posters slowed the API's GETs twenty times).
+AXES_FAILURE_LIMIT = int(os.environ.get("ISSUES_API_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(
+    seconds=int(os.environ.get("ISSUES_API_LOGIN_COOLOFF_SECONDS", str(15 * 60)))
+)
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "issues_api.proxies.client_address"
+# The admin's login form and authenticate() call it "username" (it holds the email).
+AXES_USERNAME_FORM_FIELD = "username"
+
 # Request bodies above this size answer 413.
 ISSUES_API_MAX_BODY_BYTES = int(os.environ.get("ISSUES_API_MAX_BODY_BYTES", str(256 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = ISSUES_API_MAX_BODY_BYTES
@@ -99,6 +129,7 @@ INSTALLED_APPS = [
     "accounts",
     "releases",
     "issues",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -112,6 +143,8 @@ MIDDLEWARE = [
     # Inside the others, so that what they answer gets every header.
     "issues_api.api.headers.SentryHeadersMiddleware",
     "issues_api.api.errors.RejectNulMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "issues_api.urls"
@@ -140,9 +173,29 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+
+# Every PostgreSQL statement runs under this budget, in milliseconds (0: none). A statement
+# that outruns it is cancelled and the request answers 503 (issues_api.api.outage) rather
+# than holding a worker. It rides in the connection's start-up packet (libpq's "options"), so
+# it costs no query; `migrate` lifts it (a schema change on a big table may take minutes).
+ISSUES_API_STATEMENT_TIMEOUT_MS = int(os.environ.get("ISSUES_API_STATEMENT_TIMEOUT_MS", "5000"))
+if ISSUES_API_STATEMENT_TIMEOUT_MS < 0:
+    raise ImproperlyConfigured("ISSUES_API_STATEMENT_TIMEOUT_MS is 0 (off) or more.")
+postgresql = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+if postgresql and ISSUES_API_STATEMENT_TIMEOUT_MS:
+    database_options = DATABASES["default"].setdefault("OPTIONS", {})
+    # Added to any options=... that DATABASE_URL's query string already gives.
+    budget = f"-c statement_timeout={ISSUES_API_STATEMENT_TIMEOUT_MS}"
+    database_options["options"] = f"{database_options.get('options', '')} {budget}".strip()
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first: it refuses a locked-out login before the password is hashed.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -162,6 +215,20 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# Production runs behind a proxy that terminates TLS and sets X-Forwarded-Proto (nginx):
+# cookies only over HTTPS, HSTS, plain HTTP redirected; `manage.py check --deploy` passes.
+if ENVIRONMENT == "production":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # Off only for a trial over plain HTTP (docker compose on http://127.0.0.1:8000/), where a
+    # redirect to https:// would lead nowhere.
+    SECURE_SSL_REDIRECT = env_bool("ISSUES_API_SSL_REDIRECT", True)
+    # Browsers keep HSTS for this long (sent on HTTPS answers only); 0 sends none.
+    SECURE_HSTS_SECONDS = int(os.environ.get("ISSUES_API_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ISSUES_API_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("ISSUES_API_HSTS_PRELOAD", True)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["issues_api.api.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -169,6 +236,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["issues_api.api.parsers.StrictJSONParser"],
     "EXCEPTION_HANDLER": "issues_api.api.exceptions.sentry_exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "NUM_PROXIES": ISSUES_API_NUM_PROXIES,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 

@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.models import OrganizationMember
@@ -11,6 +12,38 @@ from tests.factories import (
     UserFactory,
     make_issue,
 )
+
+# The test databases are created and dropped without the statement budget (libpq's "options"
+# of the connection, see ISSUES_API_STATEMENT_TIMEOUT_MS): CREATE and DROP DATABASE wait for a
+# checkpoint, seconds on a busy machine. The tests themselves run under it, as requests do.
+
+
+def set_connection_options(value: str | None) -> None:
+    options = connection.settings_dict["OPTIONS"]
+    if value is None:
+        options.pop("options", None)
+    else:
+        options["options"] = value
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def configured_connection_options() -> str | None:
+    return connection.settings_dict["OPTIONS"].get("options")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, configured_connection_options):
+    set_connection_options(None)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, configured_connection_options):
+    with django_db_blocker.unblock():
+        set_connection_options(configured_connection_options)
+    yield
+    with django_db_blocker.unblock():
+        set_connection_options(None)
 
 
 @pytest.fixture(autouse=True)

@@ -841,6 +841,9 @@ def test_errors_answered_outside_the_api_view_carry_the_security_headers(api, ur
 
 # Settings: production needs a secret key, DEBUG is off unless asked for
 
+# A key as `secrets.token_urlsafe(50)` makes one (production refuses weak keys).
+STRONG_KEY = "Zq7u0L1v-8hQeR3tY2wXk9Jm5NcB4aGdFs6Hp_VoIyEiTlUrWjKnMzPbxCSgODAf"
+
 
 def settings_process(var_dir, **env):
     """Import the settings module in a clean process with only `env` (and PATH) set."""
@@ -870,9 +873,9 @@ def test_production_settings_need_a_secret_key_and_debug_is_off_by_default(tmp_p
     cases = {
         "no-key": {"ISSUES_API_ENV": "production"},
         "empty-key": {"ISSUES_API_ENV": "production", "SECRET_KEY": ""},
-        "key": {"ISSUES_API_ENV": "production", "SECRET_KEY": "k" * 50},
-        "debug": {"SECRET_KEY": "k" * 50, "DEBUG": "1"},
-        "debug-0": {"SECRET_KEY": "k" * 50, "DEBUG": "0"},
+        "key": {"ISSUES_API_ENV": "production", "SECRET_KEY": STRONG_KEY},
+        "debug": {"SECRET_KEY": STRONG_KEY, "DEBUG": "1"},
+        "debug-0": {"SECRET_KEY": STRONG_KEY, "DEBUG": "0"},
         "development": {},
     }
     # Started together, as each takes a moment to import Django.

@@ -1,7 +1,11 @@
 """JSON, never HTML, for errors Django answers outside DRF (unknown URLs, crashes), and a
 middleware that refuses NUL characters in URLs before they reach the database."""
 
+import sys
+
 from django.http import JsonResponse
+
+from issues_api.api.outage import answered_unavailable, log_unavailable, unavailable_detail
 
 
 def json_bad_request(request, exception=None):
@@ -19,6 +23,13 @@ def json_not_found(request, exception=None):
 
 
 def json_server_error(request):
+    # Django calls this while it handles the exception, from a view outside DRF (the admin)
+    # or from any middleware: a database outage there is a 503 too.
+    exc = sys.exception()
+    detail = unavailable_detail(exc)
+    if detail is not None:
+        log_unavailable(request, exc, detail)
+        return answered_unavailable(JsonResponse({"detail": detail}, status=503))
     return JsonResponse({"detail": "Internal Error"}, status=500)
 
 

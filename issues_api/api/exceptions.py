@@ -10,6 +10,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from issues_api.api.outage import answered_unavailable, log_unavailable, unavailable_detail
 from issues_api.api.parsers import PayloadTooLarge
 
 logger = logging.getLogger("issues_api")
@@ -20,6 +21,12 @@ class ResourceDoesNotExist(exceptions.NotFound):
 
 
 def sentry_exception_handler(exc, context):
+    detail = unavailable_detail(exc)
+    if detail is not None:
+        log_unavailable(context["request"], exc, detail)
+        return answered_unavailable(
+            Response({"detail": detail}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        )
     if isinstance(exc, Http404):
         exc = ResourceDoesNotExist()
     elif isinstance(exc, DjangoPermissionDenied):

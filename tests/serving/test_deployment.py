@@ -49,3 +49,9 @@ def test_nginx_and_the_application_share_one_body_limit():
 def test_compose_refuses_to_start_without_a_secret_key():
     """`${NAME:?message}`: compose stops with the message when SECRET_KEY is unset or empty."""
     assert re.fullmatch(r"\$\{SECRET_KEY:\?.+\}", SERVICES["web"]["environment"]["SECRET_KEY"])
+
+
+def test_behind_nginx_the_client_address_is_read_from_x_forwarded_for():
+    """One proxy (nginx) appends the client's address: without this every client would share
+    nginx's address, and one rate-limit and login-lockout bucket."""
+    assert SERVICES["web"]["environment"]["ISSUES_API_NUM_PROXIES"] == "1"
