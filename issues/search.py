@@ -31,9 +31,11 @@ SORTS = {
     "freq": ("-times_seen", "-id"),
     "user": ("-user_count", "-id"),
 }
-PERIOD = re.compile(r"^(\d+)([smhdw])$")
+# Only ASCII digits: Arabic-Indic or fullwidth digits are no period, though int() reads them.
+PERIOD = re.compile(r"([0-9]+)([smhdw])")
 PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 MAX_PERIOD = timedelta(days=90)
+PERIOD_RANGE = "The stats period is between 1s and 90d."
 IS_STATUS = {
     "unresolved": IssueStatus.UNRESOLVED,
     "resolved": IssueStatus.RESOLVED,
@@ -46,13 +48,17 @@ def parse_period(text: str) -> timedelta | None:
     """ "24h", "14d", "30m"...; "" means no period. Raises ValidationError when malformed."""
     if not text:
         return None
-    match = PERIOD.match(text.strip())
+    match = PERIOD.fullmatch(text.strip())
     if not match:
         raise ValidationError({"statsPeriod": [f"Invalid stats period: {text!r}"]})
-    period = timedelta(seconds=int(match.group(1)) * PERIOD_SECONDS[match.group(2)])
-    if not timedelta(0) < period <= MAX_PERIOD:
-        raise ValidationError({"statsPeriod": ["The stats period is between 1s and 90d."]})
-    return period
+    digits, unit = match.groups()
+    # Bounded before int() and timedelta(): 1000000000d would overflow timedelta, and int()
+    # refuses strings of more than 4300 digits. Past nine digits, any unit is past 90 days.
+    digits = digits.lstrip("0") or "0"
+    seconds = int(digits) * PERIOD_SECONDS[unit] if len(digits) <= 9 else None
+    if seconds is None or not 0 < seconds <= MAX_PERIOD.total_seconds():
+        raise ValidationError({"statsPeriod": [PERIOD_RANGE]})
+    return timedelta(seconds=seconds)
 
 
 def _terms(query: str) -> list[tuple[str | None, str]]:
