@@ -170,6 +170,7 @@ class IssueListEndpoint(SentryEndpoint):
             request.query_params,
             queryset=issues_for_list(projects),
             request=request,
+            organization=organization,
             environments=environments,
             projects=projects,
             default_query=self.default_query,

@@ -1,27 +1,45 @@
 """Issue lists: Sentry's `query` language and list parameters, as a django-filter FilterSet.
 
-Supported search terms (whitespace separated, values may be "quoted"):
+Supported search terms (whitespace separated, AND-ed together; values may be "quoted"):
   is:unresolved | is:resolved | is:ignored | is:assigned | is:unassigned | is:bookmarked
-  assigned:me | assigned:<email or username> | assigned:#<team-slug>
+  assigned:me | assigned:<email or username> | assigned:#<team-slug of the organization>
   bookmarks:me | bookmarks:<email>
   release:<version> | release:latest
   environment:<name>
   <tag>:<value>             any other key: issues with that tag value (e.g. browser:Chrome)
-  free text                 in the title and the culprit
-A term that names an unknown user, team or release matches nothing, as in Sentry.
+  free text                 in the title and the culprit ("two words" is one term)
+A term that names an unknown user, team or release matches nothing, as in Sentry. A quote
+without its closing quote is text (`can't`, `O'Reilly`); `\\"` inside quotes is a quote.
+
+The query is read into a set of terms: a repeated term counts once, as do terms that name the
+same thing (`assigned:me` and `assigned:<my email>`); contradictory ones (`is:resolved
+is:unresolved`, `is:assigned is:unassigned`) and names of nobody give an empty list without a
+query. Each term that looks at another table is one `id IN (subquery)` condition, never a join
+(all `environment:` terms together are one: issues seen in each of them), so no term adds joins
+or duplicate rows and no DISTINCT is needed; `?environment=` narrows the same way. A query holds
+at most MAX_TERMS different terms and MAX_QUERY_LENGTH characters (each free-text term is a
+scan with ILIKE); past them it is a 400.
 """
 
 import re
-import shlex
+from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from accounts.models import Team, User
-from issues.models import IssueStatus, IssueTagValue
+from issues.models import (
+    Assignee,
+    Bookmark,
+    Environment,
+    IssueEnvironment,
+    IssueStatus,
+    IssueTagValue,
+)
 from releases.selectors import latest_release
 
 DEFAULT_QUERY = "is:unresolved"
@@ -31,9 +49,15 @@ SORTS = {
     "freq": ("-times_seen", "-id"),
     "user": ("-user_count", "-id"),
 }
-PERIOD = re.compile(r"^(\d+)([smhdw])$")
+MAX_TERMS = 50
+MAX_QUERY_LENGTH = 4096
+
+# Only ASCII digits: Arabic-Indic or fullwidth digits are no period, though int() reads them.
+PERIOD = re.compile(r"([0-9]+)([smhdw])")
 PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 MAX_PERIOD = timedelta(days=90)
+PERIOD_RANGE = "The stats period is between 1s and 90d."
+
 IS_STATUS = {
     "unresolved": IssueStatus.UNRESOLVED,
     "resolved": IssueStatus.RESOLVED,
@@ -41,40 +65,82 @@ IS_STATUS = {
     "archived": IssueStatus.IGNORED,
 }
 
+# key:"quoted value", "quoted text", or a word. A quote only opens a quoted part when its
+# closing quote is there; otherwise the lookahead fails and the quote is read as text.
+TOKEN = re.compile(
+    r"""
+      (?P<key>[^\s:"]+):"(?P<quoted_value>(?:\\[\s\S]|[^"\\])*)"(?=\s|$)
+    | "(?P<quoted_text>(?:\\[\s\S]|[^"\\])*)"(?=\s|$)
+    | (?P<word>\S+)
+    """,
+    re.VERBOSE,
+)
+
 
 def parse_period(text: str) -> timedelta | None:
     """ "24h", "14d", "30m"...; "" means no period. Raises ValidationError when malformed."""
     if not text:
         return None
-    match = PERIOD.match(text.strip())
+    match = PERIOD.fullmatch(text.strip())
     if not match:
         raise ValidationError({"statsPeriod": [f"Invalid stats period: {text!r}"]})
-    period = timedelta(seconds=int(match.group(1)) * PERIOD_SECONDS[match.group(2)])
-    if not timedelta(0) < period <= MAX_PERIOD:
-        raise ValidationError({"statsPeriod": ["The stats period is between 1s and 90d."]})
-    return period
+    digits, unit = match.groups()
+    # Bounded before int() and timedelta(): 1000000000d would overflow timedelta, and int()
+    # refuses strings of more than 4300 digits. Past nine digits, any unit is past 90 days.
+    digits = digits.lstrip("0") or "0"
+    seconds = int(digits) * PERIOD_SECONDS[unit] if len(digits) <= 9 else None
+    if seconds is None or not 0 < seconds <= MAX_PERIOD.total_seconds():
+        raise ValidationError({"statsPeriod": [PERIOD_RANGE]})
+    return timedelta(seconds=seconds)
 
 
-def _terms(query: str) -> list[tuple[str | None, str]]:
-    try:
-        words = shlex.split(query)
-    except ValueError:
-        raise ValidationError({"query": ["Invalid query: unbalanced quotes."]}) from None
-    terms = []
-    for word in words:
-        key, separator, value = word.partition(":")
-        if separator and key and value:
-            terms.append((key.lower(), value))
+@dataclass(frozen=True)
+class Term:
+    """One search term: key None is free text."""
+
+    key: str | None
+    value: str
+
+
+def _unquote(text: str) -> str:
+    return text.replace('\\"', '"')
+
+
+def parse_query(query: str) -> list[Term]:
+    """The distinct terms of a query, in their first order; raises ValidationError (400) for
+    a query past the limits."""
+    if len(query) > MAX_QUERY_LENGTH:
+        raise ValidationError(
+            {"query": [f"The query is too long: at most {MAX_QUERY_LENGTH} characters."]}
+        )
+    terms = {}
+    for match in TOKEN.finditer(query):
+        if match["key"] is not None and match["quoted_value"]:
+            term = Term(match["key"].lower(), _unquote(match["quoted_value"]))
+        elif match["key"] is not None:
+            term = Term(None, f"{match['key']}:")  # key:"" names no value: text, as before
+        elif match["quoted_text"] is not None:
+            term = Term(None, _unquote(match["quoted_text"]))
         else:
-            terms.append((None, word))
-    return terms
+            word = match["word"]
+            key, separator, value = word.partition(":")
+            term = Term(key.lower(), value) if separator and key and value else Term(None, word)
+        if term.key == "is":
+            term = Term("is", term.value.lower())
+        if term.value:
+            terms[term] = None
+    if len(terms) > MAX_TERMS:
+        raise ValidationError(
+            {"query": [f"Too many search terms: at most {MAX_TERMS} different terms."]}
+        )
+    return list(terms)
 
 
 class IssueSearch(django_filters.FilterSet):
     """Filters a queryset of issues from the list's query parameters.
 
-    Expects `request` (for "me") and the project list's context through `projects` in the
-    queryset already; environments arrive resolved in `self.environments`.
+    Expects `request` (for "me"), the list's organization (team slugs are its own) and its
+    projects (for release:latest); environments arrive resolved in `environments`.
     """
 
     query = django_filters.CharFilter(method="filter_query")
@@ -82,7 +148,14 @@ class IssueSearch(django_filters.FilterSet):
     sort = django_filters.CharFilter(method="filter_sort")
 
     def __init__(
-        self, data=None, *args, environments=(), projects=(), default_query=DEFAULT_QUERY, **kwargs
+        self,
+        data=None,
+        *args,
+        organization,
+        environments=(),
+        projects=(),
+        default_query=DEFAULT_QUERY,
+        **kwargs,
     ):
         data = data.copy() if data is not None else {}
         if "query" not in data:
@@ -90,6 +163,7 @@ class IssueSearch(django_filters.FilterSet):
         if not data.get("sort"):
             data["sort"] = "date"
         super().__init__(data, *args, **kwargs)
+        self.organization = organization
         self.environments = list(environments)
         self.projects = list(projects)
 
@@ -97,9 +171,9 @@ class IssueSearch(django_filters.FilterSet):
     def qs(self):
         queryset = super().qs
         if self.environments:
-            queryset = queryset.filter(
-                environment_stats__environment__in=self.environments
-            ).distinct()
+            # A subquery, not a join: an issue seen in two of them is listed once.
+            rows = IssueEnvironment.objects.filter(environment__in=self.environments)
+            queryset = queryset.filter(pk__in=rows.values("issue_id"))
         return queryset
 
     def filter_sort(self, queryset, name, value):
@@ -116,10 +190,23 @@ class IssueSearch(django_filters.FilterSet):
         return queryset.filter(last_seen__gte=timezone.now() - period)
 
     def filter_query(self, queryset, name, value):
-        user = self.request.user
-        for key, text in _terms(value or ""):
-            queryset = queryset.filter(self._term(key, text, user, queryset))
-        return queryset
+        terms = parse_query(value or "")
+        me = self.request.user
+        # Each condition under a key that says what it filters, so that terms which say the
+        # same thing (assigned:me and assigned:<my email>) count once.
+        conditions: dict[tuple, Q] = {}
+        for term in terms:
+            if term.key != "environment":
+                key, condition = self._condition(term, me)
+                conditions[key] = condition
+        kinds = Counter(key[0] for key in conditions)
+        # An issue has one status and is assigned or not; an unknown name matches nothing.
+        if kinds["status"] > 1 or kinds["assigned"] > 1 or kinds["nothing"]:
+            return queryset.none()
+        environments = {term.value for term in terms if term.key == "environment"}
+        if environments:
+            conditions[("environments",)] = self._seen_in_every(environments)
+        return queryset.filter(Q(*conditions.values()))
 
     def _user(self, text, me):
         if text == "me":
@@ -129,45 +216,65 @@ class IssueSearch(django_filters.FilterSet):
             or User.objects.filter(username__iexact=text).first()
         )
 
-    def _term(self, key, text, me, queryset) -> Q:
-        nothing = Q(pk__in=[])
+    def _condition(self, term: Term, me) -> tuple[tuple, Q]:
+        key, text = term.key, term.value
+        nothing = ("nothing",), Q(pk__in=[])
         if key is None:
-            return (
+            return ("text", text), (
                 Q(metadata__title__icontains=text)
                 | Q(metadata__type__icontains=text)
                 | Q(metadata__value__icontains=text)
                 | Q(culprit__icontains=text)
             )
         if key == "is":
-            text = text.lower()
             if text in IS_STATUS:
-                return Q(status=IS_STATUS[text])
-            if text == "assigned":
-                return Q(assignee__isnull=False)
-            if text == "unassigned":
-                return Q(assignee__isnull=True)
+                return ("status", IS_STATUS[text]), Q(status=IS_STATUS[text])
             if text == "bookmarked":
-                return Q(bookmarks__user=me)
+                return self._bookmarked_by(me)
+            if text in ("assigned", "unassigned"):
+                assigned = Q(pk__in=Assignee.objects.values("issue_id"))
+                return ("assigned", text), assigned if text == "assigned" else ~assigned
             raise ValidationError({"query": [f"Invalid value for is: {text!r}"]})
         if key == "assigned":
             if text.startswith("#"):
-                team = Team.objects.filter(slug=text[1:]).first()
-                return Q(assignee__team=team) if team else nothing
+                # Team slugs are unique within an organization only.
+                team = Team.objects.filter(organization=self.organization, slug=text[1:])
+                rows = Assignee.objects.filter(team__in=team)
+                return ("assigned to", "team", text[1:]), Q(pk__in=rows.values("issue_id"))
             user = self._user(text, me)
-            return Q(assignee__user=user) if user else nothing
+            if user is None:
+                return nothing
+            rows = Assignee.objects.filter(user=user)
+            return ("assigned to", "user", user.pk), Q(pk__in=rows.values("issue_id"))
         if key == "bookmarks":
             user = self._user(text, me)
-            return Q(bookmarks__user=user) if user else nothing
+            return self._bookmarked_by(user) if user else nothing
         if key == "release":
+            versions = {text}
             if text == "latest":
                 # The latest release of each project in the list.
                 latest = (latest_release(project) for project in self.projects)
-                return self._tag("sentry:release", {r.version for r in latest if r is not None})
-            return self._tag("sentry:release", {text})
-        if key == "environment":
-            return Q(environment_stats__environment__name=text)
-        return self._tag(key, {text}) | self._tag(f"sentry:{key}", {text})
+                versions = {release.version for release in latest if release is not None}
+            return self._tag({"sentry:release"}, versions)
+        return self._tag({key, f"sentry:{key}"}, {text})
+
+    def _seen_in_every(self, names: set[str]) -> Q:
+        """Issues seen in each of the named environments of the organization, in one
+        subquery however many names there are."""
+        environments = Environment.objects.filter(organization=self.organization, name__in=names)
+        rows = IssueEnvironment.objects.filter(environment__in=environments).values("issue_id")
+        if len(names) > 1:
+            # One row per issue and environment: count the rows of each issue.
+            rows = rows.annotate(seen_in=Count("environment_id")).filter(seen_in=len(names))
+        return Q(pk__in=rows.values("issue_id"))
 
     @staticmethod
-    def _tag(key, values) -> Q:
-        return Q(pk__in=IssueTagValue.objects.filter(key=key, value__in=values).values("issue_id"))
+    def _bookmarked_by(user) -> tuple[tuple, Q]:
+        rows = Bookmark.objects.filter(user=user)
+        return ("bookmarked by", user.pk), Q(pk__in=rows.values("issue_id"))
+
+    @staticmethod
+    def _tag(keys: set[str], values: set[str]) -> tuple[tuple, Q]:
+        rows = IssueTagValue.objects.filter(key__in=keys, value__in=values)
+        key = ("tag", frozenset(keys), frozenset(values))
+        return key, Q(pk__in=rows.values("issue_id"))

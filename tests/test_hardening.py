@@ -40,6 +40,8 @@ NON_TEAM_MEMBER = {"assignedTo": ["Cannot assign to non-team member"]}
 TEAM_WITHOUT_ACCESS = {"assignedTo": ["Cannot assign to a team without access to the project"]}
 NUL_IN_JSON = {"detail": "JSON parse error - NUL characters are not allowed"}
 NUL_IN_URL = {"detail": "NUL characters are not allowed."}
+SURROGATE_IN_JSON = {"detail": "JSON parse error - unpaired surrogate characters are not allowed"}
+NOT_UTF8_IN_URL = {"detail": "The query string is not valid UTF-8."}
 TOO_LARGE = {"detail": "Request body is too large."}
 NO_RELEASE = {"statusDetails": {"inRelease": ["Unable to find a release with the given version."]}}
 MAX_COUNT = "Ensure this value is less than or equal to 2147483647."
@@ -450,6 +452,33 @@ def test_put_with_nul_characters_is_400(api, issue, subtests):
             assert assert_refused_put(response, issue, before) == NUL_IN_JSON
 
 
+# Lone UTF-16 surrogates: valid JSON, but no UTF-8 encoding and no PostgreSQL text holds them.
+SURROGATE_BODIES = [
+    r'{"assignedTo": "\ud800"}',
+    r'{"assignedTo": "user:\udfff"}',
+    r'{"assignedTo": "a\ud83d"}',  # the first half of an emoji, without the second
+    r'{"status": "\ud800"}',
+    r'{"status": "resolved", "statusDetails": {"inRelease": "\udc00"}}',
+    r'{"status": "resolved", "statusDetails": {"inCommit": {"commit": "\ud800"}}}',
+    r'{"\ud800": 1}',
+    r'{"unknown": ["ok", {"deep": "\udbff"}]}',
+]
+
+
+def test_put_with_a_lone_surrogate_in_any_string_is_400(api, issue, subtests):
+    for raw in SURROGATE_BODIES:
+        with subtests.test(raw=raw):
+            before = db_state(issue)
+            response = put_raw(api, issue, raw)
+            assert assert_refused_put(response, issue, before) == SURROGATE_IN_JSON
+
+
+def test_put_with_both_halves_of_a_surrogate_pair_is_read_as_one_character(api, issue):
+    before = db_state(issue)
+    response = put_raw(api, issue, r'{"assignedTo": "\ud83d\ude00"}')
+    assert assert_refused_put(response, issue, before) == UNKNOWN_ACTOR
+
+
 SQL_LIKE = [
     "' OR 1=1 --",
     "1; DROP TABLE issues_issue",
@@ -690,6 +719,34 @@ def test_nul_in_the_query_string_is_400(api, issue, method, subtests):
             assert response.status_code == 400, response.content
             assert json_body(response) == NUL_IN_URL
             assert db_state(issue) == before
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_a_query_string_that_is_not_utf8_is_400(api, issue, method, subtests):
+    # %ED%A0%80 is a lone surrogate in UTF-8's form; Django would read it, and the others, as
+    # U+FFFD and go on with text the client never sent.
+    for query in ("environment=%ED%A0%80", "query=%ED%B0%80", "x=%FF", "%C0%80=1"):
+        with subtests.test(query=query):
+            before = db_state(issue)
+            response = api.generic(
+                method, f"{url_of(issue)}?{query}", '{"status": "resolved"}', "application/json"
+            )
+            assert response.status_code == 400, response.content
+            assert json_body(response) == NOT_UTF8_IN_URL
+            assert db_state(issue) == before
+
+
+def test_lists_refuse_a_query_string_that_is_not_utf8(api, issue):
+    organization = issue.project.organization
+    for url in (
+        f"/api/0/organizations/{organization.slug}/issues/",
+        f"/api/0/projects/{organization.slug}/{issue.project.slug}/issues/",
+    ):
+        for query in ("query=%ED%A0%80", "environment=%ED%A0%80", "statsPeriod=%ED%A0%80"):
+            response = api.get(f"{url}?{query}")
+            assert response.status_code == 400, response.content
+            assert json_body(response) == NOT_UTF8_IN_URL
+        assert api.get(f"{url}?query=%C3%A9").status_code == 200  # é, in UTF-8
 
 
 def test_unknown_url_is_404_json(api, settings, subtests):

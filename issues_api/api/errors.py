@@ -1,5 +1,8 @@
 """JSON, never HTML, for errors Django answers outside DRF (unknown URLs, crashes), and a
-middleware that refuses NUL characters in URLs before they reach the database."""
+middleware that refuses NUL characters in URLs, and query strings that are not UTF-8, before
+they reach the database."""
+
+from urllib.parse import unquote_to_bytes
 
 import sys
 
@@ -33,8 +36,22 @@ def json_server_error(request):
     return JsonResponse({"detail": "Internal Error"}, status=500)
 
 
+def _is_utf8(query: str) -> bool:
+    try:
+        # WSGI hands the query string over as bytes decoded as latin-1.
+        unquote_to_bytes(query.encode("iso-8859-1")).decode("utf-8")
+    except UnicodeError:
+        return False
+    return True
+
+
 class RejectNulMiddleware:
-    """PostgreSQL cannot compare text with NUL characters; such a path or query is a 400."""
+    """PostgreSQL cannot compare text with NUL characters; such a path or query is a 400.
+
+    So is a query string that is not UTF-8 once percent-decoded, such as a lone surrogate
+    (%ED%A0%80): Django would read it as U+FFFD and search for that, where the client sent
+    something else.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -43,4 +60,6 @@ class RejectNulMiddleware:
         query = request.META.get("QUERY_STRING", "")
         if "\x00" in request.path or "%00" in query or "\x00" in query:
             return JsonResponse({"detail": "NUL characters are not allowed."}, status=400)
+        if not _is_utf8(query):
+            return JsonResponse({"detail": "The query string is not valid UTF-8."}, status=400)
         return self.get_response(request)

@@ -1,6 +1,7 @@
 """A stricter JSON parser: bad input is a clear 400 (or 413), never a 500 later on."""
 
 import json
+import re
 
 from django.conf import settings
 from rest_framework import status
@@ -23,22 +24,32 @@ def _reject_duplicate_keys(pairs):
     return result
 
 
-def _reject_nul(value):
-    """PostgreSQL text cannot hold NUL characters; refuse them at the door."""
+# NUL and lone UTF-16 surrogates: the JSON text "\ud800" is valid (json.loads pairs the halves
+# of a character when it can), but PostgreSQL text holds neither and UTF-8 cannot encode one.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _reject_unstorable_text(value):
+    """Refuse at the door text that would fail later, in the database driver, as a 500."""
     if isinstance(value, str):
-        if "\x00" in value:
+        found = UNSTORABLE.search(value)
+        if found is None:
+            return
+        if found.group() == "\x00":
             raise ValueError("NUL characters are not allowed")
-    elif isinstance(value, dict):
+        raise ValueError("unpaired surrogate characters are not allowed")
+    if isinstance(value, dict):
         for key, item in value.items():
-            _reject_nul(key)
-            _reject_nul(item)
+            _reject_unstorable_text(key)
+            _reject_unstorable_text(item)
     elif isinstance(value, list):
         for item in value:
-            _reject_nul(item)
+            _reject_unstorable_text(item)
 
 
 class StrictJSONParser(JSONParser):
-    """JSON objects with unique keys, no NUL characters, bounded size and nesting."""
+    """JSON objects with unique keys, no NUL or lone surrogate characters, bounded size and
+    nesting."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.ISSUES_API_MAX_BODY_BYTES
@@ -48,7 +59,7 @@ class StrictJSONParser(JSONParser):
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             data = json.loads(raw.decode(encoding), object_pairs_hook=_reject_duplicate_keys)
-            _reject_nul(data)
+            _reject_unstorable_text(data)
         except (ValueError, UnicodeDecodeError) as error:
             raise ParseError(f"JSON parse error - {error}") from None
         except LookupError:

@@ -18,6 +18,7 @@ from tests.factories import (
     make_event,
     make_issue,
 )
+from tests.issues.lists import ids, org_url, project_url
 
 pytestmark = pytest.mark.django_db
 
@@ -34,19 +35,6 @@ DETAIL_ONLY = {
     "pluginIssues",
     "pluginContexts",
 }
-
-
-def project_url(project):
-    return f"/api/0/projects/{project.organization.slug}/{project.slug}/issues/"
-
-
-def org_url(organization):
-    return f"/api/0/organizations/{organization.slug}/issues/"
-
-
-def ids(response):
-    assert response.status_code == 200, response.content
-    return [int(item["id"]) for item in response.json()]
 
 
 def links(response):
