@@ -2,9 +2,8 @@
 middleware that refuses NUL characters in URLs, and query strings that are not UTF-8, before
 they reach the database."""
 
-from urllib.parse import unquote_to_bytes
-
 import sys
+from urllib.parse import unquote_to_bytes
 
 from django.http import JsonResponse
 
