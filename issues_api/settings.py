@@ -65,13 +65,17 @@ ISSUES_API_MAX_BODY_BYTES = int(os.environ.get("ISSUES_API_MAX_BODY_BYTES", str(
 DATA_UPLOAD_MAX_MEMORY_SIZE = ISSUES_API_MAX_BODY_BYTES
 
 # Shared by every gunicorn worker: Redis when REDIS_URL is set, else a database table
-# (created by a migration of accounts).
+# (created by a migration of accounts). The rate-limit counters are in Redis when it is the
+# cache, else in a table of their own (accounts.RateLimitCounter, atomic increments).
 CACHE_TABLE = "issues_api_cache"
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+            # A Redis that does not answer must cost a request little: the rate limit lets
+            # requests through while it is down (issues_api.api.ratelimit).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
         }
     }
 else:
