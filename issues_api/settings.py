@@ -54,12 +54,16 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 # Empty: derived from the request's scheme and host.
 ISSUES_API_URL_PREFIX = os.environ.get("ISSUES_API_URL_PREFIX", "").rstrip("/")
 
-# Per-user rate limit, e.g. "5/1s"; empty (the default) turns it off, as in Sentry 2020-03.
+# Rate limit per user (per client address without valid credentials), e.g. "5/1s"; empty (the
+# default) turns it off, as in Sentry 2020-03.
 ISSUES_API_RATE_LIMIT = os.environ.get("ISSUES_API_RATE_LIMIT", "")
 try:
     parse_rate(ISSUES_API_RATE_LIMIT)
 except ValueError as error:
     raise ImproperlyConfigured(str(error)) from None
+# How many proxies in front of the app append to X-Forwarded-For; 0: the client address is
+# REMOTE_ADDR (DRF's get_ident, used by the per-address rate limit).
+ISSUES_API_NUM_PROXIES = int(os.environ.get("ISSUES_API_NUM_PROXIES", "0"))
 # Request bodies above this size answer 413.
 ISSUES_API_MAX_BODY_BYTES = int(os.environ.get("ISSUES_API_MAX_BODY_BYTES", str(256 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = ISSUES_API_MAX_BODY_BYTES
@@ -174,6 +178,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "issues_api.api.exceptions.sentry_exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "NUM_PROXIES": ISSUES_API_NUM_PROXIES,
 }
 
 LOGGING = {

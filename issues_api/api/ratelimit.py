@@ -1,13 +1,15 @@
 """Rate limits with Sentry's 429 body and X-Sentry-Rate-Limit-* headers.
 
-Off unless ISSUES_API_RATE_LIMIT is set (e.g. "5/1s": 5 requests per user per second). The
-counters are shared by every gunicorn worker: in Redis when the default cache is Redis
-(REDIS_URL), else in the database table of RateLimitCounter.
+Off unless ISSUES_API_RATE_LIMIT is set (e.g. "5/1s": 5 requests per second). Authenticated
+requests count per user; requests without valid credentials count per client address, so that
+guessing tokens is limited too. The counters are shared by every gunicorn worker: in Redis
+when the default cache is Redis (REDIS_URL), else in the database table of RateLimitCounter.
 
 The counters are a guard, not a dependency: when their store fails, requests pass uncounted
 (one warning per outage) instead of failing with it.
 """
 
+import ipaddress
 import logging
 import threading
 import time
@@ -30,6 +32,8 @@ logger = logging.getLogger("issues_api.ratelimit")
 # After a failure the store is left alone this long: a dead Redis must not add a connection
 # attempt (and its timeout) to every request.
 RETRY_STORE_AFTER = 5  # seconds
+# The longest client address kept in a key (X-Forwarded-For is the client's to write).
+MAX_ADDRESS_LENGTH = 64
 
 
 def configured_rate() -> Rate | None:
@@ -193,6 +197,21 @@ def count_request(client: str, rate: Rate) -> RateLimitState | None:
     return RateLimitState(rate, count, window_end)
 
 
+def address_of(ident: str | None) -> str:
+    """The client part of an address: IPv6 clients get a /64 each (as a host usually has), so
+    that walking one's own network does not buy a fresh limit per address."""
+    ident = (ident or "").strip()
+    try:
+        address = ipaddress.ip_address(ident)
+    except ValueError:
+        return ident[:MAX_ADDRESS_LENGTH]
+    if address.version == 6:
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 class UserRateThrottle(BaseThrottle):
     """A fixed window per user. The state is kept on the request for the headers."""
 
@@ -201,6 +220,21 @@ class UserRateThrottle(BaseThrottle):
         if rate is None or request.user is None:
             return True
         return remember(request, count_request(f"user:{request.user.pk}", rate))
+
+    def wait(self):
+        return None
+
+
+class AddressRateThrottle(BaseThrottle):
+    """A fixed window per client address (DRF's get_ident: REMOTE_ADDR, or X-Forwarded-For
+    behind REST_FRAMEWORK["NUM_PROXIES"] proxies), for requests without valid credentials."""
+
+    def allow_request(self, request, view):
+        rate = configured_rate()
+        if rate is None:
+            return True
+        client = f"address:{address_of(self.get_ident(request))}"
+        return remember(request, count_request(client, rate))
 
     def wait(self):
         return None
