@@ -19,6 +19,7 @@ from accounts.models import (
     Organization,
     OrganizationMember,
     Project,
+    RateLimitCounter,
     Team,
     User,
     UserEmail,
@@ -349,3 +350,25 @@ class ApiTokenAdmin(admin.ModelAdmin):
             ),
             messages.WARNING,
         )
+
+
+# Rate limits
+
+
+@admin.register(RateLimitCounter)
+class RateLimitCounterAdmin(admin.ModelAdmin):
+    """Who is counted in the current windows of the rate limit: viewed only, the requests
+    themselves write the counts."""
+
+    list_display = ("key", "count", "window_end")
+    search_fields = ("key",)
+    ordering = ("key",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -229,3 +229,16 @@ class ApiToken(models.Model):
 
     def get_scopes(self) -> frozenset[str]:
         return frozenset(scope for scope in self.scopes if scope in SCOPES)
+
+
+class RateLimitCounter(models.Model):
+    """The requests of one client (a user or an address) in one window of the rate limit,
+    counted by one atomic upsert (issues_api.api.ratelimit) when the counters are not in
+    Redis. A row is useless once its window has ended and is deleted soon after."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    window_end = models.BigIntegerField(db_index=True)  # epoch seconds
+    count = models.PositiveIntegerField()
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"

@@ -1,5 +1,5 @@
-"""The client's address behind ISSUES_API_NUM_PROXIES proxies, read as DRF's NUM_PROXIES
-reads it, for django-axes (AXES_CLIENT_IP_CALLABLE)."""
+"""The client's address behind ISSUES_API_NUM_PROXIES proxies (read as DRF's NUM_PROXIES
+reads it), for the per-address rate limit and django-axes (AXES_CLIENT_IP_CALLABLE) alike."""
 
 import ipaddress
 

@@ -64,7 +64,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 # Empty: derived from the request's scheme and host.
 ISSUES_API_URL_PREFIX = os.environ.get("ISSUES_API_URL_PREFIX", "").rstrip("/")
 
-# Per-user rate limit, e.g. "5/1s"; empty (the default) turns it off, as in Sentry 2020-03.
+# Rate limit per user (per client address without valid credentials), e.g. "5/1s"; empty (the
+# default) turns it off, as in Sentry 2020-03.
 ISSUES_API_RATE_LIMIT = os.environ.get("ISSUES_API_RATE_LIMIT", "")
 try:
     parse_rate(ISSUES_API_RATE_LIMIT)
@@ -95,13 +96,17 @@ ISSUES_API_MAX_BODY_BYTES = int(os.environ.get("ISSUES_API_MAX_BODY_BYTES", str(
 DATA_UPLOAD_MAX_MEMORY_SIZE = ISSUES_API_MAX_BODY_BYTES
 
 # Shared by every gunicorn worker: Redis when REDIS_URL is set, else a database table
-# (created by a migration of accounts).
+# (created by a migration of accounts). The rate-limit counters are in Redis when it is the
+# cache, else in a table of their own (accounts.RateLimitCounter, atomic increments).
 CACHE_TABLE = "issues_api_cache"
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+            # A Redis that does not answer must cost a request little: the rate limit lets
+            # requests through while it is down (issues_api.api.ratelimit).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
         }
     }
 else:
@@ -236,7 +241,6 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["issues_api.api.parsers.StrictJSONParser"],
     "EXCEPTION_HANDLER": "issues_api.api.exceptions.sentry_exception_handler",
     "UNAUTHENTICATED_USER": None,
-    "NUM_PROXIES": ISSUES_API_NUM_PROXIES,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 

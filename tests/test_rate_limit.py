@@ -1,23 +1,30 @@
-"""Per-user rate limits (docs/behaviour.md: Decision 5, §4.5): off by default; when
+"""Rate limits (docs/behaviour.md: Decision 5, §4.5): off by default; when
 ISSUES_API_RATE_LIMIT is set, Sentry's 429 body and the X-Sentry-Rate-Limit-* headers, counted
-per user in the shared cache.
+per user (per client address without valid credentials) in Redis or in a table, and never a
+failure when those counters fail.
 
 The limiter's clock is fixed so that no test crosses a window boundary by accident.
 """
 
+import logging
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
+from django.db import OperationalError, connection
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.models import RateLimitCounter
 from issues.models import Issue, IssueStatus
 from issues_api.api import base, ratelimit
 from issues_api.api.ratelimit import Rate, parse_rate
@@ -42,6 +49,13 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_store_health(monkeypatch):
+    """Each test starts with the counter store up and a purge of ended windows due."""
+    monkeypatch.setattr(ratelimit, "store_health", ratelimit.StoreHealth())
+    monkeypatch.setattr(ratelimit.database_counters, "next_purge", 0)
 
 
 @pytest.fixture
@@ -385,3 +399,344 @@ def test_the_limit_is_per_user_with_redis(
     response = APIClient().get(url_of(issue), HTTP_AUTHORIZATION=f"Bearer {token}")
 
     assert_passed(response, limit=5, remaining=4, reset=clock.start + 1)
+
+
+# Requests without valid credentials: counted per client address
+
+
+def anonymous(address: str = "203.0.113.7", **headers) -> APIClient:
+    """A client without credentials, seen from `address` (REMOTE_ADDR)."""
+    return APIClient(REMOTE_ADDR=address, **headers)
+
+
+def test_anonymous_requests_are_not_limited_without_a_limit(issue, clock):
+    client = anonymous()
+
+    responses = [client.get(url_of(issue)) for _ in range(20)]
+
+    assert [response.status_code for response in responses] == [401] * 20
+    assert all(LIMIT not in response for response in responses)
+
+
+def test_anonymous_requests_are_limited_per_address(issue, clock, limit):
+    limit("5/1s")
+    client = anonymous("203.0.113.7")
+    for remaining in (4, 3, 2, 1, 0):
+        response = client.get(url_of(issue))
+        assert response.status_code == 401, response.content
+        assert response[REMAINING] == str(remaining)
+        assert response[RESET] == str(clock.start + 1)
+
+    response = client.get(url_of(issue))
+
+    assert_limited(response, rate="5/1s", limit=5, reset=clock.start + 1, retry_after=1)
+    # Another address has a count of its own.
+    response = anonymous("198.51.100.9").get(url_of(issue))
+    assert response.status_code == 401
+    assert response[REMAINING] == "4"
+
+
+def test_wrong_and_expired_tokens_count_for_their_address(issue, user, clock, limit):
+    """Guessing tokens is the case the address limit exists for: a refused token counts."""
+    limit("5/1s")
+    expired = ApiTokenFactory(user=user, expires_at=timezone.now() - timedelta(days=1))
+    guesses = [f"Bearer {'a' * 64}", f"Bearer {expired.plaintext}", "Bearer", None, "Basic eA=="]
+    for guess in guesses:
+        headers = {"HTTP_AUTHORIZATION": guess} if guess else {}
+        assert anonymous().get(url_of(issue), **headers).status_code == 401
+
+    response = anonymous().get(url_of(issue), HTTP_AUTHORIZATION=f"Bearer {'b' * 64}")
+
+    assert_limited(response, rate="5/1s", limit=5, reset=clock.start + 1, retry_after=1)
+
+
+def test_a_valid_token_counts_for_its_user_not_its_address(issue, token, clock, limit):
+    limit("5/1s")
+    for _ in range(6):
+        anonymous().get(url_of(issue))
+
+    response = anonymous().get(url_of(issue), HTTP_AUTHORIZATION=f"Bearer {token.plaintext}")
+
+    assert_passed(response, limit=5, remaining=4, reset=clock.start + 1)
+
+
+def test_the_address_limit_is_checked_before_the_body_and_the_permissions(issue, clock, limit):
+    limit("1/1s")
+    anonymous().put(url_of(issue), {"status": "bogus"}, format="json")
+
+    response = anonymous().put(url_of(issue), {"status": "bogus"}, format="json")
+
+    assert response.status_code == 429
+    assert response.json() == too_fast("1/1s")
+    assert Issue.objects.get(pk=issue.pk).status == IssueStatus.UNRESOLVED
+
+
+def test_x_forwarded_for_is_ignored_without_proxies(issue, clock, limit):
+    limit("2/1s")
+    for forged in ("192.0.2.1", "192.0.2.2"):
+        anonymous(HTTP_X_FORWARDED_FOR=forged).get(url_of(issue))
+
+    response = anonymous(HTTP_X_FORWARDED_FOR="192.0.2.3").get(url_of(issue))
+
+    assert response.status_code == 429
+
+
+def test_behind_one_proxy_the_forwarded_address_counts(issue, clock, limit, settings):
+    limit("2/1s")
+    settings.ISSUES_API_NUM_PROXIES = 1
+    proxy = "10.0.0.2"
+    # The proxy appends the address it saw; what the client wrote before it does not count.
+    first = anonymous(proxy, HTTP_X_FORWARDED_FOR="192.0.2.99, 192.0.2.1")
+    for _ in range(2):
+        assert first.get(url_of(issue)).status_code == 401
+
+    assert first.get(url_of(issue)).status_code == 429
+    forged = anonymous(proxy, HTTP_X_FORWARDED_FOR="192.0.2.100, 192.0.2.1")
+    assert forged.get(url_of(issue)).status_code == 429
+    other = anonymous(proxy, HTTP_X_FORWARDED_FOR="192.0.2.2").get(url_of(issue))
+    assert other.status_code == 401
+    assert other[REMAINING] == "1"
+
+
+def test_ipv6_clients_are_counted_per_64_network(issue, clock, limit):
+    limit("2/1s")
+    anonymous("2001:db8:1:2::1").get(url_of(issue))
+    anonymous("2001:db8:1:2:ffff::9").get(url_of(issue))
+
+    assert anonymous("2001:db8:1:2::abcd").get(url_of(issue)).status_code == 429
+    assert anonymous("2001:db8:1:3::1").get(url_of(issue)).status_code == 401
+
+
+def test_cors_preflights_are_not_counted(issue, clock, limit):
+    limit("1/1s")
+    client = anonymous()
+    for _ in range(3):
+        response = client.options(
+            url_of(issue),
+            HTTP_ORIGIN="https://app.example.com",
+            HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+            HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization",
+        )
+        assert response.status_code == 200
+
+    response = client.get(url_of(issue))
+
+    assert response.status_code == 401
+    assert response[REMAINING] == "0"
+
+
+@pytest.mark.parametrize(
+    ("ident", "client"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        (" 203.0.113.7 ", "203.0.113.7"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),
+        ("2001:db8::1", "2001:db8::/64"),
+        ("not an address", "not an address"),
+        ("x" * 500, "x" * ratelimit.MAX_ADDRESS_LENGTH),
+        (None, ""),
+    ],
+)
+def test_address_of(ident, client):
+    assert ratelimit.address_of(ident) == client
+
+
+@pytest.mark.parametrize("path", ["/api/0/schema/", "/api/0/docs/"])
+def test_the_public_schema_and_docs_are_not_limited(path, clock, limit):
+    limit("1/1m")
+    client = anonymous()
+
+    responses = [client.get(path) for _ in range(3)]
+
+    assert [response.status_code for response in responses] == [200] * 3
+    assert all(LIMIT not in response for response in responses)
+
+
+# The counters in the database: one atomic upsert per request
+
+
+@pytest.fixture
+def database_counters(settings):
+    """The counters in their table, whatever cache the run is configured with."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": settings.CACHE_TABLE,
+        }
+    }
+
+
+def test_without_redis_the_counters_are_rows_of_their_own(
+    api, issue, user, clock, limit, database_counters
+):
+    limit("5/10s")
+    for _ in range(3):
+        api.get(url_of(issue))
+    anonymous().get(url_of(issue))
+
+    rows = RateLimitCounter.objects.order_by("key").values_list("key", "count", "window_end")
+
+    assert list(rows) == [
+        (f"issues-api:rate:address:203.0.113.7:10:{clock.start}", 1, clock.start + 10),
+        (f"issues-api:rate:user:{user.pk}:10:{clock.start}", 3, clock.start + 10),
+    ]
+
+
+def test_rows_of_ended_windows_are_deleted(api, issue, user, clock, limit, database_counters):
+    limit("5/1s")
+    RateLimitCounter.objects.create(key="ended", window_end=clock.start, count=9)
+    RateLimitCounter.objects.create(key="current", window_end=clock.start + 1, count=1)
+    ratelimit.database_counters.next_purge = 0
+
+    api.get(url_of(issue))
+
+    keys = set(RateLimitCounter.objects.values_list("key", flat=True))
+    assert keys == {"current", f"issues-api:rate:user:{user.pk}:1:{clock.start}"}
+
+
+def get_together(clients: list[APIClient], url: str, each: int) -> list:
+    """Every client sends `each` GETs from its own thread, all starting together."""
+    barrier = threading.Barrier(len(clients))
+    results: list = []
+
+    def worker(client):
+        try:
+            barrier.wait(timeout=10)
+            for _ in range(each):
+                results.append(client.get(url).status_code)
+        except Exception as error:  # reported by the assertion below
+            results.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    return results
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL and real concurrency"
+)
+@pytest.mark.django_db(transaction=True)
+def test_the_database_counters_admit_exactly_the_limit_under_concurrency(
+    issue, token, clock, limit, database_counters
+):
+    limit("20/10s")
+    clients = [APIClient(HTTP_AUTHORIZATION=f"Bearer {token.plaintext}") for _ in range(8)]
+
+    results = get_together(clients, url_of(issue), each=5)
+
+    assert sorted(results) == [200] * 20 + [429] * 20
+    row = RateLimitCounter.objects.get()
+    assert row.count == 40
+
+
+# When the counters cannot be reached, requests pass
+
+
+@pytest.fixture
+def rate_limit_records(caplog):
+    caplog.set_level(logging.INFO, logger="issues_api.ratelimit")
+
+    def records():
+        return [r for r in caplog.records if r.name == "issues_api.ratelimit"]
+
+    return records
+
+
+@pytest.fixture
+def dead_redis(settings):
+    """Redis as the cache, on a port where nothing listens; yields the caches it replaced,
+    which are back before the other fixtures clean up."""
+    live = settings.CACHES
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
+        }
+    }
+    yield live
+    settings.CACHES = live
+
+
+@pytest.fixture
+def store_attempts(monkeypatch):
+    """How many times each counter store was asked for a count."""
+    attempts = {"cache": 0, "database": 0}
+    for name, store in (
+        ("cache", ratelimit.cache_counters),
+        ("database", ratelimit.database_counters),
+    ):
+        increment = store.increment
+
+        def counted(*args, name=name, increment=increment, **kwargs):
+            attempts[name] += 1
+            return increment(*args, **kwargs)
+
+        monkeypatch.setattr(store, "increment", counted)
+    return attempts
+
+
+def test_a_dead_redis_lets_requests_through_and_is_logged_once(
+    api, issue, clock, limit, dead_redis, rate_limit_records, store_attempts
+):
+    limit("5/1s")
+
+    responses = [api.get(url_of(issue)) for _ in range(20)]
+    responses += [anonymous().get(url_of(issue)) for _ in range(10)]
+
+    assert [response.status_code for response in responses] == [200] * 20 + [401] * 10
+    # Uncounted requests carry no count.
+    assert all(LIMIT not in response for response in responses)
+    [record] = rate_limit_records()
+    assert record.levelname == "WARNING"
+    assert "ConnectionError" in record.getMessage()
+    # Redis was asked once: the failure is remembered, not paid again on every request.
+    assert store_attempts["cache"] == 1
+
+
+@pytest.mark.xdist_group("redis")
+def test_redis_is_tried_again_a_few_seconds_later_and_its_return_is_noted(
+    api, issue, clock, limit, redis_cache, dead_redis, rate_limit_records, store_attempts, settings
+):
+    limit("5/10s")
+    for _ in range(5):
+        assert api.get(url_of(issue)).status_code == 200
+    clock.now += ratelimit.RETRY_STORE_AFTER - 0.5
+    assert api.get(url_of(issue)).status_code == 200
+    assert store_attempts["cache"] == 1
+    settings.CACHES = dead_redis  # Redis is back
+    clock.now += 0.5
+
+    response = api.get(url_of(issue))
+
+    assert_passed(response, limit=5, remaining=4, reset=clock.start + 10)
+    assert store_attempts["cache"] == 2
+    warning, back = rate_limit_records()
+    assert (warning.levelname, back.levelname) == ("WARNING", "INFO")
+    assert "back after 5 s" in back.getMessage()
+
+
+def test_a_failing_counter_table_lets_requests_through_and_is_logged_once(
+    api, issue, clock, limit, database_counters, rate_limit_records, store_attempts
+):
+    limit("5/1s")
+
+    def refuse_counters(execute, sql, params, many, context):
+        if RateLimitCounter._meta.db_table in sql:
+            raise OperationalError("the counter table is gone")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(refuse_counters):
+        responses = [api.get(url_of(issue)) for _ in range(20)]
+
+    assert [response.status_code for response in responses] == [200] * 20
+    [record] = rate_limit_records()
+    assert record.levelname == "WARNING"
+    assert "the counter table is gone" in record.getMessage()
+    assert store_attempts["database"] == 1

@@ -1,17 +1,38 @@
-"""The base of every endpoint: the Allow header and per-user rate limits."""
+"""The base of every endpoint: the Allow header and the rate limits."""
 
 import time
 
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.views import APIView
 
-from issues_api.api.ratelimit import RateLimited, UserRateThrottle
+from issues_api.api.ratelimit import AddressRateThrottle, RateLimited, UserRateThrottle
 
 
 class SentryEndpoint(APIView):
     """An APIView answering with the headers of Sentry's reference responses, rate limited
-    per user when ISSUES_API_RATE_LIMIT is set."""
+    when ISSUES_API_RATE_LIMIT is set: per user, or per address without valid credentials."""
 
     throttle_classes = [UserRateThrottle]
+
+    def perform_authentication(self, request):
+        # DRF raises a failed authentication here and refuses anonymous requests in the
+        # permissions, both before the throttles run: the address is counted first, so that
+        # a client guessing tokens gets 429 once over the limit, not an endless run of 401s.
+        try:
+            user = request.user
+        except AuthenticationFailed:
+            self.check_address_throttle(request)
+            raise
+        if user is None:
+            self.check_address_throttle(request)
+
+    def check_address_throttle(self, request):
+        # A browser's CORS preflight never carries credentials, and precedes each of its
+        # authenticated requests: counting it would refuse them once the address is over.
+        if request.method == "OPTIONS":
+            return
+        if not AddressRateThrottle().allow_request(request, self):
+            self.throttled(request, None)
 
     def throttled(self, request, wait):
         state = request.rate_limit

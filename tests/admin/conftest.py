@@ -6,7 +6,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from accounts.models import ApiToken, Organization, Project, Team, User
+from accounts.models import ApiToken, Organization, Project, RateLimitCounter, Team, User
 from issues.models import Environment, Event, Issue, UserReport
 from issues.services import issue_discard, issue_update
 from releases.models import Release, Repository
@@ -35,14 +35,18 @@ class World:
 
 
 def build_world(number: int) -> World:
-    """One organization with a project, a member, a token, a release with a commit and a
-    deploy, a resolved issue (in the release, assigned, bookmarked, seen, public, with user
-    feedback), an ignored issue (snoozed, assigned to the team) and a discarded one."""
+    """One organization with a project, a member (counted by the rate limit), a token, a
+    release with a commit and a deploy, a resolved issue (in the release, assigned,
+    bookmarked, seen, public, with user feedback), an ignored issue (snoozed, assigned to
+    the team) and a discarded one."""
     organization = OrganizationFactory(slug=f"world-{number}")
     team = TeamFactory(organization=organization, slug=f"team-{number}")
     project = ProjectFactory(organization=organization, teams=[team], slug=f"station-{number}")
     user = MemberFactory(organization=organization, teams=[team]).user
     token = ApiTokenFactory(user=user, name=f"token {number}")
+    RateLimitCounter.objects.create(
+        key=f"issues-api:rate:user:{user.pk}:1:{number}", window_end=number + 1, count=1
+    )
     version = f"1.{number}.0"
     resolved = make_issue(
         project,

@@ -26,6 +26,7 @@ from accounts.models import (
     Organization,
     OrganizationMember,
     Project,
+    RateLimitCounter,
     Team,
     User,
     UserEmail,
@@ -118,6 +119,7 @@ READ_ONLY = {
     IssueTombstone,
     Commit,
     ReleaseCommit,
+    RateLimitCounter,
 }
 HEX64 = re.compile(r"\b[0-9a-f]{64}\b")
 

@@ -289,7 +289,7 @@ def database_text() -> str:
 
 
 def test_plaintext_is_nowhere_in_the_database_after_use(api_client, issue, user, settings):
-    settings.ISSUES_API_RATE_LIMIT = "100/1s"  # the cache table gets rows too
+    settings.ISSUES_API_RATE_LIMIT = "100/1s"  # the rate-limit counters get rows too
     token = ApiTokenFactory(user=user, name="ci")
     for method in ("GET", "PUT", "GET"):
         assert call(api_client, method, issue, token.plaintext).status_code == 200
