@@ -25,6 +25,7 @@ from accounts.models import (
     UserEmail,
 )
 from accounts.scopes import SCOPES
+from issues_api.admin import ReadOnlyAdminMixin
 
 # Users
 
@@ -356,19 +357,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(RateLimitCounter)
-class RateLimitCounterAdmin(admin.ModelAdmin):
+class RateLimitCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who is counted in the current windows of the rate limit: viewed only, the requests
     themselves write the counts."""
 
     list_display = ("key", "count", "window_end")
     search_fields = ("key",)
     ordering = ("key",)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -46,10 +46,10 @@ from issues.models import (
 from issues.selectors import ACTIVITY_LIMIT, issue_counts
 from issues.services import issue_delete, issue_update
 from issues.short_ids import parse_qualified_short_id
+from issues_api.admin import ReadOnlyAdminMixin
 from issues_api.api.dates import format_datetime
 from issues_api.api.numbers import MAX_BIGINT, as_bigint
 from issues_api.api.prefix import url_prefix
-from releases.admin import ReadOnlyAdminMixin
 
 NO_ENVIRONMENT = "(none)"
 # Rows of an issue are found by their project's slug too.

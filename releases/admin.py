@@ -8,21 +8,9 @@ facts record_event and those services keep on a release.
 
 from django.contrib import admin
 
+from issues_api.admin import ReadOnlyAdminMixin
 from releases.models import Commit, Deploy, Release, ReleaseCommit, ReleaseProject, Repository
 from releases.services import release_for_version, release_record_deploy
-
-
-class ReadOnlyAdminMixin:
-    """Viewable, never added, changed or deleted here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReleaseProjectInline(admin.TabularInline):
