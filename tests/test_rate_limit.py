@@ -11,7 +11,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from datetime import timedelta
@@ -28,6 +27,7 @@ from accounts.models import RateLimitCounter
 from issues.models import Issue, IssueStatus
 from issues_api.api import base, ratelimit
 from issues_api.api.ratelimit import Rate, parse_rate
+from tests.concurrency import run_together
 from tests.factories import ApiTokenFactory, MemberFactory, UserFactory, make_issue
 
 pytestmark = pytest.mark.django_db
@@ -596,26 +596,17 @@ def test_rows_of_ended_windows_are_deleted(api, issue, user, clock, limit, datab
 
 def get_together(clients: list[APIClient], url: str, each: int) -> list:
     """Every client sends `each` GETs from its own thread, all starting together."""
-    barrier = threading.Barrier(len(clients))
-    results: list = []
 
-    def worker(client):
-        try:
-            barrier.wait(timeout=10)
-            for _ in range(each):
-                results.append(client.get(url).status_code)
-        except Exception as error:  # reported by the assertion below
-            results.append(error)
-        finally:
-            connection.close()
+    def gets(client):
+        return [client.get(url).status_code for _ in range(each)]
 
-    threads = [threading.Thread(target=worker, args=(client,)) for client in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
+    answers = run_together([lambda client=client: gets(client) for client in clients])
+    # A thread that failed stands for its requests by its exception.
+    return [
+        status
+        for answer in answers
+        for status in (answer if isinstance(answer, list) else [answer])
+    ]
 
 
 @pytest.mark.skipif(

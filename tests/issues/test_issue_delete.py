@@ -32,6 +32,7 @@ from issues.models import (
 )
 from issues.services import issue_delete
 from releases.models import Release
+from tests.concurrency import run_together
 from tests.factories import MemberFactory, UserFactory, make_event, make_issue
 
 pytestmark = pytest.mark.django_db
@@ -428,30 +429,14 @@ postgresql_only = pytest.mark.skipif(
 
 def put_together(token, url, bodies) -> list:
     """PUT every body at once from its own thread and client; return (status, body) pairs."""
-    barrier = threading.Barrier(len(bodies))
-    results: list = [None] * len(bodies)
 
-    def worker(index, body):
+    def put(body):
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.plaintext}")
-        try:
-            barrier.wait(timeout=10)
-            response = client.put(url, body, format="json")
-            results[index] = (response.status_code, response.content)
-        except Exception as error:  # reported by the assertion below
-            results[index] = error
-        finally:
-            connection.close()
+        response = client.put(url, body, format="json")
+        return response.status_code, response.content
 
-    threads = [
-        threading.Thread(target=worker, args=(index, body)) for index, body in enumerate(bodies)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
+    return run_together([lambda body=body: put(body) for body in bodies])
 
 
 @postgresql_only
