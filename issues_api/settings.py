@@ -77,15 +77,15 @@ except ValueError as error:
 ISSUES_API_NUM_PROXIES = int(os.environ.get("ISSUES_API_NUM_PROXIES", "0"))
 
 # The admin's login (django-axes): after this many failed logins from one address, that
-# address cannot log in for the cool-off period; `manage.py axes_reset` lifts every lockout.
-# Counted per address whatever the account: a count per (account, address) pair, at the same
-# limit, would lock nothing more, and alone would let one address try every name it guesses
-# (each attempt costs a password hash: 4 login posters slowed the API's GETs twenty times).
+# address cannot log in for the cool-off period, whatever account it names (one address trying
+# every name it guesses costs a password hash each: 4 login posters slowed the API's GETs
+# twenty times); and after as many failures on one account, from any addresses, that account
+# cannot (a guesser spread over many addresses). `manage.py axes_reset` lifts every lockout.
 AXES_FAILURE_LIMIT = int(os.environ.get("ISSUES_API_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(
     seconds=int(os.environ.get("ISSUES_API_LOGIN_COOLOFF_SECONDS", str(15 * 60)))
 )
-AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "issues_api.proxies.client_address"
 # The admin's login form and authenticate() call it "username" (it holds the email).

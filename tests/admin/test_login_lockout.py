@@ -1,7 +1,7 @@
-"""The admin's login locks an address out after repeated failures (django-axes), whatever
-password it tries next, until the cool-off ends or `axes_reset` lifts it. Behind proxies
-(ISSUES_API_NUM_PROXIES) the address is the one the outermost proxy saw. Tokens on the API
-never go through the login and are unaffected.
+"""The admin's login locks an address, and an account, out after repeated failures
+(django-axes), whatever password comes next, until the cool-off ends or `axes_reset` lifts it.
+Behind proxies (ISSUES_API_NUM_PROXIES) the address is the one the outermost proxy saw. Tokens
+on the API never go through the login and are unaffected.
 """
 
 from datetime import timedelta
@@ -63,13 +63,25 @@ def test_five_wrong_passwords_lock_the_address_out_even_with_the_right_one(admin
     assert client.get("/admin/").status_code == 302  # still not logged in
 
 
-def test_other_addresses_still_log_in_and_the_locked_address_cannot(admin, other_admin, settings):
+def test_the_locked_address_and_account_are_refused_and_others_still_log_in(
+    admin, other_admin, settings
+):
     fail_until_locked(Client(), admin, settings)
 
     assert logged_in(log_in(Client(), other_admin, PASSWORD, REMOTE_ADDR=COLLEAGUE))
-    assert logged_in(log_in(Client(), admin, PASSWORD, REMOTE_ADDR=COLLEAGUE))
-    # Counted per address: from there, no account may try again.
+    # Counted per address: from there, no account may try again...
     assert log_in(Client(), other_admin, PASSWORD).status_code == LOCKED_OUT
+    # ...and per account: from anywhere, that account may not either.
+    assert log_in(Client(), admin, PASSWORD, REMOTE_ADDR=COLLEAGUE).status_code == LOCKED_OUT
+
+
+def test_failures_spread_over_many_addresses_lock_the_account(admin, other_admin, settings):
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        response = log_in(Client(), admin, "wrong", REMOTE_ADDR=f"192.0.2.{attempt + 1}")
+        assert response.status_code == (200 if attempt < settings.AXES_FAILURE_LIMIT - 1 else 429)
+
+    assert log_in(Client(), admin, PASSWORD, REMOTE_ADDR=COLLEAGUE).status_code == LOCKED_OUT
+    assert logged_in(log_in(Client(), other_admin, PASSWORD, REMOTE_ADDR=COLLEAGUE))
 
 
 def test_the_lockout_ends_after_the_cool_off(admin, settings):
