@@ -86,6 +86,8 @@ AXES_COOLOFF_TIME = timedelta(
     seconds=int(os.environ.get("ISSUES_API_LOGIN_COOLOFF_SECONDS", str(15 * 60)))
 )
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# No start-up banner on every manage.py command and gunicorn worker.
+AXES_VERBOSE = False
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "issues_api.proxies.client_address"
 # The admin's login form and authenticate() call it "username" (it holds the email).
