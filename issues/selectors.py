@@ -24,7 +24,7 @@ from issues.models import (
 )
 from issues.short_ids import parse_qualified_short_id
 from issues_api.api.numbers import MAX_BIGINT, as_bigint, is_ascii_number
-from releases.models import ReleaseProject
+from releases.models import Commit, Release, ReleaseProject
 
 ACTIVITY_LIMIT = 100
 TAG_KEY_LIMIT = 100
@@ -33,22 +33,56 @@ DAY = 24 * HOUR
 
 
 def _issue_queryset():
+    """The issue row with its project, organization and one-to-one state rows (share,
+    assignee, snooze, resolution) and the users or team those name: joins on primary and
+    unique keys only. The releases and commits the issue points at are read afterwards by
+    _attach_releases_and_commits, in flat queries and only when the issue has them: one
+    23-table join cost PostgreSQL ten times more to plan than to run (issue 10)."""
     return Issue.objects.select_related(
         "project__organization",
-        "first_release__owner",
-        "last_release__owner",
-        "first_release__last_commit__repository",
-        "last_release__last_commit__repository",
-        "first_release__last_deploy",
-        "last_release__last_deploy",
         "share",
         "assignee__user",
         "assignee__team",
         "snooze__actor",
-        "resolution__release",
-        "resolution__commit__repository",
         "resolution__actor",
     )
+
+
+def _attach_releases_and_commits(issues: list[Issue], *, issue_releases: bool) -> None:
+    """Read the releases (with owner, last commit and last deploy) and the commits the issues'
+    documents show, one query each whatever the number of issues, and cache them on the rows
+    so the serializers read them without a query. issue_releases adds the first and last
+    releases, which only the GET document shows, to the resolutions' ones."""
+    release_ids, commit_ids = set(), set()
+    for issue in issues:
+        if issue_releases:
+            release_ids.update((issue.first_release_id, issue.last_release_id))
+        resolution = getattr(issue, "resolution", None)
+        if resolution is not None:
+            release_ids.add(resolution.release_id)
+            commit_ids.add(resolution.commit_id)
+    release_ids.discard(None)
+    commit_ids.discard(None)
+    releases = (
+        Release.objects.select_related("owner", "last_commit__repository", "last_deploy").in_bulk(
+            release_ids
+        )
+        if release_ids
+        else {}
+    )
+    commits = Commit.objects.select_related("repository").in_bulk(commit_ids) if commit_ids else {}
+    for issue in issues:
+        if issue_releases:
+            if issue.first_release_id is not None:
+                issue.first_release = releases[issue.first_release_id]
+            if issue.last_release_id is not None:
+                issue.last_release = releases[issue.last_release_id]
+        resolution = getattr(issue, "resolution", None)
+        if resolution is not None:
+            if resolution.release_id is not None:
+                resolution.release = releases[resolution.release_id]
+            if resolution.commit_id is not None:
+                resolution.commit = commits[resolution.commit_id]
 
 
 def issue_by_id(issue_id: int) -> Issue:
@@ -225,6 +259,7 @@ def issue_parts(
     detail=False gives what PUT answers with (Sentry's GroupSerializer); detail=True adds
     what only GET shows.
     """
+    _attach_releases_and_commits([issue], issue_releases=detail)
     seen = IssueSeen.objects.filter(issue=issue).select_related("user").order_by("-last_seen")
     subscriptions = Subscription.objects.filter(issue=issue).select_related("user").order_by("id")
     if not detail:
@@ -341,6 +376,7 @@ def issue_list_parts(
     """The parts of many issues' documents in a fixed number of queries, whatever their
     number (Sentry's get_attrs for a list)."""
     ids = [issue.pk for issue in issues]
+    _attach_releases_and_commits(issues, issue_releases=False)
     counts = {issue.pk: issue_counts(issue, []) for issue in issues}
     if environments:
         totals = (

@@ -19,9 +19,11 @@ from tests.factories import UserFactory, make_event, make_issue
 pytestmark = pytest.mark.django_db
 
 # token, its last-used time (written once a minute: these tokens are fresh), issue (with
-# project, org, releases, share, assignee, snooze, resolution), membership, activity, seenBy,
-# subscriptions, bookmark, user emails, release projects, user reports, tags, stats.
-GET_QUERIES = 13
+# project, org, share, assignee, snooze, resolution and their users), the first and last
+# releases (one query for both, with owner, last commit and last deploy), membership,
+# activity, seenBy, subscriptions, bookmark, user emails, release projects, user reports,
+# tags, stats.
+GET_QUERIES = 14
 # + the organization on the organization route, + the environments and their counters.
 ORG_ROUTE_QUERIES = GET_QUERIES + 1
 ENVIRONMENT_QUERIES = GET_QUERIES + 2
