@@ -8,7 +8,6 @@ where it fails instead: CI installs Debian's chromium package. Playwright's own 
 download (`playwright install`) is never used.
 """
 
-import os
 import re
 import sys
 from io import StringIO
@@ -22,6 +21,7 @@ from accounts.management.commands.ensure_admin import DEFAULT_EMAIL
 from accounts.models import User
 from issues.models import Issue
 from issues.seed import EMAIL, token_for
+from tests.environment import cannot_run
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -51,11 +51,8 @@ def require_browser() -> None:
             import playwright.sync_api  # noqa: F401
         except ImportError:
             problem = "playwright is not installed: pip install -r requirements.txt"
-    if problem is None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true needs the browser test to run, but {problem}", pytrace=False)
-    pytest.skip(problem)
+    if problem is not None:
+        cannot_run(problem, tests="the browser test")
 
 
 @pytest.mark.django_db(transaction=True)

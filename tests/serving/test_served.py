@@ -34,6 +34,8 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
+from tests.environment import cannot_run
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 NGINX = Path("/usr/sbin/nginx")
 TEMPLATE = BASE_DIR / "deploy" / "nginx" / "issues-api.conf.template"
@@ -51,13 +53,11 @@ def require_nginx() -> None:
     """Skip when nginx is missing here; on CI (CI=true) fail instead."""
     if NGINX.exists():
         return
-    problem = (
+    cannot_run(
         f"{NGINX} is missing: install Debian's nginx package "
-        "(apt-get install nginx) to run the served tests"
+        "(apt-get install nginx) to run the served tests",
+        tests="the served tests",
     )
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true needs the served tests to run, but {problem}", pytrace=False)
-    pytest.skip(problem)
 
 
 def render(template: str, values: dict[str, str]) -> str:
