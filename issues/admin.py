@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from issues.forms import IssueAdminForm
+from issues.gather import ACTIVITY_LIMIT
 from issues.models import (
     HIDDEN_STATUSES,
     Activity,
@@ -43,7 +44,6 @@ from issues.models import (
     Subscription,
     UserReport,
 )
-from issues.selectors import ACTIVITY_LIMIT, issue_counts
 from issues.services import issue_delete, issue_update
 from issues.short_ids import parse_qualified_short_id
 from issues_api.admin import ReadOnlyAdminMixin
@@ -329,19 +329,19 @@ class IssueAdmin(IssueSearchMixin, admin.ModelAdmin):
 
     @admin.display(description="count", ordering="times_seen")
     def count(self, obj):
-        return issue_counts(obj, []).times_seen
+        return obj.times_seen
 
     @admin.display(description="userCount", ordering="user_count")
     def user_count_display(self, obj):
-        return issue_counts(obj, []).user_count
+        return obj.user_count
 
     @admin.display(description="firstSeen")
     def first_seen_display(self, obj):
-        return format_datetime(issue_counts(obj, []).first_seen)
+        return format_datetime(obj.first_seen)
 
     @admin.display(description="lastSeen")
     def last_seen_display(self, obj):
-        return format_datetime(issue_counts(obj, []).last_seen)
+        return format_datetime(obj.last_seen)
 
     @admin.display(description="permalink")
     def permalink(self, obj):

@@ -7,18 +7,11 @@ from rest_framework.response import Response
 
 from accounts.models import Organization, OrganizationMember
 from accounts.selectors import accessible_projects, organization_by_id_or_slug, project_access
+from issues.gather import Gathered, gather_issues, issue_lookup
 from issues.models import HIDDEN_STATUSES, Environment, Issue
 from issues.openapi import delete_issue, retrieve_issue, update_issue
 from issues.search import DEFAULT_QUERY, IssueSearch, parse_period
-from issues.selectors import (
-    environments_by_name,
-    issue_by_id,
-    issue_for_request,
-    issue_list_parts,
-    issue_parts,
-    issues_for_list,
-    issues_stats,
-)
+from issues.selectors import environments_by_name, issues_for_list
 from issues.serializers import BASE_KEYS, serialize_issue, serialize_issue_detail
 from issues.services import issue_delete, issue_discard, issue_update
 from issues.validators import IssueUpdateValidator
@@ -37,16 +30,30 @@ class IssueEndpoint(SentryEndpoint):
     permission_classes = [IssuePermission]
 
     def get_issue(self, request, issue_id: str, organization_id_or_slug: str | None = None):
-        try:
-            issue = issue_for_request(
-                issue_id=issue_id, organization_id_or_slug=organization_id_or_slug
-            )
-        except Issue.DoesNotExist:
-            raise ResourceDoesNotExist from None
-        self.check_object_permissions(request, issue)
-        if issue.status in HIDDEN_STATUSES:
+        return self.gather_issue(request, issue_id, organization_id_or_slug, parts=False).issue
+
+    def gather_issue(
+        self, request, issue_id: str, organization_id_or_slug: str | None = None, **gathering
+    ) -> Gathered:
+        """The issue with the requester's membership, in one statement; with the parts of
+        its document too when `gathering` asks for them (parts=True, detail=...) and no
+        environment filter needs the organization's environments first."""
+        lookup = issue_lookup(issue_id, organization_id_or_slug)
+        if lookup is None:
             raise ResourceDoesNotExist
-        return issue
+        if request.query_params.getlist("environment"):
+            gathering["parts"] = False
+        found = gather_issues(
+            user=request.user, lookup=lookup, membership=True, now=timezone.now(), **gathering
+        )
+        if not found:
+            raise ResourceDoesNotExist
+        gathered = found[0]
+        gathered.issue.requester_membership = gathered.membership
+        self.check_object_permissions(request, gathered.issue)
+        if gathered.issue.status in HIDDEN_STATUSES:
+            raise ResourceDoesNotExist
+        return gathered
 
     def get_environments(self, request, issue) -> list[Environment]:
         try:
@@ -57,27 +64,35 @@ class IssueEndpoint(SentryEndpoint):
         except Environment.DoesNotExist:
             raise ResourceDoesNotExist from None
 
-    def render_issue(self, request, issue, *, detail: bool) -> dict:
-        environments = self.get_environments(request, issue)
+    @staticmethod
+    def collapse(request, *, detail: bool) -> frozenset[str]:
         # Newer Sentry's ?collapse= leaves parts out; ?expand= values we cannot fill are
         # ignored, as Sentry ignores unknown ones.
-        collapse = frozenset(request.query_params.getlist("collapse")) if detail else frozenset()
-        now = timezone.now()
-        parts = issue_parts(
-            issue,
-            user=request.user,
-            environments=environments,
-            now=now,
-            detail=detail,
-            collapse=collapse,
-        )
+        return frozenset(request.query_params.getlist("collapse")) if detail else frozenset()
+
+    def render_issue(self, request, gathered: Gathered, *, detail: bool) -> dict:
+        issue = gathered.issue
+        collapse = self.collapse(request, detail=detail)
+        if gathered.parts is None:
+            environments = self.get_environments(request, issue)
+            found = gather_issues(
+                user=request.user,
+                ids=[issue.pk],
+                detail=detail,
+                collapse=collapse,
+                environment_ids=[environment.pk for environment in environments],
+                now=timezone.now(),
+            )
+            if not found:
+                raise ResourceDoesNotExist  # deleted meanwhile
+            gathered = found[0]
         serialize = serialize_issue_detail if detail else serialize_issue
         document = serialize(
-            issue,
-            parts=parts,
+            gathered.issue,
+            parts=gathered.parts,
             requester=request.user,
             permalink_prefix=url_prefix(request),
-            now=now,
+            now=gathered.now,
         )
         return collapse_document(document, collapse)
 
@@ -106,8 +121,15 @@ def collapse_document(document: dict, collapse: frozenset[str]) -> dict:
 @extend_schema_view(get=retrieve_issue, put=update_issue, delete=delete_issue)
 class IssueDetailApi(IssueEndpoint):
     def get(self, request, issue_id, organization_id_or_slug=None):
-        issue = self.get_issue(request, issue_id, organization_id_or_slug)
-        return Response(self.render_issue(request, issue, detail=True))
+        gathered = self.gather_issue(
+            request,
+            issue_id,
+            organization_id_or_slug,
+            parts=True,
+            detail=True,
+            collapse=self.collapse(request, detail=True),
+        )
+        return Response(self.render_issue(request, gathered, detail=True))
 
     def put(self, request, issue_id, organization_id_or_slug=None):
         issue = self.get_issue(request, issue_id, organization_id_or_slug)
@@ -126,7 +148,7 @@ class IssueDetailApi(IssueEndpoint):
             issue_update(issue_id=issue.pk, actor=request.user, changes=changes)
         except Issue.DoesNotExist:
             raise ResourceDoesNotExist from None  # deleted while we waited for its lock
-        return Response(self.render_issue(request, issue_by_id(issue.pk), detail=False))
+        return Response(self.render_issue(request, Gathered(issue, None), detail=False))
 
     def delete(self, request, issue_id, organization_id_or_slug=None):
         issue = self.get_issue(request, issue_id, organization_id_or_slug)
@@ -176,25 +198,29 @@ class IssueListEndpoint(SentryEndpoint):
             default_query=self.default_query,
         )
         page, link = paginate(request, search.qs)
-        now = timezone.now()
-        parts = issue_list_parts(page, user=request.user, environments=environments)
-        stats = (
-            issues_stats([issue.pk for issue in page], environments, period=stats_period, now=now)
-            if stats_period is not None and page
-            else {}
-        )
+        gathered = {
+            row.issue.pk: row
+            for row in gather_issues(
+                user=request.user,
+                ids=[issue.pk for issue in page],
+                environment_ids=[environment.pk for environment in environments],
+                stats_period=stats_period,
+                now=timezone.now(),
+            )
+        }
         prefix = url_prefix(request)
         items = []
         for issue in page:
+            row = gathered[issue.pk]
             item = serialize_issue(
-                issue,
-                parts=parts[issue.pk],
+                row.issue,
+                parts=row.parts,
                 requester=request.user,
                 permalink_prefix=prefix,
-                now=now,
+                now=row.now,
             )
             if stats_period is not None:
-                item["stats"] = {request.query_params.get("statsPeriod", "24h"): stats[issue.pk]}
+                item["stats"] = {request.query_params.get("statsPeriod", "24h"): row.parts.stats}
             items.append(item)
         return Response(items, headers={"Link": link})
 

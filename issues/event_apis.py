@@ -13,6 +13,7 @@ from issues.event_serializers import (
     serialize_event_detail,
     serialize_event_summary,
 )
+from issues.gather import Gathered
 from issues.models import HIDDEN_STATUSES, Event, Issue
 from issues_api.api.exceptions import ResourceDoesNotExist
 from issues_api.api.pagination import paginate
@@ -84,6 +85,6 @@ class ShortIdLookupApi(IssueEndpoint):
                 "projectSlug": issue.project.slug,
                 "groupId": str(issue.pk),
                 "shortId": issue.qualified_short_id,
-                "group": self.render_issue(request, issue, detail=True),
+                "group": self.render_issue(request, Gathered(issue, None), detail=True),
             }
         )

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from accounts.serializers import serialize_user
+from issues.gather import ACTIVITY_LIMIT, IssueParts
 from issues.models import (
     IssueLevel,
     IssuePriority,
@@ -11,12 +12,7 @@ from issues.models import (
     Resolution,
     SubscriptionReason,
 )
-from issues.selectors import (
-    ACTIVITY_LIMIT,
-    NEW_ISSUE_PERIOD,
-    IssueParts,
-    snooze_is_valid,
-)
+from issues.selectors import NEW_ISSUE_PERIOD, snooze_is_valid
 from issues_api.api.dates import format_datetime
 from releases.serializers import serialize_commit, serialize_release
 

@@ -189,11 +189,17 @@ ISSUES_API_STATEMENT_TIMEOUT_MS = int(os.environ.get("ISSUES_API_STATEMENT_TIMEO
 if ISSUES_API_STATEMENT_TIMEOUT_MS < 0:
     raise ImproperlyConfigured("ISSUES_API_STATEMENT_TIMEOUT_MS is 0 (off) or more.")
 postgresql = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
-if postgresql and ISSUES_API_STATEMENT_TIMEOUT_MS:
+if postgresql:
     database_options = DATABASES["default"].setdefault("OPTIONS", {})
-    # Added to any options=... that DATABASE_URL's query string already gives.
-    budget = f"-c statement_timeout={ISSUES_API_STATEMENT_TIMEOUT_MS}"
-    database_options["options"] = f"{database_options.get('options', '')} {budget}".strip()
+    # Added to any options=... that DATABASE_URL's query string already gives. The
+    # statements issues_api.jsonrows prepares are planned once, generically: their
+    # parameters are keys, and planning them cost more than running them (issue 10).
+    settings_of_connection = "-c plan_cache_mode=force_generic_plan"
+    if ISSUES_API_STATEMENT_TIMEOUT_MS:
+        settings_of_connection += f" -c statement_timeout={ISSUES_API_STATEMENT_TIMEOUT_MS}"
+    database_options["options"] = (
+        f"{database_options.get('options', '')} {settings_of_connection}".strip()
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -233,7 +233,7 @@ def test_a_connection_lost_in_the_api_answers_503(api, issue, monkeypatch, caplo
     def lost(*args, **kwargs):
         raise InterfaceError("connection already closed")
 
-    monkeypatch.setattr("issues.apis.issue_parts", lost)
+    monkeypatch.setattr("issues.apis.gather_issues", lost)
 
     response = api.get(f"/api/0/issues/{issue.pk}/")
 
@@ -263,7 +263,7 @@ def test_other_database_errors_stay_a_500_with_their_traceback(api, issue, monke
         # SQLite's words for a bug: an OperationalError without a SQLSTATE cause.
         raise OperationalError("no such table: issues_issue")
 
-    monkeypatch.setattr("issues.apis.issue_parts", broken)
+    monkeypatch.setattr("issues.apis.gather_issues", broken)
 
     response = api.get(f"/api/0/issues/{issue.pk}/")
 

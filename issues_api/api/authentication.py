@@ -10,6 +10,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 from accounts.models import ApiToken, hash_token
+from accounts.selectors import token_by_digest
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -22,7 +23,7 @@ class BearerTokenAuthentication(TokenAuthentication):
 
     def authenticate_credentials(self, key):
         digest = hash_token(key)
-        token = ApiToken.objects.select_related("user").filter(token_digest=digest).first()
+        token = token_by_digest(digest)
         # The lookup is by digest; compare again in constant time so that timing says nothing.
         if (
             token is None

@@ -37,8 +37,16 @@ class IssuePermission(ScopedPermission):
     def has_object_permission(self, request, view, obj):
         """Membership and team access to the issue's project, and the method's scope among
         the token's scopes cut down to the member's role. The access is kept on the view."""
+        # The issue endpoints read the membership with the issue (issues.gather).
         access = project_access(
-            request.user, token_scopes=request.auth.get_scopes(), project=obj.project
+            request.user,
+            token_scopes=request.auth.get_scopes(),
+            project=obj.project,
+            **(
+                {"membership": obj.requester_membership}
+                if hasattr(obj, "requester_membership")
+                else {}
+            ),
         )
         view.access = access
         allowed = self.scope_map.get(request.method, ())

@@ -32,6 +32,7 @@ from accounts.models import (
     UserEmail,
 )
 from accounts.scopes import SCOPES
+from issues.gather import ACTIVITY_LIMIT
 from issues.models import (
     Activity,
     ActivityType,
@@ -57,7 +58,6 @@ from issues.models import (
     Subscription,
     UserReport,
 )
-from issues.selectors import ACTIVITY_LIMIT
 from issues.services import issue_delete, issue_update
 from releases.models import Commit, Deploy, Release, ReleaseCommit, ReleaseProject, Repository
 from tests.admin.conftest import (

@@ -385,10 +385,10 @@ FULL_KEYS = {
 }
 DETAIL_KEYS = FULL_KEYS | {"release", "previousEventID", "nextEventID"}
 
-# token, its last-used time (fresh tokens), issue, membership, one page of events.
-LIST_QUERIES = 5
-# token, last-used, issue, membership, event, previous id, next id, release projects.
-DETAIL_QUERIES = 8
+# token, its last-used time (fresh tokens), issue with the membership, one page of events.
+LIST_QUERIES = 4
+# token, last-used, issue with the membership, event, previous id, next id, release projects.
+DETAIL_QUERIES = 7
 
 
 def validate(schema, document):

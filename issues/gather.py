@@ -1,0 +1,543 @@
+"""Sentry's get_attrs for issues: the rows an issue document shows, for one issue or a page.
+
+One SQL statement reads the issues with their related rows (project, organization, share,
+assignee, snooze, resolution, releases, the users they name with their emails) and every
+part of their documents (seen-by, subscriptions, bookmark, activity, counts by environment,
+user reports, tags, hourly counts), as JSON built by the database (issues_api.jsonrows).
+Its cost does not grow with the number of events: every part reads counters and read
+models, on indexed keys, with a limit where a part can grow. The statement's text depends
+only on what is asked (detail or list, collapsed parts, environments), not on the values.
+
+Before this, a GET ran 13 queries whose compilation by the ORM and planning by PostgreSQL cost
+five times the work itself (issue 10).
+"""
+
+# The SQL here is built from declarations in the code, never from input; values travel as
+# parameters.
+# ruff: noqa: S608
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection
+
+from accounts.models import OrganizationMember, Project, User, UserEmail
+from issues.models import (
+    Activity,
+    ActivityType,
+    Issue,
+    IssueSeen,
+    Subscription,
+)
+from issues.short_ids import parse_qualified_short_id
+from issues_api.api.numbers import MAX_BIGINT, as_bigint, is_ascii_number
+from issues_api.jsonrows import (
+    Dialect,
+    Rows,
+    Shape,
+    build,
+    build_rows,
+    execute,
+    loads,
+    object_sql,
+    parse_datetime,
+    rows_sql,
+)
+from releases.models import ReleaseProject
+
+ACTIVITY_LIMIT = 100
+TAG_KEY_LIMIT = 100
+HOUR = 3600
+DAY = 24 * HOUR
+DETAIL_STATS_PERIOD = timedelta(days=30)
+
+USER = Shape(children={"emails": Rows(UserEmail, "user", order=(("id", False),))})
+COMMIT = Shape(related={"repository": Shape()})
+RELEASE = Shape(related={"owner": USER, "last_commit": COMMIT, "last_deploy": Shape()})
+RELEASE_WITH_PROJECTS = Shape(
+    related=RELEASE.related,
+    children={
+        "release_projects": Rows(
+            ReleaseProject,
+            "release",
+            Shape(related={"project": Shape()}),
+            order=(("project", False),),
+        )
+    },
+)
+OWN_ROWS = '{a}."user_id" = %(user_id)s'
+
+
+def issue_shape(*, detail: bool, collapse: frozenset[str]) -> Shape:
+    """The issue row and the one-to-one rows its document reads. The GET document adds the
+    first and last releases, with their projects unless ?collapse=release."""
+    related = {
+        "project": Shape(related={"organization": Shape()}),
+        "share": Shape(),
+        "assignee": Shape(related={"user": USER, "team": Shape()}),
+        "snooze": Shape(related={"actor": USER}),
+        "resolution": Shape(related={"actor": USER, "release": RELEASE, "commit": COMMIT}),
+    }
+    if detail:
+        release = RELEASE if "release" in collapse else RELEASE_WITH_PROJECTS
+        related |= {"first_release": release, "last_release": release}
+    return Shape(related=related)
+
+
+def seen_rows(*, detail: bool) -> Rows:
+    # Outside the GET document only the requester's own row counts.
+    return Rows(
+        IssueSeen,
+        "issue",
+        Shape(related={"user": USER}),
+        where="" if detail else OWN_ROWS,
+        order=(("last_seen", True),),
+    )
+
+
+def subscription_rows(*, detail: bool) -> Rows:
+    return Rows(
+        Subscription,
+        "issue",
+        Shape(related={"user": USER}),
+        where="" if detail else OWN_ROWS,
+        order=(("id", False),),
+    )
+
+
+# Twice the limit: deduplication (below) may drop rows.
+ACTIVITY_ROWS = Rows(
+    Activity,
+    "issue",
+    Shape(related={"user": USER}),
+    order=(("datetime", True), ("id", True)),
+    limit=ACTIVITY_LIMIT * 2,
+)
+
+
+@dataclass
+class IssueCounts:
+    times_seen: int
+    user_count: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+
+
+@dataclass
+class IssueParts:
+    """Everything beyond the issue row that the issue document shows. The detail parts
+    (activity, releases, tags, stats, user reports) are only read for the GET document."""
+
+    counts: IssueCounts
+    seen: list[IssueSeen]
+    subscriptions: list[Subscription]
+    is_bookmarked: bool
+    emails_by_user: dict[int, list[UserEmail]]
+    activity: list[Activity] = field(default_factory=list)
+    release_projects: list[ReleaseProject] = field(default_factory=list)
+    tag_keys: list[tuple[str, int]] = field(default_factory=list)
+    stats: dict = field(default_factory=dict)
+    user_report_count: int = 0
+
+
+@dataclass(frozen=True)
+class Membership:
+    """The requester's membership of the issue's organization: its role, and whether one of
+    its teams has the issue's project."""
+
+    role: str
+    in_project_team: bool
+
+
+@dataclass
+class Gathered:
+    issue: Issue
+    parts: IssueParts | None
+    # The requester's membership, when asked for; None when not a member.
+    membership: Membership | None = None
+    # The moment the parts were read at (their stats end there), for the serializer.
+    now: datetime | None = None
+
+
+@dataclass(frozen=True)
+class IssueLookup:
+    """How a URL names an issue: by id, or on the organization route by qualified short id,
+    within an organization given by id or slug."""
+
+    issue_id: int | None = None
+    project_slug: str | None = None
+    short_id: int | None = None
+    organization_id: int | None = None
+    organization_slug: str | None = None
+
+
+def issue_lookup(issue_id: str, organization_id_or_slug: str | None) -> IssueLookup | None:
+    """The lookup a URL asks for; None when it cannot name an issue.
+
+    On the legacy routes only numeric ids exist. On the organization route the id may also be
+    a qualified short id ("PUMP-STATION-1"), and the issue must belong to that organization.
+    """
+    organization = {}
+    if organization_id_or_slug is not None:
+        if is_ascii_number(organization_id_or_slug):
+            number = as_bigint(organization_id_or_slug)
+            if number is None:
+                return None
+            organization = {"organization_id": number}
+        else:
+            organization = {"organization_slug": organization_id_or_slug}
+    if is_ascii_number(issue_id):
+        number = as_bigint(issue_id)
+        return None if number is None else IssueLookup(issue_id=number, **organization)
+    if organization_id_or_slug is None:
+        return None
+    parsed = parse_qualified_short_id(issue_id)
+    if parsed is None or parsed[1] > MAX_BIGINT:
+        return None
+    slug, short_id = parsed
+    return IssueLookup(project_slug=slug, short_id=short_id, **organization)
+
+
+def _lookup_sql(d: Dialect, lookup: IssueLookup | None, number_of_ids: int) -> str:
+    if lookup is None:
+        return d.any('i."id"', "ids", number_of_ids)
+    if lookup.issue_id is not None:
+        conditions = ['i."id" = %(issue_id)s']
+    else:
+        conditions = ['p."slug" = %(project_slug)s AND i."short_id" = %(short_id)s']
+    if lookup.organization_id is not None:
+        conditions.append('p."organization_id" = %(organization_id)s')
+    if lookup.organization_slug is not None:
+        conditions.append(
+            'p."organization_id" = (SELECT o."id" FROM "accounts_organization" o'
+            ' WHERE o."slug" = %(organization_slug)s)'
+        )
+    return " AND ".join(conditions)
+
+
+def _lookup_key(lookup: IssueLookup | None) -> tuple:
+    if lookup is None:
+        return ()
+    return tuple(value is not None for value in vars(lookup).values())
+
+
+def _membership_sql() -> str:
+    member_teams = OrganizationMember.teams.through
+    project_teams = Project.teams.through
+    return (
+        f'SELECT {{object}} FROM "{OrganizationMember._meta.db_table}" m'
+        ' WHERE m."organization_id" = p."organization_id" AND m."user_id" = %(user_id)s'
+    ), (
+        f'EXISTS (SELECT 1 FROM "{member_teams._meta.db_table}" mt'
+        f' JOIN "{project_teams._meta.db_table}" pt ON pt."team_id" = mt."team_id"'
+        ' WHERE mt."organizationmember_id" = m."id" AND pt."project_id" = i."project_id")'
+    )
+
+
+_statements: dict[tuple, tuple[str, list[str]]] = {}
+
+
+def _statement(
+    *,
+    lookup: IssueLookup | None,
+    number_of_ids: int,
+    detail: bool,
+    collapse: frozenset[str],
+    parts: bool,
+    membership: bool,
+    number_of_environments: int,
+    stats: bool,
+) -> tuple[str, list[str]]:
+    """The SQL of a gathering and the names of its columns, built once per form."""
+    vendor = connection.vendor
+    key = (
+        vendor,
+        _lookup_key(lookup),
+        number_of_ids if vendor != "postgresql" else None,
+        detail,
+        collapse & {"release", "tags"},
+        parts,
+        membership,
+        number_of_environments if vendor != "postgresql" else min(number_of_environments, 2),
+        stats,
+    )
+    statement = _statements.get(key)
+    if statement is None:
+        statement = _statements[key] = _build_statement(
+            Dialect(vendor),
+            lookup=lookup,
+            number_of_ids=number_of_ids,
+            detail=detail,
+            collapse=collapse,
+            parts=parts,
+            membership=membership,
+            number_of_environments=number_of_environments,
+            stats=stats,
+        )
+    return statement
+
+
+def _build_statement(
+    d: Dialect,
+    *,
+    lookup,
+    number_of_ids,
+    detail,
+    collapse,
+    parts,
+    membership,
+    number_of_environments,
+    stats,
+) -> tuple[str, list[str]]:
+    columns = [("head", object_sql(d, Issue, issue_shape(detail=detail, collapse=collapse), "i"))]
+    issue_key = 'i."id"'
+
+    def environments(alias):
+        if not number_of_environments:
+            return ""
+        return " AND " + d.any(f'{alias}."environment_id"', "environments", number_of_environments)
+
+    if parts:
+        columns += [
+            ("seen", rows_sql(d, seen_rows(detail=detail), issue_key)),
+            ("subscriptions", rows_sql(d, subscription_rows(detail=detail), issue_key)),
+            (
+                "bookmarked",
+                'EXISTS (SELECT 1 FROM "issues_bookmark" b'
+                ' WHERE b."issue_id" = i."id" AND b."user_id" = %(user_id)s)',
+            ),
+        ]
+        if number_of_environments:
+            counts = d.object(
+                [
+                    ("times_seen", 'coalesce(SUM(e."times_seen"), 0)'),
+                    ("user_count", 'coalesce(SUM(e."user_count"), 0)'),
+                    ("first_seen", 'MIN(e."first_seen")'),
+                    ("last_seen", 'MAX(e."last_seen")'),
+                ]
+            )
+            columns.append(
+                (
+                    "counts",
+                    f'(SELECT {counts} FROM "issues_issueenvironment" e'
+                    f' WHERE e."issue_id" = i."id"{environments("e")})',
+                )
+            )
+            if number_of_environments > 1:
+                # A user seen in two environments counts once.
+                columns.append(
+                    (
+                        "distinct_users",
+                        '(SELECT COUNT(DISTINCT u."user_key") FROM "issues_issueuser" u'
+                        f' WHERE u."issue_id" = i."id"{environments("u")})',
+                    )
+                )
+        if detail:
+            columns += [
+                ("activity", rows_sql(d, ACTIVITY_ROWS, issue_key)),
+                (
+                    "user_reports",
+                    '(SELECT COUNT(*) FROM "issues_userreport" r'
+                    f' WHERE r."issue_id" = i."id"{environments("r")})',
+                ),
+            ]
+            if "tags" not in collapse:
+                tag = d.object([("key", "s.key"), ("total", "s.total")])
+                columns.append(
+                    (
+                        "tag_keys",
+                        f"(SELECT {d.array(tag, 's.total DESC, s.key')} FROM ("
+                        'SELECT k."key" AS key, SUM(k."times_seen") AS total'
+                        ' FROM "issues_issuetagkey" k'
+                        f' WHERE k."issue_id" = i."id"{environments("k")}'
+                        ' GROUP BY k."key" ORDER BY total DESC, k."key"'
+                        f" LIMIT {TAG_KEY_LIMIT}) s)",
+                    )
+                )
+        if stats:
+            hour = d.object([("hour", "s.hour"), ("n", "s.n")])
+            columns.append(
+                (
+                    "hours",
+                    f"(SELECT {d.array(hour)} FROM ("
+                    'SELECT h."hour" AS hour, SUM(h."count") AS n'
+                    ' FROM "issues_issuehourlycount" h'
+                    ' WHERE h."issue_id" = i."id"'
+                    ' AND h."hour" >= %(stats_from)s AND h."hour" < %(stats_to)s'
+                    f'{environments("h")} GROUP BY h."hour") s)',
+                )
+            )
+    if membership:
+        select, in_team = _membership_sql()
+        member = d.object([("role", 'm."role"'), ("in_team", in_team)])
+        columns.append(("membership", f"({select.format(object=member)})"))
+    select = ", ".join(f"{sql} AS {name}" for name, sql in columns)
+    sql = (
+        f'SELECT {select} FROM "issues_issue" i'
+        ' JOIN "accounts_project" p ON p."id" = i."project_id"'
+        f" WHERE {_lookup_sql(d, lookup, number_of_ids)}"
+    )
+    return sql, [name for name, _ in columns]
+
+
+def gather_issues(
+    *,
+    user: User,
+    lookup: IssueLookup | None = None,
+    ids: list[int] = (),
+    detail: bool = False,
+    collapse: frozenset[str] = frozenset(),
+    parts: bool = True,
+    membership: bool = False,
+    environment_ids: list[int] = (),
+    stats_period: timedelta | None = None,
+    now: datetime,
+) -> list[Gathered]:
+    """The issues a lookup or a list of ids names, each with its related rows, and with the
+    parts of its document (parts=True) and the requester's membership (membership=True).
+
+    detail=False gives what PUT and lists show (Sentry's GroupSerializer); detail=True adds
+    what only GET shows, its 24-hour and 30-day stats included. stats_period asks lists'
+    stats. Collapsed parts are not read at all.
+    """
+    if detail and "stats" not in collapse:
+        stats_period = DETAIL_STATS_PERIOD
+    environment_ids = list(environment_ids)
+    ids = list(ids)
+    sql, names = _statement(
+        lookup=lookup,
+        number_of_ids=len(ids),
+        detail=detail,
+        collapse=collapse,
+        parts=parts,
+        membership=membership,
+        number_of_environments=len(environment_ids),
+        stats=stats_period is not None,
+    )
+    d = Dialect(connection.vendor)
+    params = {"user_id": user.pk}
+    if lookup is None:
+        params |= d.any_params("ids", ids)
+    else:
+        params |= {key: value for key, value in vars(lookup).items() if value is not None}
+    if environment_ids:
+        params |= d.any_params("environments", environment_ids)
+    if stats_period is not None:
+        rollup, buckets = stats_series(stats_period, now=now)
+        params["stats_from"] = connection.ops.adapt_datetimefield_value(
+            datetime.fromtimestamp(buckets[0], UTC)
+        )
+        params["stats_to"] = connection.ops.adapt_datetimefield_value(
+            datetime.fromtimestamp(buckets[-1] + rollup, UTC)
+        )
+    rows = [dict(zip(names, row, strict=True)) for row in execute(sql, params)]
+    shape = issue_shape(detail=detail, collapse=collapse)
+    return [
+        _gathered(
+            row,
+            shape=shape,
+            detail=detail,
+            parts=parts,
+            membership=membership,
+            stats_period=stats_period,
+            now=now,
+        )
+        for row in rows
+    ]
+
+
+def _gathered(row, *, shape, detail, parts, membership, stats_period, now) -> Gathered:
+    children: dict = {}
+    issue = build(Issue, loads(row["head"]), shape, children)
+    gathered = Gathered(issue=issue, parts=None, now=now)
+    if membership:
+        member = loads(row["membership"])
+        gathered.membership = (
+            Membership(role=member["role"], in_project_team=bool(member["in_team"]))
+            if member is not None
+            else None
+        )
+    if not parts:
+        return gathered
+    counts = IssueCounts(issue.times_seen, issue.user_count, issue.first_seen, issue.last_seen)
+    if "counts" in row:
+        totals = loads(row["counts"])
+        counts = IssueCounts(
+            int(totals["times_seen"]),
+            int(row.get("distinct_users", totals["user_count"])),
+            parse_datetime(totals["first_seen"]),
+            parse_datetime(totals["last_seen"]),
+        )
+    result = IssueParts(
+        counts=counts,
+        seen=build_rows(seen_rows(detail=detail), row["seen"], children),
+        subscriptions=build_rows(subscription_rows(detail=detail), row["subscriptions"], children),
+        is_bookmarked=bool(row["bookmarked"]),
+        emails_by_user={},
+    )
+    if detail:
+        activity = build_rows(ACTIVITY_ROWS, row["activity"], children)
+        result.activity = dedupe_activity(activity)[:ACTIVITY_LIMIT]
+        result.user_report_count = row["user_reports"]
+        if "tag_keys" in row:
+            result.tag_keys = [(tag["key"], int(tag["total"])) for tag in loads(row["tag_keys"])]
+    if stats_period is not None:
+        hours = [(parse_datetime(item["hour"]), int(item["n"])) for item in loads(row["hours"])]
+        if detail:
+            result.stats = {
+                "24h": stats_buckets(hours, period=timedelta(days=1), now=now),
+                "30d": stats_buckets(hours, period=DETAIL_STATS_PERIOD, now=now),
+            }
+        else:
+            result.stats = stats_buckets(hours, period=stats_period, now=now)
+    for (name, key), rows in children.items():
+        if name == "emails":
+            result.emails_by_user[key] = rows
+        elif name == "release_projects":
+            result.release_projects.extend(rows)
+    result.release_projects.sort(key=lambda row: (row.release_id, row.project_id))
+    gathered.parts = result
+    return gathered
+
+
+def dedupe_activity(rows: list[Activity]) -> list[Activity]:
+    """Sentry (2020): keep every note, and only the newest row per (type, ident, user)."""
+    seen = set()
+    kept = []
+    for row in rows:
+        if row.type != ActivityType.NOTE:
+            signature = (row.type, row.ident, row.user_id)
+            if signature in seen:
+                continue
+            seen.add(signature)
+        kept.append(row)
+    return kept
+
+
+def _floor(moment: datetime, seconds: int) -> int:
+    timestamp = int(moment.timestamp())
+    return timestamp - timestamp % seconds
+
+
+def stats_series(period: timedelta, *, now: datetime) -> tuple[int, list[int]]:
+    """Sentry's series for a period: hourly buckets up to a day, daily beyond; both ends
+    included (so 24h gives 25 buckets and 14d gives 15)."""
+    rollup = HOUR if period <= timedelta(days=1) else DAY
+    last = _floor(now, rollup)
+    first = _floor(now - period, rollup)
+    return rollup, list(range(first, last + 1, rollup))
+
+
+def stats_buckets(
+    hours: list[tuple[datetime, int]], *, period: timedelta, now: datetime
+) -> list[list[int]]:
+    """[timestamp, count] buckets of a period, aligned to UTC, from hourly counts."""
+    rollup, buckets = stats_series(period, now=now)
+    counts = dict.fromkeys(buckets, 0)
+    end = buckets[-1] + rollup
+    for hour, count in hours:
+        timestamp = int(hour.timestamp())
+        bucket = timestamp - timestamp % rollup
+        if bucket in counts and timestamp < end:
+            counts[bucket] += count
+    return [[bucket, counts[bucket]] for bucket in buckets]

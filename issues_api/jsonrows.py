@@ -1,0 +1,277 @@
+"""Rows and their related rows as JSON, read in one SQL statement, then built into models.
+
+The ORM reads a document of many small parts as one query per part, and compiling those
+queries costs more CPU than running them (issue 10). Here a part is *declared* (a model, the
+related rows to nest, the child rows to list) and turned once into SQL that asks the database
+to build the JSON itself, with correlated subqueries on indexed keys; the statement's text is
+the same from request to request, so PostgreSQL can keep its plan. The JSON comes back as
+model instances, with the nested rows in their relation caches, so that serializers read
+them as they would read rows from the ORM.
+
+The same declaration gives PostgreSQL's and SQLite's SQL: only the JSON functions differ.
+"""
+
+# The SQL here is built from model metadata and declarations in the code, never from input;
+# values travel as parameters.
+# ruff: noqa: S608
+
+import hashlib
+import json
+import re
+import weakref
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import count
+
+from django.db import connection
+from django.db.models import ForeignKey, Model, OneToOneRel
+
+
+class Dialect:
+    """The JSON functions of one database."""
+
+    def __init__(self, vendor: str):
+        self.postgresql = vendor == "postgresql"
+        self._aliases = count()
+
+    def alias(self) -> str:
+        return f"t{next(self._aliases)}"
+
+    def any(self, column: str, name: str, number: int) -> str:
+        """`column` among `number` values of the named parameter(s) any_params gives: one
+        array parameter on PostgreSQL (one text for any number), one per value elsewhere."""
+        if self.postgresql:
+            return f"{column} = ANY(%({name})s)"
+        if not number:
+            return "1 = 0"
+        return f"{column} IN ({', '.join(f'%({name}_{index})s' for index in range(number))})"
+
+    def any_params(self, name: str, values) -> dict:
+        values = list(values)
+        if self.postgresql:
+            return {name: values}
+        return {f"{name}_{index}": value for index, value in enumerate(values)}
+
+    def object(self, pairs: list[tuple[str, str]]) -> str:
+        function = "json_build_object" if self.postgresql else "json_object"
+        return f"{function}({', '.join(f"'{key}', {value}" for key, value in pairs)})"
+
+    def nested(self, sql: str) -> str:
+        """JSON from a subquery, kept JSON (SQLite turns it into a string otherwise)."""
+        return f"({sql})" if self.postgresql else f"json(({sql}))"
+
+    def column(self, alias: str, model_field) -> str:
+        sql = f'{alias}."{model_field.column}"'
+        if model_field.get_internal_type() == "JSONField" and not self.postgresql:
+            return f"json({sql})"
+        return sql
+
+    def array(self, value: str, order: str = "") -> str:
+        """The aggregate of a subquery's JSON values, [] when there are none."""
+        if self.postgresql:
+            ordered = f" ORDER BY {order}" if order else ""
+            return f"coalesce(json_agg({value}{ordered}), '[]'::json)"
+        # SQLite 3.40 has no ORDER BY in aggregates; it aggregates in its subquery's order.
+        return f"coalesce(json_group_array(json({value})), '[]')"
+
+    def boolean(self, sql: str) -> str:
+        return sql if self.postgresql else f"({sql}) = 1"
+
+
+def dialect() -> Dialect:
+    return Dialect(connection.vendor)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Child rows listed under a row: `model` rows whose `key` column equals the parent's
+    primary key, with `where` (SQL on the alias `{a}`) and `order` ((column, descending)
+    pairs), at most `limit`."""
+
+    model: type[Model]
+    key: str
+    shape: "Shape | None" = None
+    where: str = ""
+    order: tuple[tuple[str, bool], ...] = ()
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A row with the related rows to nest (forward foreign keys and reverse one-to-ones, by
+    field name) and the child rows to list (by a name of one's choosing)."""
+
+    related: dict[str, "Shape"] = field(default_factory=dict)
+    children: dict[str, Rows] = field(default_factory=dict)
+
+
+def object_sql(d: Dialect, model: type[Model], shape: Shape, alias: str) -> str:
+    """SQL for the JSON object of the row at `alias`: its columns, then its related rows.
+    Inner aliases are numbered by the dialect, so one declaration gives one text."""
+    pairs = [(f.column, d.column(alias, f)) for f in model._meta.concrete_fields]
+    for name, related_shape in shape.related.items():
+        relation = model._meta.get_field(name)
+        inner = d.alias()
+        if isinstance(relation, ForeignKey):
+            target = relation.related_model
+            condition = f'{inner}."{target._meta.pk.column}" = {alias}."{relation.column}"'
+        elif isinstance(relation, OneToOneRel):
+            target = relation.related_model
+            condition = f'{inner}."{relation.field.column}" = {alias}."{model._meta.pk.column}"'
+        else:
+            raise TypeError(f"{model.__name__}.{name} is not a foreign key or a one-to-one")
+        body = object_sql(d, target, related_shape, inner)
+        pairs.append(
+            (
+                name,
+                d.nested(f'SELECT {body} FROM "{target._meta.db_table}" {inner} WHERE {condition}'),
+            )
+        )
+    for name, rows in shape.children.items():
+        pairs.append((name, rows_sql(d, rows, f'{alias}."{model._meta.pk.column}"')))
+    return d.object(pairs)
+
+
+def rows_sql(d: Dialect, rows: Rows, parent_key: str, params_where: str = "") -> str:
+    """SQL for the JSON array of the child rows whose key column equals `parent_key`."""
+    inner = d.alias()
+    body = object_sql(d, rows.model, rows.shape or Shape(), inner)
+    columns = {f.name: f.column for f in rows.model._meta.concrete_fields}
+    where = f'{inner}."{columns[rows.key]}" = {parent_key}'
+    if rows.where:
+        where += f" AND ({rows.where.format(a=inner)})"
+    order_columns = ", ".join(
+        f'{inner}."{columns[name]}" AS o{index}' for index, (name, _) in enumerate(rows.order)
+    )
+    inner_order = ", ".join(
+        f'{inner}."{columns[name]}"{" DESC" if descending else ""}'
+        for name, descending in rows.order
+    )
+    outer_order = ", ".join(
+        f"s.o{index}{' DESC' if descending else ''}"
+        for index, (_, descending) in enumerate(rows.order)
+    )
+    select = f"{body} AS j" + (f", {order_columns}" if order_columns else "")
+    sql = f'SELECT {select} FROM "{rows.model._meta.db_table}" {inner} WHERE {where}'
+    if inner_order:
+        sql += f" ORDER BY {inner_order}"
+    if rows.limit is not None:
+        sql += f" LIMIT {int(rows.limit)}"
+    return d.nested(f"SELECT {d.array('s.j', outer_order)} FROM ({sql}) s")
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+# The names of the statements each PostgreSQL connection has prepared, and their texts.
+_prepared: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictionary()
+_texts: dict[str, str] = {}
+_EXECUTE = re.compile(r"EXECUTE (jsonrows_[0-9a-f]+)")
+
+
+def statement_text(executed: str) -> str:
+    """The SQL a logged query ran: the prepared statement's text for an EXECUTE."""
+    match = _EXECUTE.match(executed)
+    return _texts.get(match.group(1), executed) if match else executed
+
+
+def execute(sql: str, params: dict) -> list[tuple]:
+    """Run a statement with named parameters and return its rows.
+
+    On PostgreSQL the statement is prepared once per connection (PREPARE, with the types
+    the database infers) and then only EXECUTEd: planning a statement of many subqueries
+    costs several times running it. The connection plans it generically
+    (plan_cache_mode=force_generic_plan, set in settings), so no run plans again.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+        names = list(dict.fromkeys(_PLACEHOLDER.findall(sql)))
+        name = "jsonrows_" + hashlib.sha1(sql.encode(), usedforsecurity=False).hexdigest()[:20]
+        _texts[name] = sql
+        prepared = _prepared.setdefault(connection.connection, set())
+        if name not in prepared:
+            positions = {key: f"${index}" for index, key in enumerate(names, start=1)}
+            text = _PLACEHOLDER.sub(lambda match: positions[match.group(1)], sql)
+            # Once in a connection's life, as its own set-up (time zone, role) is: it goes
+            # past the cursor, so that it is not counted among the queries of the request
+            # that happens to come first.
+            with connection.wrap_database_errors:
+                connection.connection.execute(f"PREPARE {name} AS {text}")
+            prepared.add(name)
+        arguments = ", ".join(f"%({key})s" for key in names)
+        cursor.execute(f"EXECUTE {name}({arguments})" if names else f"EXECUTE {name}", params)
+        return cursor.fetchall()
+
+
+_selects: dict[tuple, str] = {}
+
+
+def select(model: type[Model], shape: Shape, where: str, params: dict) -> list:
+    """The `model` rows matching `where` (SQL on the alias `a`, named parameters), each with
+    the related rows `shape` nests (a module-level declaration: its text is kept)."""
+    key = (connection.vendor, model, id(shape), where)
+    sql = _selects.get(key)
+    if sql is None:
+        body = object_sql(Dialect(connection.vendor), model, shape, "a")
+        sql = _selects[key] = f'SELECT {body} FROM "{model._meta.db_table}" a WHERE {where}'
+    children: dict = {}
+    return [build(model, loads(row[0]), shape, children) for row in execute(sql, params)]
+
+
+def loads(value):
+    """A JSON column as Python: psycopg decodes json itself, sqlite3 gives the text."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def parse_datetime(value):
+    if value is None or isinstance(value, datetime):
+        return value
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _converter(model_field):
+    kind = model_field.get_internal_type()
+    if kind == "DateTimeField":
+        return parse_datetime
+    if kind == "BooleanField":
+        return lambda value: None if value is None else bool(value)
+    # JSON columns arrive as JSON already (Dialect.column), other types as they are.
+    return None
+
+
+_converters: dict[type[Model], list] = {}
+
+
+def _field_converters(model: type[Model]) -> list:
+    converters = _converters.get(model)
+    if converters is None:
+        converters = [(f.column, _converter(f)) for f in model._meta.concrete_fields]
+        _converters[model] = converters
+    return converters
+
+
+def build(model: type[Model], data: dict | None, shape: Shape, children: dict):
+    """The model instance of a JSON object from object_sql, its related rows in its relation
+    caches. Child rows are put in `children`, under (name, the row's primary key)."""
+    if data is None:
+        return None
+    values = []
+    for column, convert in _field_converters(model):
+        value = data[column]
+        values.append(value if convert is None or value is None else convert(value))
+    instance = model.from_db(connection.alias, None, values)
+    cache = instance._state.fields_cache
+    for name, related_shape in shape.related.items():
+        relation = model._meta.get_field(name)
+        cache[relation.cache_name] = build(
+            relation.related_model, data[name], related_shape, children
+        )
+    for name, rows in shape.children.items():
+        children[name, instance.pk] = build_rows(rows, data[name], children)
+    return instance
+
+
+def build_rows(rows: Rows, data, children: dict) -> list:
+    shape = rows.shape or Shape()
+    return [build(rows.model, item, shape, children) for item in loads(data) or []]
