@@ -235,6 +235,7 @@ def _membership_sql() -> str:
 
 
 _statements: dict[tuple, tuple[str, list[str]]] = {}
+MAX_STATEMENTS = 256
 
 
 def _statement(
@@ -263,6 +264,10 @@ def _statement(
     )
     statement = _statements.get(key)
     if statement is None:
+        if len(_statements) >= MAX_STATEMENTS:
+            # SQLite's texts vary with the number of environments a request names: a bound
+            # keeps a client from growing a worker's memory with them.
+            _statements.clear()
         statement = _statements[key] = _build_statement(
             Dialect(vendor),
             lookup=lookup,

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import count
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import ForeignKey, Model, OneToOneRel
 
@@ -180,9 +181,11 @@ def execute(sql: str, params: dict) -> list[tuple]:
     the database infers) and then only EXECUTEd: planning a statement of many subqueries
     costs several times running it. The connection plans it generically
     (plan_cache_mode=force_generic_plan, set in settings), so no run plans again.
+    ISSUES_API_PREPARED_STATEMENTS=0 turns this off, for a pooler that does not keep a
+    session's prepared statements (PgBouncer in transaction mode before 1.21).
     """
     with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
+        if connection.vendor != "postgresql" or not settings.ISSUES_API_PREPARED_STATEMENTS:
             cursor.execute(sql, params)
             return cursor.fetchall()
         names = list(dict.fromkeys(_PLACEHOLDER.findall(sql)))

@@ -201,6 +201,9 @@ if postgresql:
         f"{database_options.get('options', '')} {settings_of_connection}".strip()
     )
 
+# The statements issues_api.jsonrows runs are prepared once per connection (PostgreSQL).
+ISSUES_API_PREPARED_STATEMENTS = env_bool("ISSUES_API_PREPARED_STATEMENTS", True)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -1,0 +1,37 @@
+"""issues.gather reads an issue document in one statement; these pin what that statement
+must keep true beyond the document tests: prepared or not, it answers the same."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from issues.gather import MAX_STATEMENTS, _statements, gather_issues, issue_lookup
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_document_is_the_same_with_and_without_prepared_statements(api, issue, settings):
+    settings.ISSUES_API_PREPARED_STATEMENTS = True
+    prepared = api.get(f"/api/0/issues/{issue.pk}/").json()
+    settings.ISSUES_API_PREPARED_STATEMENTS = False
+    with CaptureQueriesContext(connection) as queries:
+        plain = api.get(f"/api/0/issues/{issue.pk}/").json()
+    assert not any(query["sql"].startswith("EXECUTE") for query in queries)
+    assert plain == prepared
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares")
+def test_postgresql_runs_the_prepared_statement(api, issue):
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(f"/api/0/issues/{issue.pk}/").status_code == 200
+    assert sum(query["sql"].startswith("EXECUTE jsonrows_") for query in queries) == 2
+
+
+def test_the_statement_texts_kept_are_bounded(issue, user):
+    from django.utils import timezone
+
+    for number in range(MAX_STATEMENTS + 10):
+        # A different form each time, as SQLite's texts differ by the number of ids.
+        gather_issues(user=user, ids=[issue.pk] * (number + 1), now=timezone.now())
+        assert len(_statements) <= MAX_STATEMENTS
+    assert gather_issues(user=user, lookup=issue_lookup(str(issue.pk), None), now=timezone.now())
