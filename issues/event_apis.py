@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from accounts.models import Organization
 from accounts.selectors import organization_access, organization_by_id_or_slug
 from issues.apis import IssueEndpoint
-from issues.event_selectors import event_parts, issue_event, issue_events, issue_for_short_id
+from issues.event_selectors import issue_event, issue_events, issue_for_short_id
 from issues.event_serializers import (
     serialize_event,
     serialize_event_detail,
@@ -47,10 +47,9 @@ class IssueEventDetailApi(IssueEndpoint):
         issue = self.get_issue(request, issue_id, organization_id_or_slug)
         environments = self.get_environments(request, issue)
         try:
-            event = issue_event(issue, event_id=event_id, environments=environments)
+            event, parts = issue_event(issue, event_id=event_id, environments=environments)
         except Event.DoesNotExist:
             raise ResourceDoesNotExist from None
-        parts = event_parts(event, environments=environments)
         return Response(serialize_event_detail(event, parts=parts, requester=request.user))
 
 

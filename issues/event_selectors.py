@@ -1,16 +1,22 @@
 """Reads behind an issue's event routes and the short-id lookup. Each function answers one
 question with a fixed number of queries."""
 
+# The SQL here is built from declarations in the code, never from input; values travel as
+# parameters.
+# ruff: noqa: S608
+
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db import connection
 
 from accounts.models import UserEmail
+from issues.gather import MAX_STATEMENTS, RELEASE_WITH_PROJECTS
 from issues.models import Environment, Event, Issue
 from issues.selectors import issue_by_id
 from issues.short_ids import parse_qualified_short_id
 from issues_api.api.numbers import MAX_BIGINT
+from issues_api.jsonrows import Dialect, Shape, build, execute, loads, object_sql
 from releases.models import ReleaseProject
 
 # Sentry's "recommended" event picks the most helpful one (with a stacktrace, a replay...);
@@ -54,31 +60,94 @@ def issue_events(issue: Issue, *, environments: list[Environment]):
     return _events(issue.pk, environments).select_related("environment").order_by(*NEWEST_FIRST)
 
 
-def issue_event(issue: Issue, *, event_id: str, environments: list[Environment]) -> Event:
-    """One event of the issue, with what its document reads from related rows.
+# The event detail's event: its environment and release, the release with its owner (and the
+# owner's emails), last commit, last deploy and projects.
+EVENT = Shape(related={"environment": Shape(), "release": RELEASE_WITH_PROJECTS})
+_event_statements: dict[tuple, str] = {}
+
+
+def _event_statement(*, by_id: bool, oldest: bool, number_of_environments: int) -> str:
+    """One statement per form: the event as JSON (issues_api.jsonrows) with the event ids
+    of its neighbours within the issue (by time, then id), narrowed by the environments."""
+    vendor = connection.vendor
+    # PostgreSQL takes any number of environments as one array parameter.
+    forms = number_of_environments if vendor != "postgresql" else min(number_of_environments, 1)
+    key = (vendor, by_id, oldest, forms)
+    sql = _event_statements.get(key)
+    if sql is not None:
+        return sql
+    if len(_event_statements) >= MAX_STATEMENTS:
+        _event_statements.clear()  # see issues.gather.MAX_STATEMENTS
+    d = Dialect(vendor)
+
+    def environments(alias: str) -> str:
+        if not number_of_environments:
+            return ""
+        return " AND " + d.any(f'{alias}."environment_id"', "environments", number_of_environments)
+
+    def neighbour(comparison: str, descending: bool) -> str:
+        direction = " DESC" if descending else ""
+        return (
+            'SELECT n."event_id" FROM "issues_event" n WHERE n."issue_id" = a."issue_id"'
+            f'{environments("n")} AND (n."datetime" {comparison} a."datetime"'
+            f' OR (n."datetime" = a."datetime" AND n."id" {comparison} a."id"))'
+            f' ORDER BY n."datetime"{direction}, n."id"{direction} LIMIT 1'
+        )
+
+    where = 'a."issue_id" = %(issue_id)s'
+    if by_id:
+        # Environments narrow latest and oldest only, as in Sentry.
+        where += ' AND a."project_id" = %(project_id)s AND a."event_id" = %(event_id)s'
+        order = ""
+    else:
+        where += environments("a")
+        direction = "" if oldest else " DESC"
+        order = f' ORDER BY a."datetime"{direction}, a."id"{direction} LIMIT 1'
+    sql = (
+        f"SELECT {object_sql(d, Event, EVENT, 'a')},"
+        f" ({neighbour('<', True)}), ({neighbour('>', False)})"
+        f' FROM "issues_event" a WHERE {where}{order}'
+    )
+    _event_statements[key] = sql
+    return sql
+
+
+def issue_event(
+    issue: Issue, *, event_id: str, environments: list[Environment]
+) -> tuple[Event, "EventParts"]:
+    """One event of the issue, with what its document shows beyond it, in one statement.
 
     `event_id` is a 32-hex event id (dashes and case ignored), "latest", "oldest" or
-    "recommended" (= latest here). Environments narrow latest/oldest only, as in Sentry.
-    Raises Event.DoesNotExist, also for an event of another issue.
+    "recommended" (= latest here). Environments narrow latest/oldest and the neighbours, as
+    in Sentry. Raises Event.DoesNotExist, also for an event of another issue.
     """
-    related = (
-        "environment",
-        "release__owner",
-        "release__last_commit__repository",
-        "release__last_deploy",
-    )
-    if event_id in LATEST_ALIASES or event_id == OLDEST:
-        order = OLDEST_FIRST if event_id == OLDEST else NEWEST_FIRST
-        event = _events(issue.pk, environments).select_related(*related).order_by(*order).first()
-        if event is None:
+    by_id = event_id not in LATEST_ALIASES and event_id != OLDEST
+    params = {"issue_id": issue.pk}
+    if by_id:
+        normalized = event_id.replace("-", "").lower()
+        if EVENT_ID.fullmatch(normalized) is None:
             raise Event.DoesNotExist
-        return event
-    normalized = event_id.replace("-", "").lower()
-    if EVENT_ID.fullmatch(normalized) is None:
-        raise Event.DoesNotExist
-    return Event.objects.select_related(*related).get(
-        project_id=issue.project_id, issue=issue, event_id=normalized
+        params |= {"project_id": issue.project_id, "event_id": normalized}
+    if environments:
+        params |= Dialect(connection.vendor).any_params(
+            "environments", [environment.pk for environment in environments]
+        )
+    sql = _event_statement(
+        by_id=by_id, oldest=event_id == OLDEST, number_of_environments=len(environments)
     )
+    rows = execute(sql, params)
+    if not rows:
+        raise Event.DoesNotExist
+    data, previous_event_id, next_event_id = rows[0]
+    children: dict = {}
+    event = build(Event, loads(data), EVENT, children)
+    parts = EventParts(previous_event_id=previous_event_id, next_event_id=next_event_id)
+    for (name, key), items in children.items():
+        if name == "emails":
+            parts.emails_by_user[key] = items
+        elif name == "release_projects":
+            parts.release_projects = items
+    return event, parts
 
 
 @dataclass
@@ -89,32 +158,3 @@ class EventParts:
     next_event_id: str | None = None
     release_projects: list[ReleaseProject] = field(default_factory=list)
     emails_by_user: dict[int, list[UserEmail]] = field(default_factory=dict)
-
-
-def event_parts(event: Event, *, environments: list[Environment]) -> EventParts:
-    """The neighbours of the event within its issue (by time, then id; None at the ends),
-    and its release's projects and owner emails: at most four queries."""
-    events = _events(event.issue_id, environments)
-    same_time = Q(datetime=event.datetime)
-    earlier = events.filter(Q(datetime__lt=event.datetime) | (same_time & Q(id__lt=event.pk)))
-    later = events.filter(Q(datetime__gt=event.datetime) | (same_time & Q(id__gt=event.pk)))
-    parts = EventParts(
-        previous_event_id=earlier.order_by(*NEWEST_FIRST)
-        .values_list("event_id", flat=True)
-        .first(),
-        next_event_id=later.order_by(*OLDEST_FIRST).values_list("event_id", flat=True).first(),
-    )
-    release = event.release
-    if release is not None:
-        parts.release_projects = list(
-            ReleaseProject.objects.filter(release=release)
-            .select_related("project")
-            .order_by("project_id")
-        )
-        if release.owner_id:
-            parts.emails_by_user = {
-                release.owner_id: list(
-                    UserEmail.objects.filter(user_id=release.owner_id).order_by("id")
-                )
-            }
-    return parts

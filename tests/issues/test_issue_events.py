@@ -387,8 +387,10 @@ DETAIL_KEYS = FULL_KEYS | {"release", "previousEventID", "nextEventID"}
 
 # token, its last-used time (fresh tokens), issue with the membership, one page of events.
 LIST_QUERIES = 4
-# token, last-used, issue with the membership, event, previous id, next id, release projects.
-DETAIL_QUERIES = 7
+# token, last-used, issue with the membership, and one statement for the event with its
+# environment, release (owner and emails, last commit, last deploy, projects) and the ids
+# of its neighbours.
+DETAIL_QUERIES = 4
 
 
 def validate(schema, document):
