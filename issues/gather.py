@@ -33,6 +33,7 @@ from issues.short_ids import parse_qualified_short_id
 from issues_api.api.numbers import MAX_BIGINT, as_bigint, is_ascii_number
 from issues_api.jsonrows import (
     Dialect,
+    Newest,
     Rows,
     Shape,
     build,
@@ -105,13 +106,19 @@ def subscription_rows(*, detail: bool) -> Rows:
     )
 
 
-# Twice the limit: deduplication (below) may drop rows.
+# Sentry (2020) shows every note, and of other activity only the newest row per (type,
+# ident, user), among twice the limit of newest rows.
 ACTIVITY_ROWS = Rows(
     Activity,
     "issue",
     Shape(related={"user": USER}),
     order=(("datetime", True), ("id", True)),
-    limit=ACTIVITY_LIMIT * 2,
+    limit=ACTIVITY_LIMIT,
+    newest=Newest(
+        columns=("type", "ident", "user"),
+        among=ACTIVITY_LIMIT * 2,
+        unless=f'{{a}}."type" = {int(ActivityType.NOTE)}',
+    ),
 )
 
 
@@ -481,8 +488,7 @@ def _gathered(row, *, shape, detail, parts, membership, stats_period, now) -> Ga
         emails_by_user={},
     )
     if detail:
-        activity = build_rows(ACTIVITY_ROWS, row["activity"], children)
-        result.activity = dedupe_activity(activity)[:ACTIVITY_LIMIT]
+        result.activity = build_rows(ACTIVITY_ROWS, row["activity"], children)
         result.user_report_count = row["user_reports"]
         if "tag_keys" in row:
             result.tag_keys = [(tag["key"], int(tag["total"])) for tag in loads(row["tag_keys"])]
@@ -503,20 +509,6 @@ def _gathered(row, *, shape, detail, parts, membership, stats_period, now) -> Ga
     result.release_projects.sort(key=lambda row: (row.release_id, row.project_id))
     gathered.parts = result
     return gathered
-
-
-def dedupe_activity(rows: list[Activity]) -> list[Activity]:
-    """Sentry (2020): keep every note, and only the newest row per (type, ident, user)."""
-    seen = set()
-    kept = []
-    for row in rows:
-        if row.type != ActivityType.NOTE:
-            signature = (row.type, row.ident, row.user_id)
-            if signature in seen:
-                continue
-            seen.add(signature)
-        kept.append(row)
-    return kept
 
 
 def _floor(moment: datetime, seconds: int) -> int:

@@ -84,6 +84,16 @@ def dialect() -> Dialect:
 
 
 @dataclass(frozen=True)
+class Newest:
+    """Keep the newest row (by the Rows' order) of each group of equal `columns`, among the
+    `among` newest rows, and every row for which `unless` (SQL on the alias `{a}`) holds."""
+
+    columns: tuple[str, ...]
+    among: int
+    unless: str = "1 = 0"
+
+
+@dataclass(frozen=True)
 class Rows:
     """Child rows listed under a row: `model` rows whose `key` column equals the parent's
     primary key, with `where` (SQL on the alias `{a}`) and `order` ((column, descending)
@@ -95,6 +105,7 @@ class Rows:
     where: str = ""
     order: tuple[tuple[str, bool], ...] = ()
     limit: int | None = None
+    newest: Newest | None = None
 
 
 @dataclass(frozen=True)
@@ -133,29 +144,48 @@ def object_sql(d: Dialect, model: type[Model], shape: Shape, alias: str) -> str:
     return d.object(pairs)
 
 
-def rows_sql(d: Dialect, rows: Rows, parent_key: str, params_where: str = "") -> str:
+def rows_sql(d: Dialect, rows: Rows, parent_key: str) -> str:
     """SQL for the JSON array of the child rows whose key column equals `parent_key`."""
-    inner = d.alias()
-    body = object_sql(d, rows.model, rows.shape or Shape(), inner)
+    table = rows.model._meta.db_table
     columns = {f.name: f.column for f in rows.model._meta.concrete_fields}
-    where = f'{inner}."{columns[rows.key]}" = {parent_key}'
+
+    def ordering(alias: str) -> str:
+        return ", ".join(
+            f'{alias}."{columns[name]}"{" DESC" if descending else ""}'
+            for name, descending in rows.order
+        )
+
+    source = d.alias()
+    where = f'{source}."{columns[rows.key]}" = {parent_key}'
     if rows.where:
-        where += f" AND ({rows.where.format(a=inner)})"
+        where += f" AND ({rows.where.format(a=source)})"
+    if rows.newest is None:
+        inner, rows_from, keep = source, f'"{table}" {source} WHERE {where}', ""
+    else:
+        # Only the newest row of each group (its `newest` columns), among the newest
+        # `newest.among` rows, unless `newest.unless` holds for it.
+        window, inner = d.alias(), d.alias()
+        partition = ", ".join(f'{window}."{columns[name]}"' for name in rows.newest.columns)
+        candidates = f'SELECT * FROM "{table}" {source} WHERE {where}'
+        candidates += f" ORDER BY {ordering(source)} LIMIT {int(rows.newest.among)}"
+        ranked = (
+            f"SELECT {window}.*, ROW_NUMBER() OVER (PARTITION BY {partition}"
+            f" ORDER BY {ordering(window)}) AS newest_rank FROM ({candidates}) {window}"
+        )
+        rows_from = f"({ranked}) {inner}"
+        keep = f" WHERE ({inner}.newest_rank = 1 OR {rows.newest.unless.format(a=inner)})"
+    body = object_sql(d, rows.model, rows.shape or Shape(), inner)
     order_columns = ", ".join(
         f'{inner}."{columns[name]}" AS o{index}' for index, (name, _) in enumerate(rows.order)
-    )
-    inner_order = ", ".join(
-        f'{inner}."{columns[name]}"{" DESC" if descending else ""}'
-        for name, descending in rows.order
     )
     outer_order = ", ".join(
         f"s.o{index}{' DESC' if descending else ''}"
         for index, (_, descending) in enumerate(rows.order)
     )
     select = f"{body} AS j" + (f", {order_columns}" if order_columns else "")
-    sql = f'SELECT {select} FROM "{rows.model._meta.db_table}" {inner} WHERE {where}'
-    if inner_order:
-        sql += f" ORDER BY {inner_order}"
+    sql = f"SELECT {select} FROM {rows_from}{keep}"
+    if rows.order:
+        sql += f" ORDER BY {ordering(inner)}"
     if rows.limit is not None:
         sql += f" LIMIT {int(rows.limit)}"
     return d.nested(f"SELECT {d.array('s.j', outer_order)} FROM ({sql}) s")
