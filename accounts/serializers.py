@@ -6,10 +6,12 @@ from urllib.parse import urlencode
 from accounts.models import OrganizationMember
 from issues_api.api.dates import format_datetime
 
+AVATAR_QUERY = urlencode({"s": 32, "d": "mm"})
+
 
 def avatar_url(user) -> str:
     digest = hashlib.md5(user.email.strip().lower().encode(), usedforsecurity=False).hexdigest()
-    return f"https://secure.gravatar.com/avatar/{digest}?{urlencode({'s': 32, 'd': 'mm'})}"
+    return f"https://secure.gravatar.com/avatar/{digest}?{AVATAR_QUERY}"
 
 
 def serialize_user(user, *, emails, requester=None) -> dict:

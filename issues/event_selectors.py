@@ -142,7 +142,7 @@ def issue_event(
     children: dict = {}
     event = build(Event, loads(data), EVENT, children)
     parts = EventParts(previous_event_id=previous_event_id, next_event_id=next_event_id)
-    for (name, key), items in children.items():
+    for (name, key, *_), items in children.items():
         if name == "emails":
             parts.emails_by_user[key] = items
         elif name == "release_projects":

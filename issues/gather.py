@@ -501,7 +501,7 @@ def _gathered(row, *, shape, detail, parts, membership, stats_period, now) -> Ga
             }
         else:
             result.stats = stats_buckets(hours, period=stats_period, now=now)
-    for (name, key), rows in children.items():
+    for (name, key, *_), rows in children.items():
         if name == "emails":
             result.emails_by_user[key] = rows
         elif name == "release_projects":

@@ -5,6 +5,7 @@ from datetime import datetime
 from accounts.serializers import serialize_user
 from issues.gather import ACTIVITY_LIMIT, IssueParts
 from issues.models import (
+    ActivityType,
     IssueLevel,
     IssuePriority,
     IssueStatus,
@@ -36,6 +37,10 @@ STATUS_LABELS = {
 }
 
 
+# Activity types by value (get_type_display rebuilds this mapping at every call).
+ACTIVITY_TYPES = dict(ActivityType.choices)
+
+
 def tag_label(key: str) -> str:
     return TAG_LABELS.get(key) or key.replace("_", " ").title()
 
@@ -45,25 +50,30 @@ def standardized_tag_key(key: str) -> str:
 
 
 class UserSerializerCache:
-    """Serializes each shown user once, with the emails fetched for the document."""
+    """Serializes each shown user once per document, with the emails fetched for it (a
+    document may show one user in its activity, seen-by and participants)."""
 
     def __init__(self, emails_by_user, requester):
         self.emails_by_user = emails_by_user
         self.requester = requester
+        self.serialized: dict[int, dict] = {}
 
     def __call__(self, user):
         if user is None:
             return None
-        return serialize_user(
-            user, emails=self.emails_by_user.get(user.pk, []), requester=self.requester
-        )
+        data = self.serialized.get(user.pk)
+        if data is None:
+            data = self.serialized[user.pk] = serialize_user(
+                user, emails=self.emails_by_user.get(user.pk, []), requester=self.requester
+            )
+        return data
 
     def actor(self, user):
         """statusDetails.actor: the user object with the keys current Sentry's schema requires
         there (the 2020 example's users, in activity, have neither)."""
         data = self(user)
         if data is not None:
-            data.update({"experiments": {}, "isSuspended": not user.is_active})
+            data = {**data, "experiments": {}, "isSuspended": not user.is_active}
         return data
 
 
@@ -156,7 +166,7 @@ def _activity(parts: IssueParts, issue, users) -> list[dict]:
         {
             "id": str(row.pk),
             "user": users(row.user),
-            "type": row.get_type_display(),
+            "type": ACTIVITY_TYPES.get(row.type, str(row.type)),
             "data": {key: value for key, value in row.data.items() if key != "mentions"},
             "dateCreated": format_datetime(row.datetime),
         }
