@@ -15,6 +15,9 @@
 4. For each request: wrk at BENCH_CONNECTIONS (16) connections for BENCH_DURATION (10)
    seconds (req/s, p50, p99), then at one connection for BENCH_UNLOADED_DURATION (5)
    seconds (unloaded p50). PUTs alternate their two bodies (bench/wrk/put_toggle.lua).
+   Then the two comparisons again, in BENCH_COMPARE_ROUNDS (4) interleaved rounds (A B,
+   B A, ...) of BENCH_COMPARE_DURATION (3) seconds per side, loaded and at one connection:
+   their median ratios hold up better than two runs minutes apart on a busy machine.
 5. Serves again with one worker, GETs the reference issue BENCH_MEMORY_GETS times
    (1000,20000) and reads the worker's VmRSS after each count.
 6. Prints a table, the two comparisons (1,000,000 events against one; the big document
@@ -23,10 +26,12 @@
    bench/explain_issue_get.py; the server is stopped at the end, on failure and on Ctrl-C.
 
 Knobs (environment variables): BENCH_DURATION, BENCH_CONNECTIONS, BENCH_THREADS (wrk's, 2),
-BENCH_UNLOADED_DURATION, BENCH_WORKERS, BENCH_EVENTS (1000000), BENCH_MEMORY_GETS ("0" skips
-the memory run), BENCH_ONLY (comma-separated request names, see CASES), BENCH_DATABASE
+BENCH_UNLOADED_DURATION, BENCH_COMPARE_ROUNDS ("0" skips them), BENCH_COMPARE_DURATION,
+BENCH_WORKERS, BENCH_EVENTS (1000000), BENCH_MEMORY_GETS ("0" skips the memory run),
+BENCH_ONLY (comma-separated request names, see make_cases), BENCH_DATABASE
 (issues_api_bench...), BENCH_POSTGRES (postgres://postgres@127.0.0.1:5432),
 BENCH_REUSE_DATABASE=1 (measure the database of an earlier run, without rebuilding it).
+DATABASE_URL is not read: the benchmark only touches its own database.
 """
 
 import http.client
@@ -36,6 +41,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -78,6 +84,8 @@ class Config:
     workers: int
     events: int
     memory_gets: tuple[int, ...]
+    compare_rounds: int
+    compare_duration: float
     only: frozenset[str]
     database: str
     postgres: str
@@ -106,6 +114,8 @@ class Config:
             workers=max(1, env_number("BENCH_WORKERS", 2)),
             events=max(1, env_number("BENCH_EVENTS", 1_000_000)),
             memory_gets=memory_gets,
+            compare_rounds=env_number("BENCH_COMPARE_ROUNDS", 4),
+            compare_duration=env_number("BENCH_COMPARE_DURATION", 3.0, float),
             only=frozenset(
                 name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()
             ),
@@ -115,8 +125,8 @@ class Config:
             .rstrip("/"),
             reuse=os.environ.get("BENCH_REUSE_DATABASE", "") == "1",
         )
-        if config.duration < 1 or config.unloaded_duration < 1:
-            raise SystemExit("BENCH_DURATION and BENCH_UNLOADED_DURATION: 1 second or more")
+        if min(config.duration, config.unloaded_duration, config.compare_duration) < 1:
+            raise SystemExit("BENCH_*DURATION: 1 second or more")
         return config
 
     @property
@@ -173,6 +183,25 @@ def make_cases(data) -> list[Case]:
         Case("shortids", "GET", f"/api/0/organizations/{org}/shortids/{data.reference_short_id}/"),
         Case("put-bookmark", "PUT", f"/api/0/issues/{data.write}/", toggles["put-bookmark"]),
         Case("put-status", "PUT", f"/api/0/issues/{data.write}/", toggles["put-status"]),
+    ]
+
+
+@dataclass
+class Comparison:
+    """Two requests whose ratio issue 10 asks for; `first` is the one that may cost more."""
+
+    first: str
+    second: str
+    labels: tuple[str, str]
+    goal: float | None = None
+    # Each interleaved round: {"loaded": (first's wrk stats, second's), "unloaded": (...)}.
+    rounds: list[dict[str, tuple[dict, dict]]] = field(default_factory=list)
+
+
+def make_comparisons(data) -> list[Comparison]:
+    return [
+        Comparison("volume-1m", "volume-1", (f"{data.volume_events:,} events", "1 event")),
+        Comparison("document", "reference", ("big document", "reference issue"), goal=3.0),
     ]
 
 
@@ -423,6 +452,35 @@ def measure(server: Server, cases: list[Case], config: Config) -> None:
         )
 
 
+def measure_comparisons(
+    server: Server, cases: list[Case], comparisons: list[Comparison], config: Config
+) -> None:
+    """Each pair again, in short rounds taken in turn (A B, B A, A B...), loaded and at one
+    connection: a change of the machine's load during the run then weighs on both sides of a
+    ratio alike, and the median of the rounds' ratios leaves out a round that met a burst."""
+    by_name = {case.name: case for case in cases}
+    modes = {"loaded": (config.connections, config.threads), "unloaded": (1, 1)}
+    for comparison in comparisons:
+        first, second = by_name[comparison.first], by_name[comparison.second]
+        for number in range(config.compare_rounds):
+            order = (first, second) if number % 2 == 0 else (second, first)
+            results = {}
+            for mode, (connections, threads) in modes.items():
+                stats = {
+                    case.name: wrk(
+                        server,
+                        case,
+                        connections=connections,
+                        threads=threads,
+                        seconds=config.compare_duration,
+                    )
+                    for case in order
+                }
+                results[mode] = (stats[first.name], stats[second.name])
+            comparison.rounds.append(results)
+        say(f"{first.name} against {second.name}: {config.compare_rounds} interleaved rounds")
+
+
 # ---- memory ----------------------------------------------------------------------------------
 
 
@@ -476,7 +534,7 @@ def measure_memory(server: Server, path: str, counts: tuple[int, ...]) -> dict:
         )
     if server.worker_pids() != [pid]:
         raise SystemExit("the gunicorn worker was replaced during the memory run")
-    return {"pid": pid, "samples": samples, "failures": failures}
+    return {"pid": pid, "path": path, "samples": samples, "failures": failures}
 
 
 # ---- the report ------------------------------------------------------------------------------
@@ -518,7 +576,38 @@ def ratio_row(label: str, case: Case, base: Case) -> str:
     )
 
 
-def report(config: Config, data, cases: list[Case], memory: dict | None) -> None:
+def interleaved(comparison: Comparison, config: Config) -> str:
+    """The cost ratios of the interleaved rounds: median, and the range in brackets."""
+
+    def ratios(mode: str, key: str) -> list[float]:
+        pairs = [round_[mode] for round_ in comparison.rounds]
+        if key == "rps":  # a cost: fewer requests per second cost more
+            return sorted(b[key] / a[key] for a, b in pairs if a[key] and b[key])
+        return sorted(a[key] / b[key] for a, b in pairs if a[key] and b[key])
+
+    def text(values: list[float]) -> str:
+        if not values:
+            return "-"
+        return f"{statistics.median(values):.2f}x ({values[0]:.2f}-{values[-1]:.2f})"
+
+    rps = ratios("loaded", "rps")
+    lines = [
+        f"  {len(comparison.rounds)} interleaved rounds of {config.compare_duration:g} s, cost"
+        f" ratio median (range): req/s {text(rps)}, p50 {text(ratios('loaded', 'p50_us'))},"
+        f" 1c p50 {text(ratios('unloaded', 'p50_us'))}"
+    ]
+    if comparison.goal and rps:
+        median = statistics.median(rps)
+        verdict = "within" if median <= comparison.goal else "over"
+        lines.append(
+            f"  req/s cost ratio {median:.2f}x: {verdict} the goal of {comparison.goal:g}x"
+        )
+    return "\n".join(lines)
+
+
+def report(
+    config: Config, data, cases: list[Case], comparisons: list[Comparison], memory: dict | None
+) -> None:
     by_name = {case.name: case for case in cases}
     out = []
     out.append("")
@@ -531,6 +620,11 @@ def report(config: Config, data, cases: list[Case], memory: dict | None) -> None
         f" ({min(config.threads, config.connections)} threads); unloaded (1c): 1 connection x"
         f" {config.unloaded_duration:g} s; queries counted in-process; bytes of the answer"
     )
+    if comparisons and config.compare_rounds:
+        out.append(
+            f"comparisons: also {config.compare_rounds} interleaved rounds (A B, B A, ...) of"
+            f" {config.compare_duration:g} s per side, loaded and at 1 connection"
+        )
     out.append(
         f"machine: {os.cpu_count()} CPUs; load average (1 min) {LOAD_AT_START:.1f} before the"
         f" run, {os.getloadavg()[0]:.1f} after it"
@@ -549,38 +643,35 @@ def report(config: Config, data, cases: list[Case], memory: dict | None) -> None
     for case in cases:
         out.append(row(case.name, case))
 
-    def compare(title: str, first: str, second: str, labels: tuple[str, str]) -> None:
-        if first in by_name and second in by_name:
-            out.append("")
-            out.append(title)
-            out.append(HEADER)
-            out.append(row(labels[0], by_name[first]))
-            out.append(row(labels[1], by_name[second]))
-            out.append(ratio_row("cost ratio", by_name[first], by_name[second]))
-
     from bench.setup_data import DOCUMENT, PAIR_DOCUMENT
 
     pair = PAIR_DOCUMENT
-    compare(
-        f"{data.volume_events:,} events against 1 (both documents: {pair['activities']} notes,"
-        f" {pair['seen_by']} seen-by, {pair['participants']} participants, 8 tag keys, 2 releases)",
-        "volume-1m",
-        "volume-1",
-        (f"{data.volume_events:,} events", "1 event"),
-    )
-    compare(
-        f"big document ({DOCUMENT['activities']} activities, {DOCUMENT['seen_by']} seen-by,"
-        f" {DOCUMENT['participants']} participants) against the reference issue;"
-        " goal: at most 3x its cost",
-        "document",
-        "reference",
-        ("big document", "reference issue"),
-    )
+    titles = {
+        "volume-1m": (
+            f"{data.volume_events:,} events against 1 (both documents: {pair['activities']}"
+            f" notes, {pair['seen_by']} seen-by, {pair['participants']} participants, 8 tag keys,"
+            " 2 releases)"
+        ),
+        "document": (
+            f"big document ({DOCUMENT['activities']} activities, {DOCUMENT['seen_by']} seen-by,"
+            f" {DOCUMENT['participants']} participants) against the reference issue"
+        ),
+    }
+    for comparison in comparisons:
+        first, second = by_name[comparison.first], by_name[comparison.second]
+        out.append("")
+        goal = f"; goal: at most {comparison.goal:g}x" if comparison.goal else ""
+        out.append(titles[comparison.first] + goal)
+        out.append(HEADER)
+        out.append(row(comparison.labels[0], first))
+        out.append(row(comparison.labels[1], second))
+        out.append(ratio_row("cost ratio (1st/2nd)", first, second))
+        if comparison.rounds:
+            out.append(interleaved(comparison, config))
     if memory:
         out.append("")
         out.append(
-            "memory: one gunicorn sync worker (pid"
-            f" {memory['pid']}) serving GET {by_name.get('reference', cases[0]).path}"
+            f"memory: one gunicorn sync worker (pid {memory['pid']}) serving GET {memory['path']}"
             " from 2 client threads; goal: within 10%"
         )
         samples = memory["samples"]
@@ -588,9 +679,11 @@ def report(config: Config, data, cases: list[Case], memory: dict | None) -> None
             out.append(f"  VmRSS after {count:>7,} GETs: {kib / 1024:8.1f} MiB")
         if len(samples) > 1:
             ratio = samples[-1][1] / samples[0][1]
+            verdict = "within" if abs(ratio - 1) <= 0.10 else "over"
             out.append(
                 f"  ratio {samples[-1][0]:,} / {samples[0][0]:,} GETs: {ratio:.3f}"
-                f" ({(ratio - 1) * 100:+.1f}%); non-200 answers: {memory['failures']}"
+                f" ({(ratio - 1) * 100:+.1f}%, {verdict} the goal); non-200 answers:"
+                f" {memory['failures']}"
             )
     out.append("")
     out.append(f"total time: {time.perf_counter() - STARTED:.0f} s")
@@ -638,6 +731,12 @@ def main() -> None:
         raise SystemExit(f"BENCH_ONLY: unknown names {sorted(unknown)}; see bench/run.py")
     if config.only:
         cases = [case for case in cases if case.name in config.only]
+    names = {case.name for case in cases}
+    comparisons = [
+        comparison
+        for comparison in make_comparisons(data)
+        if {comparison.first, comparison.second} <= names
+    ]
 
     say("counting queries in-process")
     count_queries(cases, data.token)
@@ -647,12 +746,14 @@ def main() -> None:
         if cases:
             with serving(env, workers=config.workers, token=data.token, log_dir=Path(log_dir)) as s:
                 measure(s, cases, config)
+                if config.compare_rounds:
+                    measure_comparisons(s, cases, comparisons, config)
         if config.memory_gets:
             with serving(env, workers=1, token=data.token, log_dir=Path(log_dir)) as server:
                 memory = measure_memory(
                     server, f"/api/0/issues/{data.reference}/", config.memory_gets
                 )
-    report(config, data, cases, memory)
+    report(config, data, cases, comparisons, memory)
 
 
 if __name__ == "__main__":
