@@ -18,13 +18,14 @@ PORT := 8000
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv run test lint format clean
+.PHONY: help venv run test lint format bench clean
 
 help:
 	@echo "make run     create .venv, migrate, load the reference world, print a token, serve on http://$(HOST):$(PORT)/"
 	@echo "make test    ruff lint + format check, migration check, pytest (PYTEST_ARGS='...' to pass options)"
 	@echo "make lint    ruff check and ruff format --check"
 	@echo "make format  ruff check --fix, then ruff format"
+	@echo "make bench   benchmark the served API on PostgreSQL with wrk (several minutes; README, Benchmark)"
 	@echo "make venv    create or update .venv from requirements.txt"
 	@echo "make clean   remove .venv and caches (var/, the SQLite database and secret key, is kept)"
 	@echo "Options: PYTHON=/path/to/python3.12 to choose the interpreter; DATABASE_URL=postgres://... for PostgreSQL"
@@ -80,6 +81,11 @@ test: lint
 format: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# A new PostgreSQL database (BENCH_DATABASE, default issues_api_bench, dropped first) with a
+# 1,000,000-event issue, gunicorn as in production, wrk; knobs BENCH_* (bench/run.py).
+bench: venv
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
