@@ -21,9 +21,9 @@ adds, in its organization (the-interstellar-jurisdiction) and project (pump-stat
 
 Events go through record_event, except the 999,999 later events of the volume issue: those
 are inserted by SQL (generate_series) and the counters and read models that record_event
-keeps (the issue's counters, IssueEnvironment, IssueUser, IssueHourlyCount, IssueTagKey,
-IssueTagValue, the releases' first and last event) are then computed from the events, as
-record_event would have left them had it recorded them in time order. It prints a JSON
+keeps (the issue's counters, IssueEnvironment, IssueUser, IssueHourlyCount, IssueDailyCount,
+IssueTagKey, IssueTagValue, the releases' first and last event) are then computed from the
+events, as record_event would have left them had it recorded them in time order. It prints a JSON
 object: the token, the organization and project slugs and the issues' ids.
 """
 
@@ -348,6 +348,13 @@ READ_MODEL_SQL = (
            date_trunc('hour', datetime AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS hour, count(*)
     FROM issues_event WHERE issue_id = %(issue)s GROUP BY environment_id, hour
     """,
+    "DELETE FROM issues_issuedailycount WHERE issue_id = %(issue)s",
+    """
+    INSERT INTO issues_issuedailycount (issue_id, environment_id, day, count)
+    SELECT %(issue)s, environment_id,
+           date_trunc('day', hour AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS day, sum(count)
+    FROM issues_issuehourlycount WHERE issue_id = %(issue)s GROUP BY environment_id, day
+    """,
     "DELETE FROM issues_issuetagvalue WHERE issue_id = %(issue)s",
     "DELETE FROM issues_issuetagkey WHERE issue_id = %(issue)s",
     """
@@ -540,6 +547,7 @@ def vacuum_analyze() -> None:
         "issues_issueenvironment",
         "issues_issueuser",
         "issues_issuehourlycount",
+        "issues_issuedailycount",
         "issues_issuetagkey",
         "issues_issuetagvalue",
         "issues_activity",

@@ -29,6 +29,7 @@ from issues.models import (
     Environment,
     Event,
     Issue,
+    IssueDailyCount,
     IssueEnvironment,
     IssueHash,
     IssueHourlyCount,
@@ -581,6 +582,12 @@ class IssueUserAdmin(IssueEnvironmentRowAdmin):
 class IssueHourlyCountAdmin(IssueEnvironmentRowAdmin):
     list_display = (issue_short_id, "environment", "hour", "count")
     ordering = ("-hour", "-id")
+
+
+@admin.register(IssueDailyCount)
+class IssueDailyCountAdmin(IssueEnvironmentRowAdmin):
+    list_display = (issue_short_id, "environment", "day", "count")
+    ordering = ("-day", "-id")
 
 
 @admin.register(IssueTagKey)

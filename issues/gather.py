@@ -254,7 +254,7 @@ def _statement(
     parts: bool,
     membership: bool,
     number_of_environments: int,
-    stats: bool,
+    rollups: tuple[int, ...],
 ) -> tuple[str, list[str]]:
     """The SQL of a gathering and the names of its columns, built once per form."""
     vendor = connection.vendor
@@ -267,7 +267,7 @@ def _statement(
         parts,
         membership,
         number_of_environments if vendor != "postgresql" else min(number_of_environments, 2),
-        stats,
+        rollups,
     )
     statement = _statements.get(key)
     if statement is None:
@@ -284,7 +284,7 @@ def _statement(
             parts=parts,
             membership=membership,
             number_of_environments=number_of_environments,
-            stats=stats,
+            rollups=rollups,
         )
     return statement
 
@@ -299,7 +299,7 @@ def _build_statement(
     parts,
     membership,
     number_of_environments,
-    stats,
+    rollups,
 ) -> tuple[str, list[str]]:
     columns = [("head", object_sql(d, Issue, issue_shape(detail=detail, collapse=collapse), "i"))]
     issue_key = 'i."id"'
@@ -366,17 +366,22 @@ def _build_statement(
                         f" LIMIT {TAG_KEY_LIMIT}) s)",
                     )
                 )
-        if stats:
-            hour = d.object([("hour", "s.hour"), ("n", "s.n")])
+        # Stats read the hourly counts for hourly buckets, the daily ones for daily buckets.
+        for rollup in rollups:
+            table, column, name = (
+                ("issues_issuehourlycount", "hour", "hours")
+                if rollup == HOUR
+                else ("issues_issuedailycount", "day", "days")
+            )
+            bucket = d.object([("at", "s.at"), ("n", "s.n")])
             columns.append(
                 (
-                    "hours",
-                    f"(SELECT {d.array(hour)} FROM ("
-                    'SELECT h."hour" AS hour, SUM(h."count") AS n'
-                    ' FROM "issues_issuehourlycount" h'
-                    ' WHERE h."issue_id" = i."id"'
-                    ' AND h."hour" >= %(stats_from)s AND h."hour" < %(stats_to)s'
-                    f'{environments("h")} GROUP BY h."hour") s)',
+                    name,
+                    f"(SELECT {d.array(bucket)} FROM ("
+                    f'SELECT h."{column}" AS at, SUM(h."count") AS n FROM "{table}" h'
+                    f' WHERE h."issue_id" = i."id" AND h."{column}" >= %({name}_from)s'
+                    f' AND h."{column}" < %({name}_to)s{environments("h")}'
+                    f' GROUP BY h."{column}") s)',
                 )
             )
     if membership:
@@ -412,8 +417,14 @@ def gather_issues(
     what only GET shows, its 24-hour and 30-day stats included. stats_period asks lists'
     stats. Collapsed parts are not read at all.
     """
+    # The periods the stats show: 24 hours and 30 days on the GET document, the list's one.
+    periods = ()
     if detail and "stats" not in collapse:
-        stats_period = DETAIL_STATS_PERIOD
+        periods = (timedelta(days=1), DETAIL_STATS_PERIOD)
+    elif stats_period is not None:
+        periods = (stats_period,)
+    series = {period: stats_series(period, now=now) for period in periods}
+    rollups = tuple(rollup for rollup, _ in series.values())
     environment_ids = list(environment_ids)
     ids = list(ids)
     sql, names = _statement(
@@ -424,7 +435,7 @@ def gather_issues(
         parts=parts,
         membership=membership,
         number_of_environments=len(environment_ids),
-        stats=stats_period is not None,
+        rollups=rollups,
     )
     d = Dialect(connection.vendor)
     params = {"user_id": user.pk}
@@ -434,12 +445,12 @@ def gather_issues(
         params |= {key: value for key, value in vars(lookup).items() if value is not None}
     if environment_ids:
         params |= d.any_params("environments", environment_ids)
-    if stats_period is not None:
-        rollup, buckets = stats_series(stats_period, now=now)
-        params["stats_from"] = connection.ops.adapt_datetimefield_value(
+    for rollup, buckets in series.values():
+        name = "hours" if rollup == HOUR else "days"
+        params[f"{name}_from"] = connection.ops.adapt_datetimefield_value(
             datetime.fromtimestamp(buckets[0], UTC)
         )
-        params["stats_to"] = connection.ops.adapt_datetimefield_value(
+        params[f"{name}_to"] = connection.ops.adapt_datetimefield_value(
             datetime.fromtimestamp(buckets[-1] + rollup, UTC)
         )
     rows = [dict(zip(names, row, strict=True)) for row in execute(sql, params)]
@@ -451,14 +462,14 @@ def gather_issues(
             detail=detail,
             parts=parts,
             membership=membership,
-            stats_period=stats_period,
+            periods=periods,
             now=now,
         )
         for row in rows
     ]
 
 
-def _gathered(row, *, shape, detail, parts, membership, stats_period, now) -> Gathered:
+def _gathered(row, *, shape, detail, parts, membership, periods, now) -> Gathered:
     children: dict = {}
     issue = build(Issue, loads(row["head"]), shape, children)
     gathered = Gathered(issue=issue, parts=None, now=now)
@@ -492,15 +503,15 @@ def _gathered(row, *, shape, detail, parts, membership, stats_period, now) -> Ga
         result.user_report_count = row["user_reports"]
         if "tag_keys" in row:
             result.tag_keys = [(tag["key"], int(tag["total"])) for tag in loads(row["tag_keys"])]
-    if stats_period is not None:
-        hours = [(parse_datetime(item["hour"]), int(item["n"])) for item in loads(row["hours"])]
-        if detail:
-            result.stats = {
-                "24h": stats_buckets(hours, period=timedelta(days=1), now=now),
-                "30d": stats_buckets(hours, period=DETAIL_STATS_PERIOD, now=now),
-            }
-        else:
-            result.stats = stats_buckets(hours, period=stats_period, now=now)
+    stats = {}
+    for period in periods:
+        name = "hours" if period <= timedelta(days=1) else "days"
+        counts = [(parse_datetime(item["at"]), int(item["n"])) for item in loads(row[name])]
+        stats[period] = stats_buckets(counts, period=period, now=now)
+    if detail and periods:
+        result.stats = {"24h": stats[timedelta(days=1)], "30d": stats[DETAIL_STATS_PERIOD]}
+    elif periods:
+        result.stats = stats[periods[0]]
     for (name, key, *_), rows in children.items():
         if name == "emails":
             result.emails_by_user[key] = rows
@@ -526,15 +537,16 @@ def stats_series(period: timedelta, *, now: datetime) -> tuple[int, list[int]]:
 
 
 def stats_buckets(
-    hours: list[tuple[datetime, int]], *, period: timedelta, now: datetime
+    counts: list[tuple[datetime, int]], *, period: timedelta, now: datetime
 ) -> list[list[int]]:
-    """[timestamp, count] buckets of a period, aligned to UTC, from hourly counts."""
+    """[timestamp, count] buckets of a period, aligned to UTC, from hourly or daily counts
+    (the period's rollup)."""
     rollup, buckets = stats_series(period, now=now)
-    counts = dict.fromkeys(buckets, 0)
+    totals = dict.fromkeys(buckets, 0)
     end = buckets[-1] + rollup
-    for hour, count in hours:
-        timestamp = int(hour.timestamp())
+    for moment, count in counts:
+        timestamp = int(moment.timestamp())
         bucket = timestamp - timestamp % rollup
-        if bucket in counts and timestamp < end:
-            counts[bucket] += count
-    return [[bucket, counts[bucket]] for bucket in buckets]
+        if bucket in totals and timestamp < end:
+            totals[bucket] += count
+    return [[bucket, totals[bucket]] for bucket in buckets]

@@ -492,6 +492,27 @@ class IssueHourlyCount(models.Model):
         return f"{self.issue_id} {self.hour:%Y-%m-%d %H}h: {self.count}"
 
 
+class IssueDailyCount(models.Model):
+    """Events of an issue per UTC day and environment: the 30-day stats read 31 of these
+    rather than 720 hourly rows per environment (issue 10)."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="+")
+    environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="+")
+    day = models.DateTimeField()
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue", "environment", "day"], name="unique_issue_day"
+            ),
+        ]
+        indexes = [models.Index(fields=["issue", "day"])]
+
+    def __str__(self):
+        return f"{self.issue_id} {self.day:%Y-%m-%d}: {self.count}"
+
+
 class IssueTagKey(models.Model):
     """How many events of an issue carry a tag key, per environment (for tags)."""
 

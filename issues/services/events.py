@@ -15,6 +15,7 @@ from issues.models import (
     Environment,
     Event,
     Issue,
+    IssueDailyCount,
     IssueEnvironment,
     IssueHash,
     IssueHourlyCount,
@@ -206,6 +207,12 @@ def _update_counters(
     ).update(count=F("count") + 1)
     if not updated:
         IssueHourlyCount.objects.create(issue=issue, environment=environment, hour=hour, count=1)
+    day = hour.replace(hour=0)
+    updated = IssueDailyCount.objects.filter(issue=issue, environment=environment, day=day).update(
+        count=F("count") + 1
+    )
+    if not updated:
+        IssueDailyCount.objects.create(issue=issue, environment=environment, day=day, count=1)
 
     _count_tags(issue, environment, data)
 

@@ -61,7 +61,13 @@ def run_deletions(*args) -> str:
     return out.getvalue()
 
 
-READ_MODELS = {"IssueUser", "IssueHourlyCount", "IssueTagKey", "IssueTagValue"}
+READ_MODELS = {
+    "IssueUser",
+    "IssueHourlyCount",
+    "IssueDailyCount",
+    "IssueTagKey",
+    "IssueTagValue",
+}
 
 
 def relations():
