@@ -248,7 +248,7 @@ if ENVIRONMENT == "production":
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["issues_api.api.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["issues_api.api.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["issues_api.api.parsers.StrictJSONParser"],
     "EXCEPTION_HANDLER": "issues_api.api.exceptions.sentry_exception_handler",
     "UNAUTHENTICATED_USER": None,
