@@ -86,11 +86,13 @@ def _event_statement(*, by_id: bool, oldest: bool, number_of_environments: int) 
         return " AND " + d.any(f'{alias}."environment_id"', "environments", number_of_environments)
 
     def neighbour(comparison: str, descending: bool) -> str:
+        # A row comparison, which the (issue, datetime) index bounds: with an OR of the two
+        # conditions instead, the next event of an issue's latest one scanned all its events.
         direction = " DESC" if descending else ""
         return (
             'SELECT n."event_id" FROM "issues_event" n WHERE n."issue_id" = a."issue_id"'
-            f'{environments("n")} AND (n."datetime" {comparison} a."datetime"'
-            f' OR (n."datetime" = a."datetime" AND n."id" {comparison} a."id"))'
+            f'{environments("n")}'
+            f' AND (n."datetime", n."id") {comparison} (a."datetime", a."id")'
             f' ORDER BY n."datetime"{direction}, n."id"{direction} LIMIT 1'
         )
 
