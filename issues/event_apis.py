@@ -7,15 +7,15 @@ from rest_framework.response import Response
 from accounts.models import Organization
 from accounts.selectors import organization_access, organization_by_id_or_slug
 from issues.apis import IssueEndpoint
-from issues.event_selectors import issue_event, issue_events, issue_for_short_id
+from issues.event_selectors import issue_event, issue_events
 from issues.event_serializers import (
     serialize_event,
     serialize_event_detail,
     serialize_event_summary,
 )
-from issues.gather import Gathered
-from issues.models import HIDDEN_STATUSES, Event, Issue
+from issues.models import Event
 from issues_api.api.exceptions import ResourceDoesNotExist
+from issues_api.api.numbers import is_ascii_number
 from issues_api.api.pagination import paginate
 
 TRUE_VALUES = ("1", "true")
@@ -71,19 +71,24 @@ class ShortIdLookupApi(IssueEndpoint):
         )
         if access is None:
             raise PermissionDenied
-        try:
-            issue = issue_for_short_id(organization=organization, short_id=short_id)
-        except Issue.DoesNotExist:
-            raise ResourceDoesNotExist from None
-        self.check_object_permissions(request, issue)
-        if issue.status in HIDDEN_STATUSES:
-            raise ResourceDoesNotExist
+        if is_ascii_number(short_id):
+            raise ResourceDoesNotExist  # a short id, never an issue's id
+        # The issue and its document in one statement, as the issue GET reads them.
+        gathered = self.gather_issue(
+            request,
+            short_id,
+            str(organization.pk),
+            parts=True,
+            detail=True,
+            collapse=self.collapse(request, detail=True),
+        )
+        issue = gathered.issue
         return Response(
             {
                 "organizationSlug": organization.slug,
                 "projectSlug": issue.project.slug,
                 "groupId": str(issue.pk),
                 "shortId": issue.qualified_short_id,
-                "group": self.render_issue(request, Gathered(issue, None), detail=True),
+                "group": self.render_issue(request, gathered, detail=True),
             }
         )

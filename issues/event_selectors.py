@@ -13,9 +13,6 @@ from django.db import connection
 from accounts.models import UserEmail
 from issues.gather import MAX_STATEMENTS, RELEASE_WITH_PROJECTS
 from issues.models import Environment, Event, Issue
-from issues.selectors import issue_by_id
-from issues.short_ids import parse_qualified_short_id
-from issues_api.api.numbers import MAX_BIGINT
 from issues_api.jsonrows import Dialect, Shape, build, execute, loads, object_sql
 from releases.models import ReleaseProject
 
@@ -27,25 +24,6 @@ EVENT_ID = re.compile(r"[0-9a-f]{32}")
 
 NEWEST_FIRST = ("-datetime", "-id")
 OLDEST_FIRST = ("datetime", "id")
-
-
-def issue_for_short_id(*, organization, short_id: str) -> Issue:
-    """The issue a qualified short id ("PUMP-STATION-1") names in an organization, hidden or
-    not; raises Issue.DoesNotExist, also for anything that is not a qualified short id."""
-    parsed = parse_qualified_short_id(short_id)
-    if parsed is None or parsed[1] > MAX_BIGINT:
-        raise Issue.DoesNotExist
-    slug, number = parsed
-    issue_id = (
-        Issue.objects.filter(
-            project__organization=organization, project__slug=slug, short_id=number
-        )
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if issue_id is None:
-        raise Issue.DoesNotExist
-    return issue_by_id(issue_id)
 
 
 def _events(issue_id: int, environments: list[Environment]):
@@ -91,7 +69,7 @@ def _event_statement(*, by_id: bool, oldest: bool, number_of_environments: int) 
         direction = " DESC" if descending else ""
         return (
             'SELECT n."event_id" FROM "issues_event" n WHERE n."issue_id" = a."issue_id"'
-            f'{environments("n")}'
+            f"{environments('n')}"
             f' AND (n."datetime", n."id") {comparison} (a."datetime", a."id")'
             f' ORDER BY n."datetime"{direction}, n."id"{direction} LIMIT 1'
         )

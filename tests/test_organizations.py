@@ -493,6 +493,19 @@ def test_short_id_lookup_answers_sentrys_shape_with_the_issue_document(api, orga
     assert lookup["group"]["activity"] == document["activity"]
 
 
+# token, its last-used time (fresh tokens), the organization, the requester's membership, and
+# one statement for the issue with its document (issues.gather).
+SHORT_ID_QUERIES = 5
+
+
+def test_short_id_lookup_runs_a_fixed_number_of_queries(
+    api, organization, issue, django_assert_num_queries
+):
+    with django_assert_num_queries(SHORT_ID_QUERIES):
+        response = api.get(short_id_url(organization, issue.qualified_short_id))
+    assert response.status_code == 200, response.content
+
+
 def test_short_id_is_matched_without_case(api, organization, issue):
     lookup = get_json(api, short_id_url(organization, issue.qualified_short_id.lower()))
     assert lookup["groupId"] == str(issue.pk)

@@ -12,9 +12,9 @@ from issues_api.api.renderers import FastJSONRenderer
 
 SAMPLES = {
     "document": {"id": "1", "count": "12", "userCount": 3, "isPublic": False, "x": None},
-    "unicode": {"title": "caf\u00e9 \u2603 \U0001f600 line\u2028sep\u2029 tab\t quote\" slash/"},
+    "unicode": {"title": 'caf\u00e9 \u2603 \U0001f600 line\u2028sep\u2029 tab\t quote" slash/'},
     "numbers": {"int": 2**63 - 1, "negative": -(2**63), "float": 0.1, "big float": 1e300},
-    "keys": {1: "int key", None: "none key", True: "bool key", "s": "str"},
+    "keys": {1: "int key", None: "none key", False: "bool key", "s": "str"},
     "values": {
         "datetime": datetime(2020, 3, 22, 15, 24, 0, 564389, tzinfo=UTC),
         "naive": datetime(2020, 3, 22, 15, 24),
