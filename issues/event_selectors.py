@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from accounts.models import UserEmail
-from issues.gather import MAX_STATEMENTS, RELEASE_WITH_PROJECTS
+from issues.gather import RELEASE_WITH_PROJECTS
 from issues.models import Environment, Event, Issue
-from issues_api.jsonrows import Dialect, Shape, build, execute, loads, object_sql
+from issues_api.jsonrows import Dialect, Shape, Statements, build, execute, loads, object_sql
 from releases.models import ReleaseProject
 
 # Sentry's "recommended" event picks the most helpful one (with a stacktrace, a replay...);
@@ -41,7 +41,7 @@ def issue_events(issue: Issue, *, environments: list[Environment]):
 # The event detail's event: its environment and release, the release with its owner (and the
 # owner's emails), last commit, last deploy and projects.
 EVENT = Shape(related={"environment": Shape(), "release": RELEASE_WITH_PROJECTS})
-_event_statements: dict[tuple, str] = {}
+_event_statements = Statements()
 
 
 def _event_statement(*, by_id: bool, oldest: bool, number_of_environments: int) -> str:
@@ -50,13 +50,20 @@ def _event_statement(*, by_id: bool, oldest: bool, number_of_environments: int) 
     vendor = connection.vendor
     # PostgreSQL takes any number of environments as one array parameter.
     forms = number_of_environments if vendor != "postgresql" else min(number_of_environments, 1)
-    key = (vendor, by_id, oldest, forms)
-    sql = _event_statements.get(key)
-    if sql is not None:
-        return sql
-    if len(_event_statements) >= MAX_STATEMENTS:
-        _event_statements.clear()  # see issues.gather.MAX_STATEMENTS
-    d = Dialect(vendor)
+    return _event_statements.get_or_build(
+        (vendor, by_id, oldest, forms),
+        lambda: _build_event_statement(
+            Dialect(vendor),
+            by_id=by_id,
+            oldest=oldest,
+            number_of_environments=number_of_environments,
+        ),
+    )
+
+
+def _build_event_statement(
+    d: Dialect, *, by_id: bool, oldest: bool, number_of_environments: int
+) -> str:
 
     def environments(alias: str) -> str:
         if not number_of_environments:
@@ -83,13 +90,11 @@ def _event_statement(*, by_id: bool, oldest: bool, number_of_environments: int) 
         where += environments("a")
         direction = "" if oldest else " DESC"
         order = f' ORDER BY a."datetime"{direction}, a."id"{direction} LIMIT 1'
-    sql = (
+    return (
         f"SELECT {object_sql(d, Event, EVENT, 'a')},"
         f" ({neighbour('<', True)}), ({neighbour('>', False)})"
         f' FROM "issues_event" a WHERE {where}{order}'
     )
-    _event_statements[key] = sql
-    return sql
 
 
 def issue_event(

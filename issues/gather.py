@@ -36,6 +36,7 @@ from issues_api.jsonrows import (
     Newest,
     Rows,
     Shape,
+    Statements,
     build,
     build_rows,
     execute,
@@ -85,25 +86,23 @@ def issue_shape(*, detail: bool, collapse: frozenset[str]) -> Shape:
     return Shape(related=related)
 
 
-def seen_rows(*, detail: bool) -> Rows:
+def _user_rows(model, *, detail: bool, order: tuple) -> Rows:
     # Outside the GET document only the requester's own row counts.
     return Rows(
-        IssueSeen,
+        model,
         "issue",
         Shape(related={"user": USER}),
         where="" if detail else OWN_ROWS,
-        order=(("last_seen", True),),
+        order=order,
     )
+
+
+def seen_rows(*, detail: bool) -> Rows:
+    return _user_rows(IssueSeen, detail=detail, order=(("last_seen", True),))
 
 
 def subscription_rows(*, detail: bool) -> Rows:
-    return Rows(
-        Subscription,
-        "issue",
-        Shape(related={"user": USER}),
-        where="" if detail else OWN_ROWS,
-        order=(("id", False),),
-    )
+    return _user_rows(Subscription, detail=detail, order=(("id", False),))
 
 
 # Sentry (2020) shows every note, and of other activity only the newest row per (type,
@@ -241,8 +240,7 @@ def _membership_sql() -> str:
     )
 
 
-_statements: dict[tuple, tuple[str, list[str]]] = {}
-MAX_STATEMENTS = 256
+_statements = Statements()
 
 
 def _statement(
@@ -269,13 +267,9 @@ def _statement(
         number_of_environments if vendor != "postgresql" else min(number_of_environments, 2),
         rollups,
     )
-    statement = _statements.get(key)
-    if statement is None:
-        if len(_statements) >= MAX_STATEMENTS:
-            # SQLite's texts vary with the number of environments a request names: a bound
-            # keeps a client from growing a worker's memory with them.
-            _statements.clear()
-        statement = _statements[key] = _build_statement(
+    return _statements.get_or_build(
+        key,
+        lambda: _build_statement(
             Dialect(vendor),
             lookup=lookup,
             number_of_ids=number_of_ids,
@@ -285,8 +279,8 @@ def _statement(
             membership=membership,
             number_of_environments=number_of_environments,
             rollups=rollups,
-        )
-    return statement
+        ),
+    )
 
 
 def _build_statement(

@@ -8,24 +8,6 @@ from django.db.models import QuerySet
 from issues.models import HIDDEN_STATUSES, Environment, Issue
 
 
-def _issue_queryset():
-    """The issue row with its project, organization and one-to-one state rows (share,
-    assignee, snooze, resolution) and the users or team those name."""
-    return Issue.objects.select_related(
-        "project__organization",
-        "share",
-        "assignee__user",
-        "assignee__team",
-        "snooze__actor",
-        "resolution__actor",
-    )
-
-
-def issue_by_id(issue_id: int) -> Issue:
-    """An issue with its project and state rows (the event routes' issue)."""
-    return _issue_queryset().get(pk=issue_id)
-
-
 def environments_by_name(*, organization_id: int, names: list[str]) -> list[Environment]:
     """The named environments of an organization; raises Environment.DoesNotExist if one is
     unknown."""

@@ -237,17 +237,36 @@ def execute(sql: str, params: dict) -> list[tuple]:
         return cursor.fetchall()
 
 
-_selects: dict[tuple, str] = {}
+class Statements(dict):
+    """Statement texts built once per form, at most `limit` of them: SQLite's texts vary with
+    the number of values a request names (environments, ids), and a bound keeps a client from
+    growing a worker's memory with them."""
+
+    def __init__(self, limit: int = 256):
+        super().__init__()
+        self.limit = limit
+
+    def get_or_build(self, key, build):
+        statement = self.get(key)
+        if statement is None:
+            if len(self) >= self.limit:
+                self.clear()
+            statement = self[key] = build()
+        return statement
+
+
+_selects = Statements()
 
 
 def select(model: type[Model], shape: Shape, where: str, params: dict) -> list:
     """The `model` rows matching `where` (SQL on the alias `a`, named parameters), each with
     the related rows `shape` nests (a module-level declaration: its text is kept)."""
-    key = (connection.vendor, model, id(shape), where)
-    sql = _selects.get(key)
-    if sql is None:
+
+    def build_select():
         body = object_sql(Dialect(connection.vendor), model, shape, "a")
-        sql = _selects[key] = f'SELECT {body} FROM "{model._meta.db_table}" a WHERE {where}'
+        return f'SELECT {body} FROM "{model._meta.db_table}" a WHERE {where}'
+
+    sql = _selects.get_or_build((connection.vendor, model, id(shape), where), build_select)
     children: dict = {}
     return [build(model, loads(row[0]), shape, children) for row in execute(sql, params)]
 

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from issues.gather import MAX_STATEMENTS, _statements, gather_issues, issue_lookup
+from issues.gather import _statements, gather_issues, issue_lookup
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +30,8 @@ def test_postgresql_runs_the_prepared_statement(api, issue):
 def test_the_statement_texts_kept_are_bounded(issue, user):
     from django.utils import timezone
 
-    for number in range(MAX_STATEMENTS + 10):
+    for number in range(_statements.limit + 10):
         # A different form each time, as SQLite's texts differ by the number of ids.
         gather_issues(user=user, ids=[issue.pk] * (number + 1), now=timezone.now())
-        assert len(_statements) <= MAX_STATEMENTS
+        assert len(_statements) <= _statements.limit
     assert gather_issues(user=user, lookup=issue_lookup(str(issue.pk), None), now=timezone.now())
