@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from accounts.models import UserEmail
-from issues.gather import RELEASE_WITH_PROJECTS
+from issues.gather import RELEASE_WITH_PROJECTS, shown_rows
 from issues.models import Environment, Event, Issue
 from issues_api.jsonrows import Dialect, Shape, Statements, build, execute, loads, object_sql
 from releases.models import ReleaseProject
@@ -126,13 +126,13 @@ def issue_event(
     data, previous_event_id, next_event_id = rows[0]
     children: dict = {}
     event = build(Event, loads(data), EVENT, children)
-    parts = EventParts(previous_event_id=previous_event_id, next_event_id=next_event_id)
-    for (name, key, *_), items in children.items():
-        if name == "emails":
-            parts.emails_by_user[key] = items
-        elif name == "release_projects":
-            parts.release_projects = items
-    return event, parts
+    emails_by_user, release_projects = shown_rows(children)
+    return event, EventParts(
+        previous_event_id=previous_event_id,
+        next_event_id=next_event_id,
+        release_projects=release_projects,
+        emails_by_user=emails_by_user,
+    )
 
 
 @dataclass

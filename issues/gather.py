@@ -52,6 +52,11 @@ TAG_KEY_LIMIT = 100
 HOUR = 3600
 DAY = 24 * HOUR
 DETAIL_STATS_PERIOD = timedelta(days=30)
+# The read model and column of each stats rollup, and the statement's column that holds them.
+COUNTS = {
+    HOUR: ("issues_issuehourlycount", "hour", "hours"),
+    DAY: ("issues_issuedailycount", "day", "days"),
+}
 
 USER = Shape(children={"emails": Rows(UserEmail, "user", order=(("id", False),))})
 COMMIT = Shape(related={"repository": Shape()})
@@ -362,11 +367,7 @@ def _build_statement(
                 )
         # Stats read the hourly counts for hourly buckets, the daily ones for daily buckets.
         for rollup in rollups:
-            table, column, name = (
-                ("issues_issuehourlycount", "hour", "hours")
-                if rollup == HOUR
-                else ("issues_issuedailycount", "day", "days")
-            )
+            table, column, name = COUNTS[rollup]
             bucket = d.object([("at", "s.at"), ("n", "s.n")])
             columns.append(
                 (
@@ -440,7 +441,7 @@ def gather_issues(
     if environment_ids:
         params |= d.any_params("environments", environment_ids)
     for rollup, buckets in series.values():
-        name = "hours" if rollup == HOUR else "days"
+        name = COUNTS[rollup][2]
         params[f"{name}_from"] = connection.ops.adapt_datetimefield_value(
             datetime.fromtimestamp(buckets[0], UTC)
         )
@@ -456,14 +457,14 @@ def gather_issues(
             detail=detail,
             parts=parts,
             membership=membership,
-            periods=periods,
+            series=series,
             now=now,
         )
         for row in rows
     ]
 
 
-def _gathered(row, *, shape, detail, parts, membership, periods, now) -> Gathered:
+def _gathered(row, *, shape, detail, parts, membership, series, now) -> Gathered:
     children: dict = {}
     issue = build(Issue, loads(row["head"]), shape, children)
     gathered = Gathered(issue=issue, parts=None, now=now)
@@ -498,22 +499,30 @@ def _gathered(row, *, shape, detail, parts, membership, periods, now) -> Gathere
         if "tag_keys" in row:
             result.tag_keys = [(tag["key"], int(tag["total"])) for tag in loads(row["tag_keys"])]
     stats = {}
-    for period in periods:
-        name = "hours" if period <= timedelta(days=1) else "days"
+    for period, (rollup, _) in series.items():
+        name = COUNTS[rollup][2]
         counts = [(parse_datetime(item["at"]), int(item["n"])) for item in loads(row[name])]
         stats[period] = stats_buckets(counts, period=period, now=now)
-    if detail and periods:
+    if detail and stats:
         result.stats = {"24h": stats[timedelta(days=1)], "30d": stats[DETAIL_STATS_PERIOD]}
-    elif periods:
-        result.stats = stats[periods[0]]
-    for (name, key, *_), rows in children.items():
-        if name == "emails":
-            result.emails_by_user[key] = rows
-        elif name == "release_projects":
-            result.release_projects.extend(rows)
-    result.release_projects.sort(key=lambda row: (row.release_id, row.project_id))
+    elif stats:
+        result.stats = next(iter(stats.values()))
+    result.emails_by_user, result.release_projects = shown_rows(children)
     gathered.parts = result
     return gathered
+
+
+def shown_rows(children: dict) -> tuple[dict[int, list], list]:
+    """The user emails and release projects that built rows listed in `children` (by user,
+    and by release then project)."""
+    emails_by_user, release_projects = {}, []
+    for (name, key, *_), rows in children.items():
+        if name == "emails":
+            emails_by_user[key] = rows
+        elif name == "release_projects":
+            release_projects.extend(rows)
+    release_projects.sort(key=lambda row: (row.release_id, row.project_id))
+    return emails_by_user, release_projects
 
 
 def _floor(moment: datetime, seconds: int) -> int:
