@@ -87,23 +87,6 @@ def project_member_user_ids(project, *, user_ids=None) -> set[int]:
     return set(members.values_list("user_id", flat=True))
 
 
-def accessible_projects(user, *, organization):
-    """The organization's projects a user reaches (superusers: all): with open membership
-    every member's, with closed membership those of the member's teams, unless the role is
-    global. An empty queryset for non-members."""
-    from accounts.models import Project
-
-    projects = Project.objects.filter(organization=organization)
-    if user.is_superuser and user.is_active:
-        return projects
-    member = OrganizationMember.objects.filter(organization=organization, user_id=user.pk).first()
-    if member is None:
-        return projects.none()
-    if reaches_every_project(organization, member.role):
-        return projects
-    return projects.filter(teams__members=member).distinct()
-
-
 @dataclass(frozen=True)
 class OrganizationAccess:
     """What a request may do in an organization: the token's scopes cut down to the role's.

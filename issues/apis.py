@@ -5,19 +5,18 @@ from drf_spectacular.utils import extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 
-from accounts.models import Organization, OrganizationMember
-from accounts.selectors import accessible_projects, organization_by_id_or_slug, project_access
+from accounts.selectors import project_access
 from issues.gather import Gathered, gather_issues, issue_lookup
 from issues.models import HIDDEN_STATUSES, Environment, Issue
 from issues.openapi import delete_issue, retrieve_issue, update_issue
 from issues.search import DEFAULT_QUERY, IssueSearch, parse_period
-from issues.selectors import environments_by_name, issues_for_list
+from issues.selectors import environments_by_name, issues_for_list, list_scope
 from issues.serializers import BASE_KEYS, serialize_issue, serialize_issue_detail
 from issues.services import issue_delete, issue_discard, issue_update
 from issues.validators import IssueUpdateValidator
 from issues_api.api.base import SentryEndpoint
 from issues_api.api.exceptions import ResourceDoesNotExist
-from issues_api.api.numbers import as_bigint, is_ascii_number
+from issues_api.api.numbers import as_bigint
 from issues_api.api.pagination import paginate
 from issues_api.api.permissions import IssuePermission, ScopedPermission
 from issues_api.api.prefix import url_prefix
@@ -171,12 +170,6 @@ class IssueListEndpoint(SentryEndpoint):
     default_query = DEFAULT_QUERY
     default_stats_period = "24h"
 
-    def get_organization(self, organization_id_or_slug):
-        try:
-            return organization_by_id_or_slug(organization_id_or_slug)
-        except Organization.DoesNotExist:
-            raise ResourceDoesNotExist from None
-
     def list_issues(self, request, *, organization, projects):
         try:
             environments = environments_by_name(
@@ -197,12 +190,13 @@ class IssueListEndpoint(SentryEndpoint):
             projects=projects,
             default_query=self.default_query,
         )
-        page, link = paginate(request, search.qs)
+        # The page names its issues by id; their rows are read with their documents.
+        page, link = paginate(request, search.qs.values_list("id", flat=True))
         gathered = {
             row.issue.pk: row
             for row in gather_issues(
                 user=request.user,
-                ids=[issue.pk for issue in page],
+                ids=page,
                 environment_ids=[environment.pk for environment in environments],
                 stats_period=stats_period,
                 now=timezone.now(),
@@ -210,8 +204,10 @@ class IssueListEndpoint(SentryEndpoint):
         }
         prefix = url_prefix(request)
         items = []
-        for issue in page:
-            row = gathered[issue.pk]
+        for issue_id in page:
+            row = gathered.get(issue_id)
+            if row is None:
+                continue  # deleted since the page was read
             item = serialize_issue(
                 row.issue,
                 parts=row.parts,
@@ -227,39 +223,38 @@ class IssueListEndpoint(SentryEndpoint):
 
 class ProjectIssueListApi(IssueListEndpoint):
     def get(self, request, organization_id_or_slug, project_id_or_slug):
-        organization = self.get_organization(organization_id_or_slug)
-        project = organization.projects.filter(slug=project_id_or_slug).first()
-        if project is None and is_ascii_number(project_id_or_slug):
-            project = organization.projects.filter(pk=as_bigint(project_id_or_slug)).first()
-        if project is None:
+        scope = list_scope(request.user, organization_id_or_slug, project_id_or_slug)
+        if scope is None:
             raise ResourceDoesNotExist
         access = project_access(
-            request.user, token_scopes=request.auth.get_scopes(), project=project
+            request.user,
+            token_scopes=request.auth.get_scopes(),
+            project=scope.projects[0],
+            membership=scope.membership,
         )
         if access is None or not access.scopes & set(IssueListPermission.scope_map["GET"]):
             self.permission_denied(request)
-        return self.list_issues(request, organization=organization, projects=[project])
+        return self.list_issues(request, organization=scope.organization, projects=scope.projects)
 
 
 class OrganizationIssueListApi(IssueListEndpoint):
     default_stats_period = "24h"
 
     def get(self, request, organization_id_or_slug):
-        organization = self.get_organization(organization_id_or_slug)
-        projects = accessible_projects(request.user, organization=organization)
+        scope = list_scope(request.user, organization_id_or_slug)
+        if scope is None:
+            raise ResourceDoesNotExist
+        projects = scope.projects
         wanted = [value for value in request.query_params.getlist("project") if value != "-1"]
         if wanted:
             ids = {as_bigint(value) for value in wanted}
             if None in ids:
                 raise ResourceDoesNotExist
-            projects = projects.filter(pk__in=ids)
-        projects = list(projects.select_related("organization"))
+            projects = [project for project in projects if project.pk in ids]
         if (
             not projects
-            and not OrganizationMember.objects.filter(
-                organization=organization, user_id=request.user.pk
-            ).exists()
+            and scope.membership is None
             and not (request.user.is_superuser and request.user.is_active)
         ):
             self.permission_denied(request)
-        return self.list_issues(request, organization=organization, projects=projects)
+        return self.list_issues(request, organization=scope.organization, projects=projects)

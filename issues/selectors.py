@@ -1,11 +1,22 @@
 """Reads. Each function answers one question with a fixed number of queries. The issue
 documents' parts are gathered by issues.gather, for one issue or a page."""
 
+# The SQL here is built from declarations in the code, never from input; values travel as
+# parameters.
+# ruff: noqa: S608
+
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import QuerySet
 
+from accounts.models import Organization, OrganizationMember, Project
+from accounts.roles import reaches_every_project
+from issues.gather import Membership
 from issues.models import HIDDEN_STATUSES, Environment, Issue
+from issues_api.api.numbers import as_bigint, is_ascii_number
+from issues_api.jsonrows import Dialect, Shape, Statements, build, execute, loads, object_sql
 
 
 def environments_by_name(*, organization_id: int, names: list[str]) -> list[Environment]:
@@ -44,3 +55,96 @@ NEW_ISSUE_PERIOD = timedelta(days=7)
 def issues_for_list(projects) -> QuerySet:
     """Visible issues of the projects (their documents' rows are gathered by page)."""
     return Issue.objects.filter(project__in=projects).exclude(status__in=HIDDEN_STATUSES)
+
+
+@dataclass
+class ListScope:
+    """Where an issue list looks: the organization, the projects it names (each with its
+    organization in its cache) and the requester's membership (None for none)."""
+
+    organization: Organization
+    projects: list[Project]
+    membership: Membership | None
+
+
+_scope_statements = Statements()
+
+
+def _scope_sql(d: Dialect, *, by_slug: bool, project: bool) -> str:
+    member_teams = OrganizationMember.teams.through._meta.db_table
+    project_teams = Project.teams.through._meta.db_table
+    member = (
+        f'FROM "{OrganizationMember._meta.db_table}" m'
+        ' WHERE m."organization_id" = o."id" AND m."user_id" = %(user_id)s'
+    )
+    in_team = (
+        f'EXISTS (SELECT 1 {member} AND EXISTS (SELECT 1 FROM "{member_teams}" mt'
+        f' JOIN "{project_teams}" pt ON pt."team_id" = mt."team_id"'
+        ' WHERE mt."organizationmember_id" = m."id" AND pt."project_id" = p."id"))'
+    )
+    item = d.object([("row", object_sql(d, Project, Shape(), "p")), ("in_team", in_team)])
+    which = ' AND (p."slug" = %(project_slug)s OR p."id" = %(project_id)s)' if project else ""
+    order = 'p."slug", p."id"'
+    projects = (
+        f"(SELECT {d.array(item, order)} FROM (SELECT * FROM"
+        f' "{Project._meta.db_table}" p WHERE p."organization_id" = o."id"{which}'
+        ' ORDER BY p."slug", p."id") p)'
+    )
+    organization = 'o."slug" = %(organization)s' if by_slug else 'o."id" = %(organization)s'
+    return (
+        f'SELECT {object_sql(d, Organization, Shape(), "o")}, (SELECT m."role" {member}),'
+        f' {projects} FROM "{Organization._meta.db_table}" o WHERE {organization}'
+    )
+
+
+def list_scope(user, organization_id_or_slug: str, project_id_or_slug: str | None = None):
+    """The organization (by id or slug), the requester's membership, and its projects that
+    the requester reaches (superusers: all), or only the one the project route names (by
+    slug, else by id; whether the requester reaches it is the caller's question), in one
+    statement. None when the organization or the named project does not exist."""
+    by_slug = not is_ascii_number(organization_id_or_slug)
+    organization_key = organization_id_or_slug if by_slug else as_bigint(organization_id_or_slug)
+    if organization_key is None:
+        return None
+    named = project_id_or_slug is not None
+    sql = _scope_statements.get_or_build(
+        (connection.vendor, by_slug, named),
+        lambda: _scope_sql(Dialect(connection.vendor), by_slug=by_slug, project=named),
+    )
+    params = {"user_id": user.pk, "organization": organization_key}
+    if named:
+        params["project_slug"] = project_id_or_slug
+        params["project_id"] = (
+            as_bigint(project_id_or_slug) if is_ascii_number(project_id_or_slug) else None
+        )
+    rows = execute(sql, params)
+    if not rows:
+        return None
+    organization_data, role, project_data = rows[0]
+    children: dict = {}
+    organization = build(Organization, loads(organization_data), Shape(), children)
+    items = []
+    for item in loads(project_data):
+        project = build(Project, item["row"], Shape(), children)
+        project._state.fields_cache["organization"] = organization
+        items.append((project, bool(item["in_team"])))
+    if named:
+        # The slug names the project before the id does.
+        chosen = [p for p in items if p[0].slug == project_id_or_slug] or items
+        items = chosen[:1]
+        if not items:
+            return None
+    membership = None if role is None else Membership(role=role, in_project_team=False)
+    if named:
+        if membership is not None:
+            membership = Membership(role=role, in_project_team=items[0][1])
+        projects = [items[0][0]]
+    elif user.is_superuser and user.is_active:
+        projects = [project for project, _ in items]
+    elif membership is None:
+        projects = []
+    elif reaches_every_project(organization, role):
+        projects = [project for project, _ in items]
+    else:
+        projects = [project for project, in_team in items if in_team]
+    return ListScope(organization=organization, projects=projects, membership=membership)

@@ -238,6 +238,26 @@ def test_page_query_count_does_not_grow_with_the_page(
     assert count_queries(1) == count_queries(12)
 
 
+# The token, its last-used time (written once a minute: this token is fresh), one statement
+# for the organization, its projects and the requester's membership, the page's ids, and one
+# statement for the page's documents (issues.gather).
+LIST_QUERIES = 5
+
+
+@pytest.mark.parametrize("route", ["project", "organization"])
+def test_a_list_runs_a_fixed_number_of_queries(
+    api, project, user, route, django_assert_num_queries
+):
+    for number in range(3):
+        issue = make_issue(project, message=f"problem {number}")
+        Bookmark.objects.create(issue=issue, user=user)
+    url = project_url(project) if route == "project" else org_url(project.organization)
+    with django_assert_num_queries(LIST_QUERIES):
+        response = api.get(url)
+    assert response.status_code == 200, response.content
+    assert len(response.json()) == 3
+
+
 def test_deleted_issues_are_not_listed(api, project):
     issue = make_issue(project)
     assert api.delete(f"/api/0/issues/{issue.pk}/").status_code == 202
