@@ -102,12 +102,22 @@ def _user_rows(model, *, detail: bool, order: tuple) -> Rows:
     )
 
 
+_SEEN_ROWS = {
+    detail: _user_rows(IssueSeen, detail=detail, order=(("last_seen", True),))
+    for detail in (False, True)
+}
+_SUBSCRIPTION_ROWS = {
+    detail: _user_rows(Subscription, detail=detail, order=(("id", False),))
+    for detail in (False, True)
+}
+
+
 def seen_rows(*, detail: bool) -> Rows:
-    return _user_rows(IssueSeen, detail=detail, order=(("last_seen", True),))
+    return _SEEN_ROWS[detail]
 
 
 def subscription_rows(*, detail: bool) -> Rows:
-    return _user_rows(Subscription, detail=detail, order=(("id", False),))
+    return _SUBSCRIPTION_ROWS[detail]
 
 
 # Sentry (2020) shows every note, and of other activity only the newest row per (type,

@@ -37,8 +37,10 @@ STATUS_LABELS = {
 }
 
 
-# Activity types by value (get_type_display rebuilds this mapping at every call).
+# Labels by value (get_type_display and Choices.values rebuild these at every call).
 ACTIVITY_TYPES = dict(ActivityType.choices)
+LEVEL_LABELS = dict(IssueLevel.choices)
+PRIORITY_LABELS = dict(IssuePriority.choices)
 
 
 def tag_label(key: str) -> str:
@@ -209,13 +211,13 @@ def serialize_issue(
             f"{permalink_prefix}/organizations/{project.organization.slug}/issues/{issue.pk}/"
         ),
         "logger": issue.logger or None,
-        "level": IssueLevel(issue.level).label if issue.level in IssueLevel.values else "unknown",
+        "level": LEVEL_LABELS.get(issue.level, "unknown"),
         "status": status,
         "statusDetails": status_details,
         "substatus": substatus,
         "isPublic": share is not None,
         "platform": issue.platform,
-        "priority": IssuePriority(issue.priority).label if issue.priority else None,
+        "priority": PRIORITY_LABELS.get(issue.priority),
         "priorityLockedAt": format_datetime(issue.priority_locked_at),
         "project": {
             "id": str(project.pk),

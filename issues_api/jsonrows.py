@@ -23,10 +23,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import count
 
+import orjson
 from django.conf import settings
 from django.db import connection
 from django.db.models import ForeignKey, Model, OneToOneRel
 from django.db.models.base import ModelState
+from psycopg.types.json import set_json_loads
 
 
 class Dialect:
@@ -64,8 +66,10 @@ class Dialect:
 
     def column(self, alias: str, model_field) -> str:
         sql = f'{alias}."{model_field.column}"'
-        if model_field.get_internal_type() == "JSONField" and not self.postgresql:
-            return f"json({sql})"
+        if model_field.get_internal_type() == "JSONField" and self.postgresql:
+            # As its text, which build() decodes as Django would: stored JSON is the users'
+            # own data, whose numbers may not fit the fast decoder of the statement's JSON.
+            return f"{sql}::text"
         return sql
 
     def array(self, value: str, order: str = "") -> str:
@@ -273,6 +277,17 @@ def select(model: type[Model], shape: Shape, where: str, params: dict) -> list:
 
 def loads(value):
     """A JSON column as Python: psycopg decodes json itself, sqlite3 gives the text."""
+    return orjson.loads(value) if isinstance(value, str) else value
+
+
+# The statements' JSON is made of the database's own values (64-bit integers, timestamps,
+# text), which orjson decodes exactly and several times faster than the json module; stored
+# JSON columns arrive as text inside it (Dialect.column). Django reads jsonb columns as text
+# and decodes them itself, so only json values, which the ORM does not produce, come here.
+set_json_loads(orjson.loads)
+
+
+def _json_text(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
@@ -289,7 +304,8 @@ def _converter(model_field):
         return parse_datetime
     if kind == "BooleanField":
         return lambda value: None if value is None else bool(value)
-    # JSON columns arrive as JSON already (Dialect.column), other types as they are.
+    if kind == "JSONField":
+        return _json_text
     return None
 
 

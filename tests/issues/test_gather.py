@@ -35,3 +35,25 @@ def test_the_statement_texts_kept_are_bounded(issue, user):
         gather_issues(user=user, ids=[issue.pk] * (number + 1), now=timezone.now())
         assert len(_statements) <= _statements.limit
     assert gather_issues(user=user, lookup=issue_lookup(str(issue.pk), None), now=timezone.now())
+
+
+def test_stored_json_comes_back_exactly(api, issue):
+    # The statement's JSON is decoded by orjson; stored JSON travels inside it as text and is
+    # decoded as Django decodes it, so integers beyond 64 bits and fractions stay as they are.
+    from issues.models import Activity, ActivityType
+
+    metadata = {
+        "value": "x",
+        "big": 2**70,
+        "negative": -(2**65),
+        "fraction": 0.1,
+        "nested": [1e300],
+    }
+    issue.metadata = metadata
+    issue.save(update_fields=["metadata"])
+    Activity.objects.create(
+        project=issue.project, issue=issue, type=ActivityType.NOTE, data={"text": "n", "n": 2**80}
+    )
+    document = api.get(f"/api/0/issues/{issue.pk}/").json()
+    assert document["metadata"] == metadata
+    assert document["activity"][0]["data"] == {"text": "n", "n": 2**80}
