@@ -379,11 +379,13 @@ def _build_statement(
         for rollup in rollups:
             table, column, name = COUNTS[rollup]
             bucket = d.object([("at", "s.at"), ("n", "s.n")])
+            at = d.epoch(f'h."{column}"')
             columns.append(
                 (
                     name,
                     f"(SELECT {d.array(bucket)} FROM ("
-                    f'SELECT h."{column}" AS at, SUM(h."count") AS n FROM "{table}" h'
+                    f"SELECT {at} AS at,"
+                    f' SUM(h."count") AS n FROM "{table}" h'
                     f' WHERE h."issue_id" = i."id" AND h."{column}" >= %({name}_from)s'
                     f' AND h."{column}" < %({name}_to)s{environments("h")}'
                     f' GROUP BY h."{column}") s)',
@@ -509,10 +511,9 @@ def _gathered(row, *, shape, detail, parts, membership, series, now) -> Gathered
         if "tag_keys" in row:
             result.tag_keys = [(tag["key"], int(tag["total"])) for tag in loads(row["tag_keys"])]
     stats = {}
-    for period, (rollup, _) in series.items():
-        name = COUNTS[rollup][2]
-        counts = [(parse_datetime(item["at"]), int(item["n"])) for item in loads(row[name])]
-        stats[period] = stats_buckets(counts, period=period, now=now)
+    for period, (rollup, buckets) in series.items():
+        counts = [(item["at"], int(item["n"])) for item in loads(row[COUNTS[rollup][2]])]
+        stats[period] = stats_buckets(counts, rollup=rollup, buckets=buckets)
     if detail and stats:
         result.stats = {"24h": stats[timedelta(days=1)], "30d": stats[DETAIL_STATS_PERIOD]}
     elif stats:
@@ -550,16 +551,14 @@ def stats_series(period: timedelta, *, now: datetime) -> tuple[int, list[int]]:
 
 
 def stats_buckets(
-    counts: list[tuple[datetime, int]], *, period: timedelta, now: datetime
+    counts: list[tuple[int, int]], *, rollup: int, buckets: list[int]
 ) -> list[list[int]]:
-    """[timestamp, count] buckets of a period, aligned to UTC, from hourly or daily counts
-    (the period's rollup)."""
-    rollup, buckets = stats_series(period, now=now)
+    """[timestamp, count] buckets of a series (stats_series), from (epoch seconds, count)
+    pairs of hourly or daily counts (the series' rollup)."""
     totals = dict.fromkeys(buckets, 0)
     end = buckets[-1] + rollup
-    for moment, count in counts:
-        timestamp = int(moment.timestamp())
+    for timestamp, count in counts:
         bucket = timestamp - timestamp % rollup
         if bucket in totals and timestamp < end:
             totals[bucket] += count
-    return [[bucket, totals[bucket]] for bucket in buckets]
+    return [[bucket, count] for bucket, count in totals.items()]

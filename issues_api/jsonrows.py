@@ -80,6 +80,13 @@ class Dialect:
         # SQLite 3.40 has no ORDER BY in aggregates; it aggregates in its subquery's order.
         return f"coalesce(json_group_array(json({value})), '[]')"
 
+    def epoch(self, sql: str) -> str:
+        """A timestamp (or date) column as whole seconds since the epoch (UTC)."""
+        if self.postgresql:
+            return f"EXTRACT(EPOCH FROM {sql})::bigint"
+        # %% as the statement goes through the driver's %-style parameters.
+        return f"CAST(strftime('%%s', {sql}) AS INTEGER)"
+
     def boolean(self, sql: str) -> str:
         return sql if self.postgresql else f"({sql}) = 1"
 
