@@ -2,13 +2,8 @@
 
 from rest_framework.response import Response
 
-from accounts.models import Organization
-from accounts.selectors import (
-    organization_access,
-    organization_by_id_or_slug,
-    organization_parts,
-    organizations_of_user,
-)
+from accounts.gather import GatheredOrganization, gather_organization
+from accounts.selectors import organization_access, organizations_of_user
 from accounts.serializers import serialize_organization, serialize_organization_details
 from issues_api.api.base import SentryEndpoint
 from issues_api.api.exceptions import ResourceDoesNotExist
@@ -26,8 +21,14 @@ class OrganizationPermission(ScopedPermission):
     scope_map = {"GET": ORG_READ_SCOPES, "HEAD": ORG_READ_SCOPES}
 
     def has_object_permission(self, request, view, obj):
+        # The organization endpoints read the membership with the organization (accounts.gather).
         access = organization_access(
-            request.user, token_scopes=request.auth.get_scopes(), organization=obj
+            request.user,
+            token_scopes=request.auth.get_scopes(),
+            organization=obj,
+            **(
+                {"member": obj.requester_membership} if hasattr(obj, "requester_membership") else {}
+            ),
         )
         view.access = access
         allowed = self.scope_map.get(request.method, ())
@@ -35,17 +36,18 @@ class OrganizationPermission(ScopedPermission):
 
 
 class OrganizationEndpoint(SentryEndpoint):
-    """Loads the organization of the URL: unknown (404), then membership (403)."""
+    """Loads the organization of the URL, with the requester's membership and the parts of
+    its details, in one statement: unknown (404), then membership (403)."""
 
     permission_classes = [OrganizationPermission]
 
-    def get_organization(self, request, organization_id_or_slug: str) -> Organization:
-        try:
-            organization = organization_by_id_or_slug(organization_id_or_slug)
-        except Organization.DoesNotExist:
-            raise ResourceDoesNotExist from None
-        self.check_object_permissions(request, organization)
-        return organization
+    def get_organization(self, request, organization_id_or_slug: str) -> GatheredOrganization:
+        gathered = gather_organization(organization_id_or_slug, user=request.user)
+        if gathered is None:
+            raise ResourceDoesNotExist
+        gathered.organization.requester_membership = gathered.membership
+        self.check_object_permissions(request, gathered.organization)
+        return gathered
 
 
 class OrganizationListApi(SentryEndpoint):
@@ -64,12 +66,11 @@ class OrganizationDetailApi(OrganizationEndpoint):
     """GET /api/0/organizations/{organization_id_or_slug}/."""
 
     def get(self, request, organization_id_or_slug):
-        organization = self.get_organization(request, organization_id_or_slug)
-        parts = organization_parts(organization, member=self.access.member)
+        gathered = self.get_organization(request, organization_id_or_slug)
         return Response(
             serialize_organization_details(
-                organization,
-                parts=parts,
+                gathered.organization,
+                parts=gathered.parts,
                 access=self.access,
                 url_prefix=url_prefix(request),
             )

@@ -98,21 +98,23 @@ class OrganizationAccess:
 
 
 def organization_access(
-    user, *, token_scopes: frozenset[str], organization
+    user, *, token_scopes: frozenset[str], organization, member=_READ
 ) -> OrganizationAccess | None:
     """Sentry's determine_access for an organization; None when the user may not see it.
 
     Active superusers keep their token's scopes and reach every team and project. A member
     reaches every team and project with open membership or a global role, else those of
-    their teams.
+    their teams. `member` is the user's membership (None for none) when the caller read it
+    already (accounts.gather).
     """
     if user is None or not user.is_authenticated:
         return None
-    member = (
-        OrganizationMember.objects.filter(organization_id=organization.pk, user_id=user.pk)
-        .only("pk", "role")
-        .first()
-    )
+    if member is _READ:
+        member = (
+            OrganizationMember.objects.filter(organization_id=organization.pk, user_id=user.pk)
+            .only("pk", "role")
+            .first()
+        )
     if user.is_superuser and user.is_active:
         return OrganizationAccess(
             scopes=frozenset(token_scopes), member=member, has_global_access=True
@@ -130,37 +132,3 @@ def organizations_of_user(user):
     """The organizations a user is a member of, newest first (Sentry's default order).
     Superusers too see only their own memberships."""
     return Organization.objects.filter(members__user_id=user.pk).order_by("-date_created", "-id")
-
-
-@dataclass
-class OrganizationParts:
-    """What the organization details show beyond its row: its teams (with member_count) and
-    projects (with their teams), sorted by slug as Sentry sorts them, and the requester's teams."""
-
-    teams: list
-    projects: list
-    member_team_ids: set[int]
-
-
-def organization_parts(organization, *, member: OrganizationMember | None) -> OrganizationParts:
-    """Three queries (two without a membership), whatever the number of teams and projects."""
-    from django.db.models import Count, Prefetch, Q
-
-    from accounts.models import Project, Team
-
-    teams = (
-        Team.objects.filter(organization=organization)
-        .annotate(member_count=Count("members", filter=Q(members__user__is_active=True)))
-        .order_by("slug", "id")
-    )
-    projects = (
-        Project.objects.filter(organization=organization)
-        .prefetch_related(Prefetch("teams", queryset=Team.objects.order_by("slug", "id")))
-        .order_by("slug", "id")
-    )
-    member_team_ids = (
-        set(member.teams.values_list("id", flat=True)) if member is not None else set()
-    )
-    return OrganizationParts(
-        teams=list(teams), projects=list(projects), member_team_ids=member_team_ids
-    )

@@ -86,7 +86,7 @@ def _team(team, *, parts, access) -> dict:
 
 
 def _project(project, *, parts, access) -> dict:
-    teams = list(project.teams.all())
+    teams = parts.project_teams.get(project.pk, [])
     is_member = any(team.pk in parts.member_team_ids for team in teams)
     return {
         "id": str(project.pk),
