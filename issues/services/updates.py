@@ -156,23 +156,21 @@ def _ignore(batch: Batch, issue: Issue, actor, details: dict, *, now: datetime) 
     user_count = details.get("ignore_user_count")
     until = now + timedelta(minutes=duration) if duration else None
     if duration or count or user_count:
-        batch.flush()
         state = {}
         if count and not details.get("ignore_window"):
             state["times_seen"] = issue.times_seen
         if user_count and not details.get("ignore_user_window"):
             state["users_seen"] = issue.user_count
-        Snooze.objects.update_or_create(
-            issue=issue,
-            defaults={
-                "until": until,
-                "count": count or None,
-                "window": details.get("ignore_window") or None,
-                "user_count": user_count or None,
-                "user_window": details.get("ignore_user_window") or None,
-                "state": state,
-                "actor": actor,
-            },
+        writes.snooze(
+            batch,
+            issue.pk,
+            until=until,
+            count=count or None,
+            window=details.get("ignore_window") or None,
+            user_count=user_count or None,
+            user_window=details.get("ignore_user_window") or None,
+            state=state,
+            actor=actor.pk,
         )
         substatus = IssueSubstatus.ARCHIVED_UNTIL_CONDITION_MET
     else:
@@ -211,14 +209,16 @@ def _assign(batch: Batch, issue: Issue, actor, target, *, now: datetime) -> None
         (is_team and current.team_id == target.pk) or (not is_team and current.user_id == target.pk)
     ):
         return
-    Assignee.objects.update_or_create(
-        issue=issue,
-        defaults={
-            "user": None if is_team else target,
-            "team": target if is_team else None,
-            "date_added": now,
-        },
-    )
+    # Assignee.objects.update_or_create without its savepoint: the issue's lock keeps the
+    # row read above current.
+    assignee = current or Assignee(issue=issue)
+    assignee.user = None if is_team else target
+    assignee.team = target if is_team else None
+    assignee.date_added = now
+    if current is None:
+        assignee.save(force_insert=True)
+    else:
+        assignee.save(update_fields=["user", "team", "date_added"])
     _activity(
         batch,
         issue,

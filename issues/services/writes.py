@@ -202,3 +202,21 @@ def see(batch: Batch, issue_id: int, user_id: int, *, now: datetime) -> None:
 
 def unsee(batch: Batch, issue_id: int, user_id: int) -> None:
     batch.add(_UNSEE, [issue_id, user_id])
+
+
+def _prepared(model, name: str, value):
+    return model._meta.get_field(name).get_db_prep_value(value, connection)
+
+
+_SNOOZE_FIELDS = ("until", "count", "window", "user_count", "user_window", "state", "actor")
+_SNOOZE = (
+    _insert(Snooze, ("issue", *_SNOOZE_FIELDS))
+    + f" ON CONFLICT ({_column(Snooze, 'issue')}) DO UPDATE SET "
+    + ", ".join(f"{_column(Snooze, n)} = excluded.{_column(Snooze, n)}" for n in _SNOOZE_FIELDS)
+)
+
+
+def snooze(batch: Batch, issue_id: int, **values) -> None:
+    """Snooze.objects.update_or_create(issue, defaults=values), values naming every field
+    but the issue (the actor by its id, as actor=)."""
+    batch.add(_SNOOZE, [issue_id, *(_prepared(Snooze, n, values[n]) for n in _SNOOZE_FIELDS)])
