@@ -22,13 +22,16 @@ from django.db import connection
 
 from issues.models import Activity, Bookmark, Issue, IssueSeen, Resolution, Snooze, Subscription
 
+try:
+    from psycopg import ClientCursor
+except ImportError:  # no psycopg 3: statements go one by one
+    ClientCursor = None
+
 
 def _client_side_binding(cursor) -> bool:
-    try:
-        from psycopg import ClientCursor
-    except ImportError:  # no psycopg 3
-        return False
-    return isinstance(cursor.cursor, ClientCursor)
+    """Whether the cursor binds parameters itself, so that one text may hold several
+    statements (Django's default on psycopg 3; not with OPTIONS server_side_binding)."""
+    return ClientCursor is not None and isinstance(cursor.cursor, ClientCursor)
 
 
 class Batch:
