@@ -75,9 +75,16 @@ RELEASE_WITH_PROJECTS = Shape(
 OWN_ROWS = '{a}."user_id" = %(user_id)s'
 
 
-def issue_shape(*, detail: bool, collapse: frozenset[str]) -> Shape:
+# What a lookup without the document's parts reads with the issue (PUT, DELETE, the events):
+# the project and organization its access checks need.
+LOOKUP_SHAPE = Shape(related={"project": Shape(related={"organization": Shape()})})
+
+
+def issue_shape(*, detail: bool, collapse: frozenset[str], parts: bool = True) -> Shape:
     """The issue row and the one-to-one rows its document reads. The GET document adds the
     first and last releases, with their projects unless ?collapse=release."""
+    if not parts:
+        return LOOKUP_SHAPE
     related = {
         "project": Shape(related={"organization": Shape()}),
         "share": Shape(),
@@ -310,7 +317,8 @@ def _build_statement(
     number_of_environments,
     rollups,
 ) -> tuple[str, list[str]]:
-    columns = [("head", object_sql(d, Issue, issue_shape(detail=detail, collapse=collapse), "i"))]
+    shape = issue_shape(detail=detail, collapse=collapse, parts=parts)
+    columns = [("head", object_sql(d, Issue, shape, "i"))]
     issue_key = 'i."id"'
 
     def environments(alias):
@@ -461,7 +469,7 @@ def gather_issues(
             datetime.fromtimestamp(buckets[-1] + rollup, UTC)
         )
     rows = [dict(zip(names, row, strict=True)) for row in execute(sql, params)]
-    shape = issue_shape(detail=detail, collapse=collapse)
+    shape = issue_shape(detail=detail, collapse=collapse, parts=parts)
     return [
         _gathered(
             row,

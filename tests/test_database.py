@@ -124,7 +124,8 @@ def test_migrate_runs_without_the_statement_budget(monkeypatch, settings):
 @postgresql_only
 @pytest.mark.django_db
 def test_a_statement_over_budget_answers_503_and_changes_nothing(api, issue, monkeypatch, caplog):
-    def slow_subscribe(*args, **kwargs):
+    def slow_subscribe(batch, *args, **kwargs):
+        batch.flush()  # the status and the activity row are written
         # The budget of this transaction only, short, then a statement that outruns it.
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL statement_timeout = 50")

@@ -1,7 +1,8 @@
 """Writes. Every change to issues goes through these functions, each one transaction.
 
 - events: record_event, the one door through which events enter;
-- updates: issue_update, what PUT (and the admin) change;
+- updates: issue_update, what PUT (and the admin) change, with writes: its statements, sent
+  together;
 - deletions: issue_delete, issue_discard and delete_pending_issues.
 """
 

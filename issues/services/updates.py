@@ -4,61 +4,46 @@
 from datetime import datetime, timedelta
 from uuid import uuid4
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import OrganizationMember, Team
 from accounts.selectors import project_member_user_ids
 from issues.models import (
     HIDDEN_STATUSES,
-    Activity,
     ActivityType,
     Assignee,
-    Bookmark,
     Issue,
-    IssueSeen,
     IssueStatus,
     IssueSubstatus,
     Resolution,
     Share,
     Snooze,
-    Subscription,
     SubscriptionReason,
 )
+from issues.services import writes
+from issues.services.writes import Batch
 from issues.validators import UNASSIGN
 from issues_api.api.dates import format_datetime
+from issues_api.jsonrows import Shape, select
 from releases.models import ReleaseCommit
 from releases.selectors import follows_semver, release_to_resolve_by
 
 
-def _activity(issue: Issue, actor, type: ActivityType, *, now: datetime, data=None, ident=None):
-    return Activity.objects.create(
-        project_id=issue.project_id,
-        issue=issue,
-        type=type,
-        user=actor,
-        ident=ident,
-        datetime=now,
-        data=data or {},
-    )
+def _activity(
+    batch: Batch, issue: Issue, actor, type: ActivityType, *, now: datetime, data=None, ident=None
+) -> None:
+    writes.add_activity(batch, issue, actor.pk, type, now=now, data=data, ident=ident)
 
 
-def subscribe(issue: Issue, user_ids, reason: SubscriptionReason) -> None:
+def subscribe(batch: Batch, issue: Issue, user_ids, reason: SubscriptionReason, *, now) -> None:
     """Subscribe users who have no subscription row yet; an explicit unsubscribe stays."""
-    existing = set(
-        Subscription.objects.filter(issue=issue, user_id__in=user_ids).values_list(
-            "user_id", flat=True
-        )
-    )
-    Subscription.objects.bulk_create(
-        [
-            Subscription(issue=issue, user_id=user_id, is_active=True, reason=reason)
-            for user_id in sorted(set(user_ids) - existing)
-        ]
-    )
+    writes.subscribe(batch, issue.pk, user_ids, reason, now=now)
 
 
-def _set_issue_status(issue: Issue, status: IssueStatus, substatus, *, now: datetime) -> bool:
+def _set_issue_status(
+    batch: Batch, issue: Issue, status: IssueStatus, substatus, *, now: datetime
+) -> bool:
     """Update status and substatus; True when the status changed."""
     changed = issue.status != status
     issue.status = status
@@ -68,14 +53,14 @@ def _set_issue_status(issue: Issue, status: IssueStatus, substatus, *, now: date
     elif changed and status == IssueStatus.UNRESOLVED:
         issue.active_at = now
         issue.resolved_at = None
-    issue.save(update_fields=["status", "substatus", "resolved_at", "active_at"])
+    writes.save_status(batch, issue)
     return changed
 
 
-def _resolve(issue: Issue, actor, status: str, details: dict, *, now: datetime) -> None:
-    Snooze.objects.filter(issue=issue).delete()
-    Resolution.objects.filter(issue=issue).delete()
-    _set_issue_status(issue, IssueStatus.RESOLVED, None, now=now)
+def _resolve(batch: Batch, issue: Issue, actor, status: str, details: dict, *, now) -> None:
+    writes.delete_of_issue(batch, Snooze, issue.pk)
+    writes.delete_of_issue(batch, Resolution, issue.pk)
+    _set_issue_status(batch, issue, IssueStatus.RESOLVED, None, now=now)
 
     release = None
     resolution_type = None
@@ -102,6 +87,7 @@ def _resolve(issue: Issue, actor, status: str, details: dict, *, now: datetime) 
             current_release_version = release.version
             resolution_type = Resolution.Type.IN_RELEASE
             data["current_release_version"] = current_release_version
+        batch.flush()  # the resolution's delete first
         resolution = Resolution.objects.create(
             issue=issue,
             release=release,
@@ -114,6 +100,7 @@ def _resolve(issue: Issue, actor, status: str, details: dict, *, now: datetime) 
             datetime=now,
         )
         _activity(
+            batch,
             issue,
             actor,
             ActivityType.SET_RESOLVED_IN_RELEASE,
@@ -130,6 +117,7 @@ def _resolve(issue: Issue, actor, status: str, details: dict, *, now: datetime) 
             .order_by("release__date_added")
             .first()
         )
+        batch.flush()  # the resolution's delete first
         Resolution.objects.create(
             issue=issue,
             commit=commit,
@@ -140,24 +128,29 @@ def _resolve(issue: Issue, actor, status: str, details: dict, *, now: datetime) 
             datetime=now,
         )
         _activity(
-            issue, actor, ActivityType.SET_RESOLVED_IN_COMMIT, now=now, data={"commit": commit.pk}
+            batch,
+            issue,
+            actor,
+            ActivityType.SET_RESOLVED_IN_COMMIT,
+            now=now,
+            data={"commit": commit.pk},
         )
     else:
         # Sentry writes set_resolved on every resolve, even of a resolved issue.
-        _activity(issue, actor, ActivityType.SET_RESOLVED, now=now)
-    subscribe(issue, [actor.pk], SubscriptionReason.STATUS_CHANGE)
+        _activity(batch, issue, actor, ActivityType.SET_RESOLVED, now=now)
+    subscribe(batch, issue, [actor.pk], SubscriptionReason.STATUS_CHANGE, now=now)
 
 
-def _unresolve(issue: Issue, actor, *, now: datetime) -> None:
-    Resolution.objects.filter(issue=issue).delete()
-    Snooze.objects.filter(issue=issue).delete()
-    if _set_issue_status(issue, IssueStatus.UNRESOLVED, IssueSubstatus.ONGOING, now=now):
-        _activity(issue, actor, ActivityType.SET_UNRESOLVED, now=now)
-        subscribe(issue, [actor.pk], SubscriptionReason.STATUS_CHANGE)
+def _unresolve(batch: Batch, issue: Issue, actor, *, now: datetime) -> None:
+    writes.delete_of_issue(batch, Resolution, issue.pk)
+    writes.delete_of_issue(batch, Snooze, issue.pk)
+    if _set_issue_status(batch, issue, IssueStatus.UNRESOLVED, IssueSubstatus.ONGOING, now=now):
+        _activity(batch, issue, actor, ActivityType.SET_UNRESOLVED, now=now)
+        subscribe(batch, issue, [actor.pk], SubscriptionReason.STATUS_CHANGE, now=now)
 
 
-def _ignore(issue: Issue, actor, details: dict, *, now: datetime) -> None:
-    Resolution.objects.filter(issue=issue).delete()
+def _ignore(batch: Batch, issue: Issue, actor, details: dict, *, now: datetime) -> None:
+    writes.delete_of_issue(batch, Resolution, issue.pk)
     duration = details.get("ignore_duration")
     count = details.get("ignore_count")
     user_count = details.get("ignore_user_count")
@@ -168,24 +161,24 @@ def _ignore(issue: Issue, actor, details: dict, *, now: datetime) -> None:
             state["times_seen"] = issue.times_seen
         if user_count and not details.get("ignore_user_window"):
             state["users_seen"] = issue.user_count
-        Snooze.objects.update_or_create(
-            issue=issue,
-            defaults={
-                "until": until,
-                "count": count or None,
-                "window": details.get("ignore_window") or None,
-                "user_count": user_count or None,
-                "user_window": details.get("ignore_user_window") or None,
-                "state": state,
-                "actor": actor,
-            },
+        writes.snooze(
+            batch,
+            issue.pk,
+            until=until,
+            count=count or None,
+            window=details.get("ignore_window") or None,
+            user_count=user_count or None,
+            user_window=details.get("ignore_user_window") or None,
+            state=state,
+            actor=actor.pk,
         )
         substatus = IssueSubstatus.ARCHIVED_UNTIL_CONDITION_MET
     else:
-        Snooze.objects.filter(issue=issue).delete()
+        writes.delete_of_issue(batch, Snooze, issue.pk)
         substatus = IssueSubstatus.ARCHIVED_FOREVER
-    if _set_issue_status(issue, IssueStatus.IGNORED, substatus, now=now):
+    if _set_issue_status(batch, issue, IssueStatus.IGNORED, substatus, now=now):
         _activity(
+            batch,
             issue,
             actor,
             ActivityType.SET_IGNORED,
@@ -199,31 +192,35 @@ def _ignore(issue: Issue, actor, details: dict, *, now: datetime) -> None:
                 "ignoreWindow": details.get("ignore_window"),
             },
         )
-        subscribe(issue, [actor.pk], SubscriptionReason.STATUS_CHANGE)
+        subscribe(batch, issue, [actor.pk], SubscriptionReason.STATUS_CHANGE, now=now)
 
 
-def _assign(issue: Issue, actor, target, *, now: datetime) -> None:
+def _assign(batch: Batch, issue: Issue, actor, target, *, now: datetime) -> None:
     """target: a User, a Team, or None to unassign. Re-assigning to the same owner is a no-op."""
+    batch.flush()
     current = Assignee.objects.filter(issue=issue).first()
     if target is None:
         if current is not None:
             current.delete()
-            _activity(issue, actor, ActivityType.UNASSIGNED, now=now)
+            _activity(batch, issue, actor, ActivityType.UNASSIGNED, now=now)
         return
     is_team = isinstance(target, Team)
     if current is not None and (
         (is_team and current.team_id == target.pk) or (not is_team and current.user_id == target.pk)
     ):
         return
-    Assignee.objects.update_or_create(
-        issue=issue,
-        defaults={
-            "user": None if is_team else target,
-            "team": target if is_team else None,
-            "date_added": now,
-        },
-    )
+    # Assignee.objects.update_or_create without its savepoint: the issue's lock keeps the
+    # row read above current.
+    assignee = current or Assignee(issue=issue)
+    assignee.user = None if is_team else target
+    assignee.team = target if is_team else None
+    assignee.date_added = now
+    if current is None:
+        assignee.save(force_insert=True)
+    else:
+        assignee.save(update_fields=["user", "team", "date_added"])
     _activity(
+        batch,
         issue,
         actor,
         ActivityType.ASSIGNED,
@@ -238,18 +235,34 @@ def _assign(issue: Issue, actor, target, *, now: datetime) -> None:
         user_ids = OrganizationMember.objects.filter(teams=target).values_list("user_id", flat=True)
     else:
         user_ids = [target.pk]
-    subscribe(issue, list(user_ids), SubscriptionReason.ASSIGNED)
+    subscribe(batch, issue, list(user_ids), SubscriptionReason.ASSIGNED, now=now)
 
 
-def _set_public(issue: Issue, actor, is_public: bool, *, now: datetime) -> None:
+def _set_public(batch: Batch, issue: Issue, actor, is_public: bool, *, now: datetime) -> None:
     """Activity only when the share really changes (project decision 3)."""
+    batch.flush()
     share = Share.objects.filter(issue=issue).first()
     if is_public and share is None:
         Share.objects.create(issue=issue, uuid=uuid4().hex, user=actor, date_added=now)
-        _activity(issue, actor, ActivityType.SET_PUBLIC, now=now)
+        _activity(batch, issue, actor, ActivityType.SET_PUBLIC, now=now)
     elif not is_public and share is not None:
         share.delete()
-        _activity(issue, actor, ActivityType.SET_PRIVATE, now=now)
+        _activity(batch, issue, actor, ActivityType.SET_PRIVATE, now=now)
+
+
+# The issue row alone, read under its lock (PostgreSQL; SQLite has no row locks, its writes
+# take the database's).
+_ISSUE = Shape()
+_LOCKED = {"postgresql": 'a."id" = %(id)s FOR UPDATE'}
+
+
+def _locked_issue(issue_id: int) -> Issue:
+    """Issue.objects.select_for_update().get(pk=issue_id), in one prepared statement."""
+    where = _LOCKED.get(connection.vendor, 'a."id" = %(id)s')
+    rows = select(Issue, _ISSUE, where, {"id": issue_id})
+    if not rows:
+        raise Issue.DoesNotExist
+    return rows[0]
 
 
 @transaction.atomic
@@ -258,48 +271,54 @@ def issue_update(*, issue_id: int, actor, changes: dict, now: datetime | None = 
 
     The issue row is locked for the whole transaction, so concurrent updates of one issue
     apply one after the other and none is lost. `merge` has no effect on a single issue.
-    Raises Issue.DoesNotExist when the issue was deleted meanwhile.
+    Raises Issue.DoesNotExist when the issue was deleted meanwhile. The writes go in a
+    Batch (issues.services.writes): a plain status change or bookmark is one round trip.
     """
     now = now or timezone.now()
-    issue = Issue.objects.select_for_update().get(pk=issue_id)
+    issue = _locked_issue(issue_id)
     if issue.status in HIDDEN_STATUSES:
         # Deleted (or discarded) while this request waited for the lock: nothing to update.
         raise Issue.DoesNotExist
+    batch = Batch()
     status = changes.get("status")
     details = changes.get("status_details") or {}
     if status in ("resolved", "resolvedInNextRelease"):
-        _resolve(issue, actor, status, details, now=now)
+        _resolve(batch, issue, actor, status, details, now=now)
     elif status == "unresolved":
-        _unresolve(issue, actor, now=now)
+        _unresolve(batch, issue, actor, now=now)
     elif status == "ignored":
-        _ignore(issue, actor, details, now=now)
+        _ignore(batch, issue, actor, details, now=now)
 
     if "assigned_to" in changes:
         target = changes["assigned_to"]
-        _assign(issue, actor, None if target is UNASSIGN else target, now=now)
+        _assign(batch, issue, actor, None if target is UNASSIGN else target, now=now)
 
     if "has_seen" in changes:
         if not changes["has_seen"]:
-            IssueSeen.objects.filter(issue=issue, user=actor).delete()
+            writes.unsee(batch, issue.pk, actor.pk)
         elif project_member_user_ids(issue.project, user_ids=[actor.pk]):
-            IssueSeen.objects.update_or_create(issue=issue, user=actor, defaults={"last_seen": now})
+            writes.see(batch, issue.pk, actor.pk, now=now)
 
     if "is_bookmarked" in changes:
         if changes["is_bookmarked"]:
-            Bookmark.objects.get_or_create(issue=issue, user=actor)
-            subscribe(issue, [actor.pk], SubscriptionReason.BOOKMARK)
+            writes.bookmark(batch, issue.pk, actor.pk, now=now)
+            subscribe(batch, issue, [actor.pk], SubscriptionReason.BOOKMARK, now=now)
         else:
-            Bookmark.objects.filter(issue=issue, user=actor).delete()
+            writes.unbookmark(batch, issue.pk, actor.pk)
 
     if "is_subscribed" in changes:
         # An explicit (un)subscribe has no other reason (Sentry: create_or_update with
         # reason=unknown), whatever subscribed the user before.
-        Subscription.objects.update_or_create(
-            issue=issue,
-            user=actor,
-            defaults={"is_active": changes["is_subscribed"], "reason": SubscriptionReason.UNKNOWN},
+        writes.set_subscription(
+            batch,
+            issue.pk,
+            actor.pk,
+            is_active=changes["is_subscribed"],
+            reason=SubscriptionReason.UNKNOWN,
+            now=now,
         )
 
     if "is_public" in changes:
-        _set_public(issue, actor, changes["is_public"], now=now)
+        _set_public(batch, issue, actor, changes["is_public"], now=now)
+    batch.flush()
     return issue
