@@ -1,6 +1,7 @@
 """The OpenAPI description of the issue endpoint, served by drf-spectacular at /api/0/schema/.
 
-The documents are written as JSON Schema dicts (OpenAPI 3.0 dialect: `nullable`), derived from
+The documents are written as JSON Schema dicts (OpenAPI 3.0 dialect: `nullable`, building
+blocks in issues/schemas.py), derived from
 issues/serializers.py (serialize_issue for PUT, serialize_issue_detail for GET) and from the
 PUT body that issues/validators.py accepts. Nested objects whose shape varies (metadata,
 activity data, releases) stay open with additionalProperties.
@@ -19,7 +20,23 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.generators import EndpointEnumerator
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
-from issues.models import ActivityType, IssueLevel, IssuePriority, IssueSubstatus
+from issues.models import IssueLevel, IssuePriority, IssueSubstatus
+from issues.schemas import (
+    ACTIVITY,
+    ASSIGNED_TO,
+    BOOLEAN,
+    DATETIME,
+    INTEGER,
+    OPEN_OBJECT,
+    RELEASE,
+    SEEN_BY,
+    STATS_SERIES,
+    STATUS_DETAILS,
+    STRING,
+    USER,
+    nullable,
+    obj,
+)
 from issues.validators import MAX_COUNT, MAX_DURATION, MAX_WINDOW, STATUSES
 from issues_api.api.permissions import IssuePermission
 
@@ -45,147 +62,8 @@ PATH_PARAMETER_DESCRIPTIONS = {
 }
 
 
-def nullable(schema: dict) -> dict:
-    result = copy.deepcopy(schema)
-    result["nullable"] = True
-    if "enum" in result and None not in result["enum"]:
-        result["enum"] = [*result["enum"], None]
-    return result
-
-
-STRING = {"type": "string"}
 # The service answers 400 to a NUL character in the URL or the body (PostgreSQL cannot store it).
 NO_NUL = "^[^\\u0000]*$"
-INTEGER = {"type": "integer"}
-BOOLEAN = {"type": "boolean"}
-DATETIME = {"type": "string", "format": "date-time"}
-OPEN_OBJECT = {"type": "object", "additionalProperties": {}}
-
-
-def obj(properties: dict, *, optional: tuple[str, ...] = (), **extra) -> dict:
-    """An object requiring every property except `optional`; other keys stay allowed."""
-    required = [name for name in properties if name not in optional]
-    schema = {"type": "object", "properties": properties, **extra}
-    if required:
-        schema["required"] = required
-    return schema
-
-
-# accounts/serializers.py serialize_user; identities, options and flags only for the requester.
-USER = obj(
-    {
-        "id": STRING,
-        "name": STRING,
-        "username": STRING,
-        "email": STRING,
-        "avatarUrl": STRING,
-        "isActive": BOOLEAN,
-        "hasPasswordAuth": BOOLEAN,
-        "isManaged": BOOLEAN,
-        "dateJoined": DATETIME,
-        "lastLogin": nullable(DATETIME),
-        "has2fa": BOOLEAN,
-        "lastActive": nullable(DATETIME),
-        "isSuperuser": BOOLEAN,
-        "isStaff": BOOLEAN,
-        "avatar": obj({"avatarType": STRING, "avatarUuid": nullable(STRING)}),
-        "emails": {
-            "type": "array",
-            "items": obj({"id": STRING, "email": STRING, "is_verified": BOOLEAN}),
-        },
-        "identities": {"type": "array", "items": OPEN_OBJECT},
-        "options": OPEN_OBJECT,
-        "flags": OPEN_OBJECT,
-    },
-    optional=("identities", "options", "flags"),
-)
-
-# statusDetails.actor: the user with the keys current Sentry's schema requires there.
-ACTOR = copy.deepcopy(USER)
-ACTOR["properties"].update({"experiments": OPEN_OBJECT, "isSuspended": BOOLEAN})
-ACTOR["required"] += ["experiments", "isSuspended"]
-
-# releases/serializers.py serialize_commit and serialize_deploy.
-COMMIT = obj(
-    {
-        "id": STRING,
-        "message": nullable(STRING),
-        "dateCreated": nullable(DATETIME),
-        "author": nullable(obj({"name": nullable(STRING), "email": STRING})),
-        "repository": obj({"id": STRING, "name": STRING, "url": nullable(STRING)}),
-    }
-)
-DEPLOY = obj(
-    {
-        "id": STRING,
-        "environment": nullable(STRING),
-        "dateStarted": nullable(DATETIME),
-        "dateFinished": nullable(DATETIME),
-        "name": nullable(STRING),
-        "url": nullable(STRING),
-    }
-)
-
-# releases/serializers.py serialize_release.
-RELEASE = obj(
-    {
-        "version": STRING,
-        "shortVersion": STRING,
-        "versionInfo": nullable(OPEN_OBJECT),
-        "ref": nullable(STRING),
-        "url": nullable(STRING),
-        "dateReleased": nullable(DATETIME),
-        "dateCreated": DATETIME,
-        "data": OPEN_OBJECT,
-        "newGroups": INTEGER,
-        "owner": nullable(USER),
-        "commitCount": INTEGER,
-        "lastCommit": nullable(COMMIT),
-        "deployCount": INTEGER,
-        "lastDeploy": nullable(DEPLOY),
-        "authors": {"type": "array", "items": {}},
-        "projects": {"type": "array", "items": obj({"name": STRING, "slug": STRING})},
-        "firstEvent": nullable(DATETIME),
-        "lastEvent": nullable(DATETIME),
-    }
-)
-
-# issues/serializers.py _status: the keys depend on the status, none is always there.
-STATUS_DETAILS = obj(
-    {
-        "ignoreCount": INTEGER,
-        "ignoreUntil": DATETIME,
-        "ignoreUserCount": INTEGER,
-        "ignoreUserWindow": INTEGER,
-        "ignoreWindow": INTEGER,
-        "actor": nullable(ACTOR),
-        "inNextRelease": BOOLEAN,
-        "inRelease": STRING,
-        "inCommit": nullable(COMMIT),
-        "autoResolved": BOOLEAN,
-    },
-    optional=(
-        "ignoreCount",
-        "ignoreUntil",
-        "ignoreUserCount",
-        "ignoreUserWindow",
-        "ignoreWindow",
-        "actor",
-        "inNextRelease",
-        "inRelease",
-        "inCommit",
-        "autoResolved",
-    ),
-    description="{} when there is nothing to report (unresolved, or resolved without details).",
-)
-
-ASSIGNED_TO = nullable(
-    obj(
-        {"type": {"type": "string", "enum": ["user", "team"]}, "id": STRING, "name": STRING},
-        description="The assignee: a user (with its email) or a team (its slug as name).",
-    )
-)
-ASSIGNED_TO["properties"]["email"] = STRING
 
 # serialize_issue: the PUT document (Sentry's 26 serializer keys plus the newer required ones).
 ISSUE = obj(
@@ -236,28 +114,6 @@ ISSUE = obj(
     description="An issue, as PUT answers it (Sentry's GroupSerializer).",
 )
 
-ACTIVITY = obj(
-    {
-        "id": STRING,
-        "user": nullable(USER),
-        "type": {"type": "string", "enum": list(ActivityType.labels)},
-        "data": OPEN_OBJECT,
-        "dateCreated": DATETIME,
-    }
-)
-SEEN_BY = copy.deepcopy(USER)
-SEEN_BY["properties"]["lastSeen"] = DATETIME
-SEEN_BY["required"].append("lastSeen")
-STATS_SERIES = {
-    "type": "array",
-    "items": {
-        "type": "array",
-        "items": INTEGER,
-        "minItems": 2,
-        "maxItems": 2,
-        "description": "[bucket start as a Unix timestamp, number of events]",
-    },
-}
 
 # serialize_issue_detail: the GET document, the PUT one plus the keys the endpoint adds.
 ISSUE_DETAIL = copy.deepcopy(ISSUE)
