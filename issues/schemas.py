@@ -112,7 +112,7 @@ RELEASE = obj(
     }
 )
 
-# issues/serializers.py _status: the keys depend on the status, none is always there.
+# issues/serializers.py shown_status: the keys depend on the status, none is always there.
 STATUS_DETAILS = obj(
     {
         "ignoreCount": INTEGER,
