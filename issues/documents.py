@@ -38,6 +38,7 @@ from issues.serializers import (
     activity,
     assigned_to,
     has_seen,
+    one_to_one,
     participants,
     seen_by,
     shown_status,
@@ -87,7 +88,7 @@ class IssueContext:
         # The list's statsPeriod as asked, which keys its stats.
         self.stats_label = stats_label
         self.project = issue.project
-        self.share = getattr(issue, "share", None)
+        self.share = one_to_one(issue, "share")
         # Serializes each user the document shows once (activity, seen-by, participants...).
         self.users = UserSerializerCache(parts.emails_by_user, requester)
         self._status = self._subscription = self._releases = None

@@ -53,6 +53,15 @@ def standardized_tag_key(key: str) -> str:
     return key.removeprefix("sentry:")
 
 
+def one_to_one(issue, name: str):
+    """The issue's row of a reverse one-to-one relation (share, assignee, snooze, resolution),
+    or None. The gathering caches each, None included, so the cache answers without the
+    exception Django's descriptor raises for a missing row (which costs more than the rest
+    of the key); an issue read otherwise goes through the descriptor."""
+    cache = issue._state.fields_cache
+    return cache[name] if name in cache else getattr(issue, name, None)
+
+
 class UserSerializerCache:
     """Serializes each shown user once per document, with the emails fetched for it (a
     document may show one user in its activity, seen-by and participants)."""
@@ -87,7 +96,7 @@ def shown_status(issue, *, now: datetime, users) -> dict:
     substatus = issue.substatus
     details: dict = {}
     if status == IssueStatus.IGNORED:
-        snooze = getattr(issue, "snooze", None)
+        snooze = one_to_one(issue, "snooze")
         if snooze is not None:
             if snooze_is_valid(snooze, issue, now=now):
                 ignore_count = snooze.count
@@ -113,7 +122,7 @@ def shown_status(issue, *, now: datetime, users) -> dict:
             else:
                 status, substatus, details = IssueStatus.UNRESOLVED, IssueSubstatus.ONGOING, {}
     elif status == IssueStatus.RESOLVED:
-        resolution = getattr(issue, "resolution", None)
+        resolution = one_to_one(issue, "resolution")
         # A release resolution shows before a commit one, as in Sentry.
         if resolution is not None and resolution.release is not None:
             if resolution.type == Resolution.Type.IN_RELEASE:
@@ -163,7 +172,7 @@ def has_seen(issue, parts: IssueParts, requester) -> bool:
 
 
 def assigned_to(issue) -> dict | None:
-    assignee = getattr(issue, "assignee", None)
+    assignee = one_to_one(issue, "assignee")
     if assignee is None:
         return None
     if assignee.user_id:
