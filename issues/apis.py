@@ -6,12 +6,12 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from accounts.selectors import project_access
+from issues.documents import ISSUE, ISSUE_DETAIL, LIST_ITEM, IssueContext, render, shown_keys
 from issues.gather import Gathered, IssueLookup, gather_issues, issue_lookup
 from issues.models import HIDDEN_STATUSES, Environment, Issue
 from issues.openapi import delete_issue, retrieve_issue, update_issue
 from issues.search import DEFAULT_QUERY, IssueSearch, parse_period
 from issues.selectors import environments_by_name, issues_for_list, list_scope
-from issues.serializers import BASE_KEYS, serialize_issue, serialize_issue_detail
 from issues.services import issue_delete, issue_discard, issue_update
 from issues.validators import IssueUpdateValidator
 from issues_api.api.base import SentryEndpoint
@@ -88,36 +88,15 @@ class IssueEndpoint(SentryEndpoint):
             if not found:
                 raise ResourceDoesNotExist  # deleted meanwhile
             gathered = found[0]
-        serialize = serialize_issue_detail if detail else serialize_issue
-        document = serialize(
+        context = IssueContext(
             gathered.issue,
             parts=gathered.parts,
             requester=request.user,
             permalink_prefix=url_prefix(request),
             now=gathered.now,
         )
-        return collapse_document(document, collapse)
-
-
-# What each ?collapse= value leaves out of the GET document (newer Sentry).
-COLLAPSED_KEYS = {
-    "stats": ("stats",),
-    "tags": ("tags",),
-    "release": ("firstRelease", "lastRelease"),
-    "unhandled": ("isUnhandled",),
-    # lifetime and filtered name parts that only issue lists have.
-    "lifetime": ("lifetime",),
-    "filtered": ("filtered",),
-}
-
-
-def collapse_document(document: dict, collapse: frozenset[str]) -> dict:
-    if "base" in collapse:
-        # Without the base serializer's keys only the id and the endpoint's parts stay.
-        base = set(BASE_KEYS) - {"id"}
-        document = {key: value for key, value in document.items() if key not in base}
-    hidden = {key for value in collapse for key in COLLAPSED_KEYS.get(value, ())}
-    return {key: value for key, value in document.items() if key not in hidden}
+        # A collapsed key is not computed (lifetime and filtered name parts only lists have).
+        return render(shown_keys(ISSUE_DETAIL if detail else ISSUE, collapse), context)
 
 
 @extend_schema_view(get=retrieve_issue, put=update_issue, delete=delete_issue)
@@ -206,21 +185,24 @@ class IssueListEndpoint(SentryEndpoint):
             )
         }
         prefix = url_prefix(request)
+        # An empty statsPeriod leaves the stats out.
+        collapse = frozenset() if stats_period is not None else frozenset({"stats"})
+        keys = shown_keys(LIST_ITEM, collapse)
+        stats_label = request.query_params.get("statsPeriod", "24h")
         items = []
         for issue_id in page:
             row = gathered.get(issue_id)
             if row is None:
                 continue  # deleted since the page was read
-            item = serialize_issue(
+            context = IssueContext(
                 row.issue,
                 parts=row.parts,
                 requester=request.user,
                 permalink_prefix=prefix,
                 now=row.now,
+                stats_label=stats_label,
             )
-            if stats_period is not None:
-                item["stats"] = {request.query_params.get("statsPeriod", "24h"): row.parts.stats}
-            items.append(item)
+            items.append(render(keys, context))
         return Response(items, headers={"Link": link})
 
 

@@ -1,9 +1,8 @@
 """The OpenAPI description of the issue endpoint, served by drf-spectacular at /api/0/schema/.
 
-The documents are written as JSON Schema dicts (OpenAPI 3.0 dialect: `nullable`), derived from
-issues/serializers.py (serialize_issue for PUT, serialize_issue_detail for GET) and from the
-PUT body that issues/validators.py accepts. Nested objects whose shape varies (metadata,
-activity data, releases) stay open with additionalProperties.
+The documents are JSON Schema dicts (OpenAPI 3.0 dialect: `nullable`, building blocks in
+issues/schemas.py): the issue documents come from their declarations in issues/documents.py
+(ISSUE for PUT, ISSUE_DETAIL for GET), the PUT body from what issues/validators.py accepts.
 
 Two hooks (SPECTACULAR_SETTINGS): preprocess_issue_routes turns the URL patterns' `(?:issues|
 groups)`, which drf-spectacular cannot make a path of, into one path each and keeps the routes
@@ -19,7 +18,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.generators import EndpointEnumerator
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
-from issues.models import ActivityType, IssueLevel, IssuePriority, IssueSubstatus
+from issues import documents
+from issues.schemas import BOOLEAN, STRING, obj
 from issues.validators import MAX_COUNT, MAX_DURATION, MAX_WINDOW, STATUSES
 from issues_api.api.permissions import IssuePermission
 
@@ -45,250 +45,24 @@ PATH_PARAMETER_DESCRIPTIONS = {
 }
 
 
-def nullable(schema: dict) -> dict:
-    result = copy.deepcopy(schema)
-    result["nullable"] = True
-    if "enum" in result and None not in result["enum"]:
-        result["enum"] = [*result["enum"], None]
-    return result
-
-
-STRING = {"type": "string"}
 # The service answers 400 to a NUL character in the URL or the body (PostgreSQL cannot store it).
 NO_NUL = "^[^\\u0000]*$"
-INTEGER = {"type": "integer"}
-BOOLEAN = {"type": "boolean"}
-DATETIME = {"type": "string", "format": "date-time"}
-OPEN_OBJECT = {"type": "object", "additionalProperties": {}}
 
-
-def obj(properties: dict, *, optional: tuple[str, ...] = (), **extra) -> dict:
-    """An object requiring every property except `optional`; other keys stay allowed."""
-    required = [name for name in properties if name not in optional]
-    schema = {"type": "object", "properties": properties, **extra}
-    if required:
-        schema["required"] = required
-    return schema
-
-
-# accounts/serializers.py serialize_user; identities, options and flags only for the requester.
-USER = obj(
-    {
-        "id": STRING,
-        "name": STRING,
-        "username": STRING,
-        "email": STRING,
-        "avatarUrl": STRING,
-        "isActive": BOOLEAN,
-        "hasPasswordAuth": BOOLEAN,
-        "isManaged": BOOLEAN,
-        "dateJoined": DATETIME,
-        "lastLogin": nullable(DATETIME),
-        "has2fa": BOOLEAN,
-        "lastActive": nullable(DATETIME),
-        "isSuperuser": BOOLEAN,
-        "isStaff": BOOLEAN,
-        "avatar": obj({"avatarType": STRING, "avatarUuid": nullable(STRING)}),
-        "emails": {
-            "type": "array",
-            "items": obj({"id": STRING, "email": STRING, "is_verified": BOOLEAN}),
-        },
-        "identities": {"type": "array", "items": OPEN_OBJECT},
-        "options": OPEN_OBJECT,
-        "flags": OPEN_OBJECT,
-    },
-    optional=("identities", "options", "flags"),
-)
-
-# statusDetails.actor: the user with the keys current Sentry's schema requires there.
-ACTOR = copy.deepcopy(USER)
-ACTOR["properties"].update({"experiments": OPEN_OBJECT, "isSuspended": BOOLEAN})
-ACTOR["required"] += ["experiments", "isSuspended"]
-
-# releases/serializers.py serialize_commit and serialize_deploy.
-COMMIT = obj(
-    {
-        "id": STRING,
-        "message": nullable(STRING),
-        "dateCreated": nullable(DATETIME),
-        "author": nullable(obj({"name": nullable(STRING), "email": STRING})),
-        "repository": obj({"id": STRING, "name": STRING, "url": nullable(STRING)}),
-    }
-)
-DEPLOY = obj(
-    {
-        "id": STRING,
-        "environment": nullable(STRING),
-        "dateStarted": nullable(DATETIME),
-        "dateFinished": nullable(DATETIME),
-        "name": nullable(STRING),
-        "url": nullable(STRING),
-    }
-)
-
-# releases/serializers.py serialize_release.
-RELEASE = obj(
-    {
-        "version": STRING,
-        "shortVersion": STRING,
-        "versionInfo": nullable(OPEN_OBJECT),
-        "ref": nullable(STRING),
-        "url": nullable(STRING),
-        "dateReleased": nullable(DATETIME),
-        "dateCreated": DATETIME,
-        "data": OPEN_OBJECT,
-        "newGroups": INTEGER,
-        "owner": nullable(USER),
-        "commitCount": INTEGER,
-        "lastCommit": nullable(COMMIT),
-        "deployCount": INTEGER,
-        "lastDeploy": nullable(DEPLOY),
-        "authors": {"type": "array", "items": {}},
-        "projects": {"type": "array", "items": obj({"name": STRING, "slug": STRING})},
-        "firstEvent": nullable(DATETIME),
-        "lastEvent": nullable(DATETIME),
-    }
-)
-
-# issues/serializers.py _status: the keys depend on the status, none is always there.
-STATUS_DETAILS = obj(
-    {
-        "ignoreCount": INTEGER,
-        "ignoreUntil": DATETIME,
-        "ignoreUserCount": INTEGER,
-        "ignoreUserWindow": INTEGER,
-        "ignoreWindow": INTEGER,
-        "actor": nullable(ACTOR),
-        "inNextRelease": BOOLEAN,
-        "inRelease": STRING,
-        "inCommit": nullable(COMMIT),
-        "autoResolved": BOOLEAN,
-    },
-    optional=(
-        "ignoreCount",
-        "ignoreUntil",
-        "ignoreUserCount",
-        "ignoreUserWindow",
-        "ignoreWindow",
-        "actor",
-        "inNextRelease",
-        "inRelease",
-        "inCommit",
-        "autoResolved",
-    ),
-    description="{} when there is nothing to report (unresolved, or resolved without details).",
-)
-
-ASSIGNED_TO = nullable(
-    obj(
-        {"type": {"type": "string", "enum": ["user", "team"]}, "id": STRING, "name": STRING},
-        description="The assignee: a user (with its email) or a team (its slug as name).",
-    )
-)
-ASSIGNED_TO["properties"]["email"] = STRING
-
-# serialize_issue: the PUT document (Sentry's 26 serializer keys plus the newer required ones).
+# The issue documents' components, built from their declarations (issues/documents.py).
 ISSUE = obj(
-    {
-        "id": STRING,
-        "shareId": nullable(STRING),
-        "shortId": STRING,
-        "title": STRING,
-        "culprit": nullable(STRING),
-        "permalink": STRING,
-        "logger": nullable(STRING),
-        "level": {"type": "string", "enum": [*IssueLevel.labels, "unknown"]},
-        "status": {
-            "type": "string",
-            "enum": ["resolved", "ignored", "pending_deletion", "pending_merge", "unresolved"],
-        },
-        "statusDetails": STATUS_DETAILS,
-        "substatus": nullable({"type": "string", "enum": list(IssueSubstatus.values)}),
-        "isPublic": BOOLEAN,
-        "platform": nullable(STRING),
-        "priority": nullable({"type": "string", "enum": list(IssuePriority.labels)}),
-        "priorityLockedAt": nullable(DATETIME),
-        "project": obj(
-            {"id": STRING, "name": STRING, "slug": STRING, "platform": nullable(STRING)}
-        ),
-        "type": STRING,
-        "issueType": STRING,
-        "issueCategory": STRING,
-        "metadata": OPEN_OBJECT,
-        "numComments": INTEGER,
-        "assignedTo": ASSIGNED_TO,
-        "isBookmarked": BOOLEAN,
-        "isSubscribed": BOOLEAN,
-        "subscriptionDetails": nullable(
-            obj({"reason": STRING, "disabled": BOOLEAN}, optional=("reason", "disabled"))
-        ),
-        "hasSeen": BOOLEAN,
-        "annotations": {"type": "array", "items": {}},
-        "isUnhandled": BOOLEAN,
-        "seerFixabilityScore": nullable({"type": "number"}),
-        "seerAutofixLastTriggered": nullable(DATETIME),
-        "seerExplorerAutofixLastTriggered": nullable(DATETIME),
-        "count": {"type": "string", "description": "The number of events, as a string."},
-        "userCount": INTEGER,
-        "firstSeen": nullable(DATETIME),
-        "lastSeen": nullable(DATETIME),
-    },
+    {key.name: key.schema for key in documents.ISSUE},
     description="An issue, as PUT answers it (Sentry's GroupSerializer).",
 )
-
-ACTIVITY = obj(
-    {
-        "id": STRING,
-        "user": nullable(USER),
-        "type": {"type": "string", "enum": list(ActivityType.labels)},
-        "data": OPEN_OBJECT,
-        "dateCreated": DATETIME,
-    }
-)
-SEEN_BY = copy.deepcopy(USER)
-SEEN_BY["properties"]["lastSeen"] = DATETIME
-SEEN_BY["required"].append("lastSeen")
-STATS_SERIES = {
-    "type": "array",
-    "items": {
-        "type": "array",
-        "items": INTEGER,
-        "minItems": 2,
-        "maxItems": 2,
-        "description": "[bucket start as a Unix timestamp, number of events]",
-    },
-}
-
-# serialize_issue_detail: the GET document, the PUT one plus the keys the endpoint adds.
-ISSUE_DETAIL = copy.deepcopy(ISSUE)
-_DETAIL_PROPERTIES = {
-    "firstRelease": nullable(RELEASE),
-    "lastRelease": nullable(RELEASE),
-    "activity": {"type": "array", "items": ACTIVITY},
-    "seenBy": {"type": "array", "items": SEEN_BY},
-    "participants": {"type": "array", "items": USER},
-    "pluginActions": {"type": "array", "items": {}},
-    "pluginIssues": {"type": "array", "items": {}},
-    "pluginContexts": {"type": "array", "items": {}},
-    "userReportCount": INTEGER,
-    "tags": {
-        "type": "array",
-        "items": obj({"key": STRING, "name": STRING, "totalValues": INTEGER}),
-    },
-    "stats": obj(
-        {"24h": STATS_SERIES, "30d": STATS_SERIES},
-        description="25 hourly and 31 daily buckets, aligned to UTC.",
+# ?collapse= leaves keys out ("base" all of the PUT document's but the id), so only the id and
+# the detail keys that cannot be collapsed are required. Without ?collapse= every property is
+# there (tests/test_openapi.py checks it).
+ISSUE_DETAIL = obj(
+    {key.name: key.schema for key in documents.ISSUE_DETAIL},
+    optional=tuple(key.name for key in documents.ISSUE_DETAIL if key.collapse),
+    description=(
+        "An issue, as GET answers it (with activity, releases, tags, stats). Every property is "
+        "present unless ?collapse= leaves some out."
     ),
-}
-ISSUE_DETAIL["properties"].update(_DETAIL_PROPERTIES)
-# ?collapse= leaves keys out (issues/apis.py COLLAPSED_KEYS; "base" all of serialize_issue's
-# but the id), so only the id and the endpoint's parts that cannot be collapsed are required.
-# Without ?collapse= every property is there (tests/test_openapi.py checks it).
-COLLAPSIBLE = ("firstRelease", "lastRelease", "tags", "stats")
-ISSUE_DETAIL["required"] = ["id", *(key for key in _DETAIL_PROPERTIES if key not in COLLAPSIBLE)]
-ISSUE_DETAIL["description"] = (
-    "An issue, as GET answers it (with activity, releases, tags, stats). Every property is "
-    "present unless ?collapse= leaves some out."
 )
 
 ERROR = obj(

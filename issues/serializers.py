@@ -1,4 +1,6 @@
-"""The issue document: camelCase only here, built from the issue row and prefetched parts."""
+"""The values of the issue documents that take more than a lookup: status, subscription,
+assignee, activity, users, tags, releases. camelCase only here and in issues/documents.py,
+which declares the documents' keys and renders them with these."""
 
 from datetime import datetime
 
@@ -51,6 +53,15 @@ def standardized_tag_key(key: str) -> str:
     return key.removeprefix("sentry:")
 
 
+def one_to_one(issue, name: str):
+    """The issue's row of a reverse one-to-one relation (share, assignee, snooze, resolution),
+    or None. The gathering caches each, None included, so the cache answers without the
+    exception Django's descriptor raises for a missing row (which costs more than the rest
+    of the key); an issue read otherwise goes through the descriptor."""
+    cache = issue._state.fields_cache
+    return cache[name] if name in cache else getattr(issue, name, None)
+
+
 class UserSerializerCache:
     """Serializes each shown user once per document, with the emails fetched for it (a
     document may show one user in its activity, seen-by and participants)."""
@@ -79,13 +90,13 @@ class UserSerializerCache:
         return data
 
 
-def _status(issue, *, now: datetime, users) -> tuple[str, dict, str | None]:
+def shown_status(issue, *, now: datetime, users) -> dict:
     """status, statusDetails and substatus as Sentry derives them (docs/behaviour.md §2.3)."""
     status = issue.status
     substatus = issue.substatus
     details: dict = {}
     if status == IssueStatus.IGNORED:
-        snooze = getattr(issue, "snooze", None)
+        snooze = one_to_one(issue, "snooze")
         if snooze is not None:
             if snooze_is_valid(snooze, issue, now=now):
                 ignore_count = snooze.count
@@ -111,7 +122,7 @@ def _status(issue, *, now: datetime, users) -> tuple[str, dict, str | None]:
             else:
                 status, substatus, details = IssueStatus.UNRESOLVED, IssueSubstatus.ONGOING, {}
     elif status == IssueStatus.RESOLVED:
-        resolution = getattr(issue, "resolution", None)
+        resolution = one_to_one(issue, "resolution")
         # A release resolution shows before a commit one, as in Sentry.
         if resolution is not None and resolution.release is not None:
             if resolution.type == Resolution.Type.IN_RELEASE:
@@ -129,28 +140,39 @@ def _status(issue, *, now: datetime, users) -> tuple[str, dict, str | None]:
         substatus = IssueSubstatus.ONGOING
     if status not in (IssueStatus.UNRESOLVED, IssueStatus.IGNORED):
         substatus = None
-    return STATUS_LABELS.get(status, "unresolved"), details, substatus
+    return {
+        "status": STATUS_LABELS.get(status, "unresolved"),
+        "statusDetails": details,
+        "substatus": substatus,
+    }
 
 
-def _subscription(parts: IssueParts, requester) -> tuple[bool, dict | None]:
+def shown_subscription(parts: IssueParts, requester) -> dict:
     """isSubscribed and subscriptionDetails for the requester (docs/behaviour.md §2.4)."""
     option = requester.workflow_notifications
     if option == requester.Notifications.NO_CONVERSATIONS:
-        return False, {"disabled": True}
+        return {"isSubscribed": False, "subscriptionDetails": {"disabled": True}}
     own = next((row for row in parts.subscriptions if row.user_id == requester.pk), None)
     if own is None:
-        return option == requester.Notifications.ALL_CONVERSATIONS, None
+        is_subscribed = option == requester.Notifications.ALL_CONVERSATIONS
+        return {"isSubscribed": is_subscribed, "subscriptionDetails": None}
     if not own.is_active:
-        return False, None
+        return {"isSubscribed": False, "subscriptionDetails": None}
     try:
         reason = SubscriptionReason(own.reason).label
     except ValueError:
         reason = "unknown"
-    return True, {"reason": reason}
+    return {"isSubscribed": True, "subscriptionDetails": {"reason": reason}}
 
 
-def _assigned_to(issue) -> dict | None:
-    assignee = getattr(issue, "assignee", None)
+def has_seen(issue, parts: IssueParts, requester) -> bool:
+    """Whether the requester saw the issue since it last became active."""
+    own = next((row for row in parts.seen if row.user_id == requester.pk), None)
+    return own is not None and own.last_seen > (issue.active_at or issue.first_seen)
+
+
+def assigned_to(issue) -> dict | None:
+    assignee = one_to_one(issue, "assignee")
     if assignee is None:
         return None
     if assignee.user_id:
@@ -163,7 +185,7 @@ def _assigned_to(issue) -> dict | None:
     return {"type": "team", "id": str(assignee.team_id), "name": assignee.team.slug}
 
 
-def _activity(parts: IssueParts, issue, users) -> list[dict]:
+def activity(parts: IssueParts, issue, users) -> list[dict]:
     items = [
         {
             "id": str(row.pk),
@@ -187,152 +209,42 @@ def _activity(parts: IssueParts, issue, users) -> list[dict]:
     return items[:ACTIVITY_LIMIT]
 
 
-def serialize_issue(
-    issue, *, parts: IssueParts, requester, permalink_prefix: str, now: datetime
-) -> dict:
-    """The document PUT answers with: Sentry's 26 serializer keys plus the newer required
-    ones. Counts and seen times come from counters, filtered by environment when asked."""
-    users = UserSerializerCache(parts.emails_by_user, requester)
-    status, status_details, substatus = _status(issue, now=now, users=users)
-    is_subscribed, subscription_details = _subscription(parts, requester)
-    share = getattr(issue, "share", None)
-    project = issue.project
-    seen_by_requester = next((row for row in parts.seen if row.user_id == requester.pk), None)
-    has_seen = seen_by_requester is not None and seen_by_requester.last_seen > (
-        issue.active_at or issue.first_seen
-    )
-    return {
-        "id": str(issue.pk),
-        "shareId": share.uuid if share is not None else None,
-        "shortId": issue.qualified_short_id,
-        "title": issue.title,
-        "culprit": issue.culprit,
-        "permalink": (
-            f"{permalink_prefix}/organizations/{project.organization.slug}/issues/{issue.pk}/"
-        ),
-        "logger": issue.logger or None,
-        "level": LEVEL_LABELS.get(issue.level, "unknown"),
-        "status": status,
-        "statusDetails": status_details,
-        "substatus": substatus,
-        "isPublic": share is not None,
-        "platform": issue.platform,
-        "priority": PRIORITY_LABELS.get(issue.priority),
-        "priorityLockedAt": format_datetime(issue.priority_locked_at),
-        "project": {
-            "id": str(project.pk),
-            "name": project.name,
-            "slug": project.slug,
-            "platform": project.platform,
-        },
-        "type": issue.type,
-        "issueType": "error",
-        "issueCategory": "error",
-        "metadata": issue.metadata,
-        "numComments": issue.num_comments,
-        "assignedTo": _assigned_to(issue),
-        "isBookmarked": parts.is_bookmarked,
-        "isSubscribed": is_subscribed,
-        "subscriptionDetails": subscription_details,
-        "hasSeen": has_seen,
-        "annotations": [],
-        "isUnhandled": issue.is_unhandled,
-        "seerFixabilityScore": None,
-        "seerAutofixLastTriggered": None,
-        "seerExplorerAutofixLastTriggered": None,
-        "count": str(parts.counts.times_seen),
-        "userCount": parts.counts.user_count,
-        "firstSeen": format_datetime(parts.counts.first_seen),
-        "lastSeen": format_datetime(parts.counts.last_seen),
-    }
+def seen_by(parts: IssueParts, users) -> list[dict]:
+    return [{**users(row.user), "lastSeen": format_datetime(row.last_seen)} for row in parts.seen]
 
 
-# The keys serialize_issue gives (Sentry's GroupSerializer and the newer required ones).
-BASE_KEYS = (
-    "id",
-    "shareId",
-    "shortId",
-    "title",
-    "culprit",
-    "permalink",
-    "logger",
-    "level",
-    "status",
-    "statusDetails",
-    "substatus",
-    "isPublic",
-    "platform",
-    "priority",
-    "priorityLockedAt",
-    "project",
-    "type",
-    "issueType",
-    "issueCategory",
-    "metadata",
-    "numComments",
-    "assignedTo",
-    "isBookmarked",
-    "isSubscribed",
-    "subscriptionDetails",
-    "hasSeen",
-    "annotations",
-    "isUnhandled",
-    "seerFixabilityScore",
-    "seerAutofixLastTriggered",
-    "seerExplorerAutofixLastTriggered",
-    "count",
-    "userCount",
-    "firstSeen",
-    "lastSeen",
-)
+def participants(parts: IssueParts, users) -> list[dict]:
+    return [users(row.user) for row in parts.subscriptions if row.is_active]
 
 
-def serialize_issue_detail(
-    issue, *, parts: IssueParts, requester, permalink_prefix: str, now: datetime
-) -> dict:
-    """The GET document: the 37 keys of Sentry's 2020 response plus the newer required keys."""
-    document = serialize_issue(
-        issue, parts=parts, requester=requester, permalink_prefix=permalink_prefix, now=now
-    )
-    users = UserSerializerCache(parts.emails_by_user, requester)
-    projects_by_release: dict[int, list] = {}
-    for row in parts.release_projects:
-        projects_by_release.setdefault(row.release_id, []).append(row)
-
-    def release(value):
-        if value is None:
-            return None
-        return serialize_release(
-            value,
-            release_projects=projects_by_release.get(value.pk, []),
-            emails_by_user=parts.emails_by_user,
-            requester=requester,
-        )
-
-    tags = sorted(
+def tags(parts: IssueParts) -> list[dict]:
+    """The issue's tag keys with their number of values, by label."""
+    return sorted(
         (
             {"key": standardized_tag_key(key), "name": tag_label(key), "totalValues": total}
             for key, total in parts.tag_keys
         ),
         key=lambda tag: tag["name"],
     )
-    document.update(
-        {
-            "firstRelease": release(issue.first_release),
-            # Sentry looks the last release up only when there is a first one.
-            "lastRelease": release(issue.last_release) if issue.first_release else None,
-            "activity": _activity(parts, issue, users),
-            "seenBy": [
-                {**users(row.user), "lastSeen": format_datetime(row.last_seen)}
-                for row in parts.seen
-            ],
-            "participants": [users(row.user) for row in parts.subscriptions if row.is_active],
-            "pluginActions": [],
-            "pluginIssues": [],
-            "pluginContexts": [],
-            "userReportCount": parts.user_report_count,
-            "tags": tags,
-            "stats": parts.stats,
-        }
-    )
-    return document
+
+
+class ReleaseSerializer:
+    """Serializes the issue's first and last releases with their projects (read for both at
+    once) and the emails of their owners."""
+
+    def __init__(self, parts: IssueParts, requester):
+        self.parts = parts
+        self.requester = requester
+        self.projects_by_release: dict[int, list] = {}
+        for row in parts.release_projects:
+            self.projects_by_release.setdefault(row.release_id, []).append(row)
+
+    def __call__(self, release) -> dict | None:
+        if release is None:
+            return None
+        return serialize_release(
+            release,
+            release_projects=self.projects_by_release.get(release.pk, []),
+            emails_by_user=self.parts.emails_by_user,
+            requester=self.requester,
+        )
