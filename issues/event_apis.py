@@ -7,7 +7,8 @@ from rest_framework.response import Response
 from accounts.models import Organization
 from accounts.selectors import organization_access, organization_by_id_or_slug
 from issues.apis import IssueEndpoint
-from issues.event_selectors import issue_event, issue_events
+from issues.event_pages import issue_events
+from issues.event_selectors import issue_event
 from issues.event_serializers import (
     serialize_event,
     serialize_event_detail,
@@ -31,8 +32,10 @@ class IssueEventListApi(IssueEndpoint):
     def get(self, request, issue_id, organization_id_or_slug=None):
         issue = self.get_issue(request, issue_id, organization_id_or_slug)
         environments = self.get_environments(request, issue)
-        events, link = paginate(request, issue_events(issue, environments=environments))
         full = request.query_params.get("full", "").lower() in TRUE_VALUES
+        events, link = paginate(
+            request, issue_events(issue, environments=environments, environment=full)
+        )
         serialize = serialize_event if full else serialize_event_summary
         return Response([serialize(event) for event in events], headers={"Link": link})
 
