@@ -60,7 +60,7 @@ class Derived(NamedTuple):
 def derive(event) -> Derived:
     """Type, metadata, culprit, title and grouping hash of one event, as record_event saw it."""
     try:
-        data = normalize_event(event.data, now=event.received)
+        data = normalize_event(event.data, now=event.received, tags=False)
     except ValueError:
         # A payload stored before a stricter reader: show it as a plain message event.
         metadata = {"title": (event.message.splitlines() or ["<unlabeled event>"])[0][:200]}

@@ -1,9 +1,12 @@
 """The events list's and the short-id lookup's reads: what they show of unusual stored
-payloads."""
+payloads, and the checks the display's derivation keeps."""
 
 import pytest
+from django.utils import timezone
 
-from tests.factories import make_event, make_issue
+from issues.ingest import normalize_event
+from issues.models import Event
+from tests.factories import EventPayloadFactory, make_event, make_issue
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +22,65 @@ def get_json(api, url, **params):
     response = api.get(url, params)
     assert response.status_code == 200, response.content
     return response.json()
+
+
+# Payloads record_event refuses (tests/issues/test_record_event.py), and some it takes.
+MALFORMED = [
+    {"contexts": ["browser"]},
+    {"tags": 5},
+    {"fingerprint": 5},
+    {"message": "", "logentry": "hello"},
+    {"exception": 5},
+    {"exception": {"values": [{"type": "E", "stacktrace": {"frames": ["x"]}}]}},
+    {"exception": {"values": [{"type": "E", "mechanism": "generic"}]}},
+    {"event_id": "not-hex"},
+    {"timestamp": "yesterday"},
+]
+ACCEPTED = [
+    {},
+    {"tags": "ab", "contexts": {"os": "x", "runtime": {"name": "CPython", "version": 3}}},
+    {"tags": [["a", "b"], "xy", ["c"], None], "contexts": {}},
+    {"exception": {"values": [{"type": "E", "value": "v", "stacktrace": {"frames": [{}]}}]}},
+]
+
+
+@pytest.mark.parametrize("fields", MALFORMED + ACCEPTED)
+def test_normalizing_without_tags_checks_the_payload_as_with_them(fields):
+    payload = EventPayloadFactory(**fields)
+    now = timezone.now()
+    try:
+        expected = normalize_event(payload, now=now)
+    except ValueError as error:
+        with pytest.raises(ValueError, match="^" + str(error)):
+            normalize_event(payload, now=now, tags=False)
+        assert fields in MALFORMED
+        return
+    assert fields in ACCEPTED
+    found = normalize_event(payload, now=now, tags=False)
+    assert found.tags == []
+    assert vars(found) | {"tags": expected.tags} == vars(expected)
+
+
+@pytest.mark.parametrize("fields", MALFORMED[:3])
+def test_a_stored_payload_the_reader_now_refuses_is_shown_as_a_plain_message(api, project, fields):
+    event = make_event(project, message="First line\nsecond line")
+    Event.objects.filter(pk=event.pk).update(data={**event.data, **fields})
+    [item] = get_json(api, events_url(event.issue))
+    assert (item["event.type"], item["title"], item["culprit"], item["location"]) == (
+        "default",
+        "First line",
+        None,
+        None,
+    )
+    assert item["metadata"] == {"title": "First line"}
+    [full] = get_json(api, events_url(event.issue), full="true")
+    detail = get_json(api, events_url(event.issue, "latest/"))
+    for document in (full, detail):
+        assert (document["type"], document["title"], document["fingerprints"]) == (
+            "default",
+            "First line",
+            [],
+        )
 
 
 def test_list_shows_numbers_of_any_size_as_stored(api, project):
