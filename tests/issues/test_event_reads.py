@@ -1,7 +1,13 @@
 """The events list's and the short-id lookup's reads: what they show of unusual stored
-payloads, and the checks the display's derivation keeps."""
+payloads, the checks the display's derivation keeps, and responses freed without the cyclic
+garbage collector."""
+
+import gc
+import weakref
 
 import pytest
+from django.core.handlers.wsgi import WSGIHandler
+from django.test import RequestFactory
 from django.utils import timezone
 
 from issues.ingest import normalize_event
@@ -16,6 +22,10 @@ BIG = 123456789012345678901234567890
 
 def events_url(issue, suffix=""):
     return f"/api/0/issues/{issue.pk}/events/{suffix}"
+
+
+def short_id_url(organization, short_id):
+    return f"/api/0/organizations/{organization.slug}/shortids/{short_id}/"
 
 
 def get_json(api, url, **params):
@@ -101,3 +111,26 @@ def test_full_list_items_name_their_environment(api, project):
         item["environment"]
         for item in get_json(api, events_url(first.issue), full="true", environment="staging")
     ] == ["staging"]
+
+
+@pytest.mark.parametrize("route", ["list", "shortids"])
+def test_a_response_is_freed_when_the_server_is_done_with_it(token, issue, route):
+    """DRF leaves a response in reference cycles; the endpoints break them once it is
+    rendered, so that a large list is not left to the cyclic garbage collector."""
+    organization = issue.project.organization
+    url = (
+        events_url(issue)
+        if route == "list"
+        else short_id_url(organization, issue.qualified_short_id)
+    )
+    request = RequestFactory().get(url, HTTP_AUTHORIZATION=f"Bearer {token.plaintext}")
+    gc.collect()
+    gc.disable()
+    try:
+        response = WSGIHandler().get_response(request)
+        assert response.status_code == 200, response.content
+        freed = weakref.ref(response)
+        del response
+        assert freed() is None
+    finally:
+        gc.enable()
