@@ -1,6 +1,6 @@
 """The events list's and the short-id lookup's reads: what they show of unusual stored
-payloads, the checks the display's derivation keeps, and responses freed without the cyclic
-garbage collector."""
+payloads, the checks the display's derivation keeps, Sentry's order of answers when the
+lookup finds nothing, and responses freed without the cyclic garbage collector."""
 
 import gc
 import weakref
@@ -11,11 +11,21 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from issues.ingest import normalize_event
-from issues.models import Event
-from tests.factories import EventPayloadFactory, make_event, make_issue
+from issues.models import Event, IssueStatus
+from tests.factories import (
+    ApiTokenFactory,
+    EventPayloadFactory,
+    OrganizationFactory,
+    ProjectFactory,
+    TeamFactory,
+    UserFactory,
+    make_event,
+    make_issue,
+)
 
 pytestmark = pytest.mark.django_db
 
+PERMISSION_DENIED = {"detail": "You do not have permission to perform this action."}
 # Larger than 64 bits, and a run of digits as long in a string.
 BIG = 123456789012345678901234567890
 
@@ -111,6 +121,41 @@ def test_full_list_items_name_their_environment(api, project):
         item["environment"]
         for item in get_json(api, events_url(first.issue), full="true", environment="staging")
     ] == ["staging"]
+
+
+# ---- the short-id lookup when it finds nothing, or an issue the requester may not see -----
+
+
+def test_short_id_of_a_hidden_issue_of_an_organization_of_others_is_403(api):
+    other = OrganizationFactory()
+    issue = make_issue(ProjectFactory(organization=other, teams=[TeamFactory(organization=other)]))
+    issue.status = IssueStatus.PENDING_DELETION
+    issue.save()
+    response = api.get(short_id_url(other, issue.qualified_short_id))
+    assert response.status_code == 403, response.content
+    assert response.json() == PERMISSION_DENIED
+
+
+def test_short_id_lookup_by_an_active_superuser_who_is_not_a_member(api_client):
+    other = OrganizationFactory()
+    issue = make_issue(ProjectFactory(organization=other, teams=[TeamFactory(organization=other)]))
+    superuser = UserFactory(is_superuser=True, is_staff=True)
+    token = ApiTokenFactory(user=superuser, scopes=["event:read"])
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.plaintext}")
+    lookup = get_json(api_client, short_id_url(other, issue.qualified_short_id))
+    assert (lookup["organizationSlug"], lookup["groupId"]) == (other.slug, str(issue.pk))
+    response = api_client.get(short_id_url(other, "NO-SUCH-1"))
+    assert response.status_code == 404, response.content
+
+
+def test_short_id_lookup_names_the_organization_by_id_or_slug(api, organization, issue):
+    by_id = f"/api/0/organizations/{organization.pk}/shortids/{issue.qualified_short_id}/"
+    assert get_json(api, by_id) == get_json(
+        api, short_id_url(organization, issue.qualified_short_id)
+    )
+    for unknown in (organization.pk + 1000, 2**70):
+        url = f"/api/0/organizations/{unknown}/shortids/{issue.qualified_short_id}/"
+        assert api.get(url).status_code == 404
 
 
 @pytest.mark.parametrize("route", ["list", "shortids"])
