@@ -37,17 +37,27 @@ class IssueEndpoint(SentryEndpoint):
         """The issue with the requester's membership, in one statement; with the parts of
         its document too when `gathering` asks for them (parts=True, detail=...) and no
         environment filter needs the organization's environments first."""
+        gathered = self.find_issue(request, issue_id, organization_id_or_slug, **gathering)
+        if gathered is None:
+            raise ResourceDoesNotExist
+        return self.check_issue(request, gathered)
+
+    def find_issue(
+        self, request, issue_id: str, organization_id_or_slug: str | None = None, **gathering
+    ) -> Gathered | None:
+        """gather_issue's statement, without its checks: None when the URL names no issue."""
         lookup = issue_lookup(issue_id, organization_id_or_slug)
         if lookup is None:
-            raise ResourceDoesNotExist
+            return None
         if request.query_params.getlist("environment"):
             gathering["parts"] = False
         found = gather_issues(
             user=request.user, lookup=lookup, membership=True, now=timezone.now(), **gathering
         )
-        if not found:
-            raise ResourceDoesNotExist
-        gathered = found[0]
+        return found[0] if found else None
+
+    def check_issue(self, request, gathered: Gathered) -> Gathered:
+        """The requester's access to a found issue (403), then its hidden statuses (404)."""
         gathered.issue.requester_membership = gathered.membership
         self.check_object_permissions(request, gathered.issue)
         if gathered.issue.status in HIDDEN_STATUSES:

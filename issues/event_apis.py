@@ -7,7 +7,8 @@ from rest_framework.response import Response
 from accounts.models import Organization
 from accounts.selectors import organization_access, organization_by_id_or_slug
 from issues.apis import IssueEndpoint
-from issues.event_selectors import issue_event, issue_events
+from issues.event_pages import issue_events
+from issues.event_selectors import issue_event
 from issues.event_serializers import (
     serialize_event,
     serialize_event_detail,
@@ -31,8 +32,10 @@ class IssueEventListApi(IssueEndpoint):
     def get(self, request, issue_id, organization_id_or_slug=None):
         issue = self.get_issue(request, issue_id, organization_id_or_slug)
         environments = self.get_environments(request, issue)
-        events, link = paginate(request, issue_events(issue, environments=environments))
         full = request.query_params.get("full", "").lower() in TRUE_VALUES
+        events, link = paginate(
+            request, issue_events(issue, environments=environments, environment=full)
+        )
         serialize = serialize_event if full else serialize_event_summary
         return Response([serialize(event) for event in events], headers={"Link": link})
 
@@ -62,6 +65,39 @@ class ShortIdLookupApi(IssueEndpoint):
     """
 
     def get(self, request, organization_id_or_slug, short_id):
+        # The issue of the organization, its document and the requester's membership in one
+        # statement, as the issue GET reads them.
+        gathered = None
+        if not is_ascii_number(short_id):  # a short id, never an issue's id
+            gathered = self.find_issue(
+                request,
+                short_id,
+                organization_id_or_slug,
+                parts=True,
+                detail=True,
+                collapse=self.collapse(request, detail=True),
+            )
+        if gathered is None:
+            # Nothing found: which of Sentry's answers, in its order.
+            self.check_organization(request, organization_id_or_slug)
+            raise ResourceDoesNotExist
+        # Found in the organization, which therefore exists. A requester who may not see the
+        # organization (neither a member nor an active superuser) reaches none of its
+        # projects either: the project check refuses it, with the same 403.
+        gathered = self.check_issue(request, gathered)
+        issue = gathered.issue
+        return Response(
+            {
+                "organizationSlug": issue.project.organization.slug,
+                "projectSlug": issue.project.slug,
+                "groupId": str(issue.pk),
+                "shortId": issue.qualified_short_id,
+                "group": self.render_issue(request, gathered, detail=True),
+            }
+        )
+
+    def check_organization(self, request, organization_id_or_slug):
+        """404 for an unknown organization, 403 for one the requester may not see."""
         try:
             organization = organization_by_id_or_slug(organization_id_or_slug)
         except Organization.DoesNotExist:
@@ -71,24 +107,3 @@ class ShortIdLookupApi(IssueEndpoint):
         )
         if access is None:
             raise PermissionDenied
-        if is_ascii_number(short_id):
-            raise ResourceDoesNotExist  # a short id, never an issue's id
-        # The issue and its document in one statement, as the issue GET reads them.
-        gathered = self.gather_issue(
-            request,
-            short_id,
-            str(organization.pk),
-            parts=True,
-            detail=True,
-            collapse=self.collapse(request, detail=True),
-        )
-        issue = gathered.issue
-        return Response(
-            {
-                "organizationSlug": organization.slug,
-                "projectSlug": issue.project.slug,
-                "groupId": str(issue.pk),
-                "shortId": issue.qualified_short_id,
-                "group": self.render_issue(request, gathered, detail=True),
-            }
-        )

@@ -22,21 +22,6 @@ LATEST_ALIASES = ("latest", "recommended")
 OLDEST = "oldest"
 EVENT_ID = re.compile(r"[0-9a-f]{32}")
 
-NEWEST_FIRST = ("-datetime", "-id")
-OLDEST_FIRST = ("datetime", "id")
-
-
-def _events(issue_id: int, environments: list[Environment]):
-    events = Event.objects.filter(issue_id=issue_id)
-    if environments:
-        events = events.filter(environment__in=environments)
-    return events
-
-
-def issue_events(issue: Issue, *, environments: list[Environment]):
-    """The issue's events, newest first (by time, then id), with their environment."""
-    return _events(issue.pk, environments).select_related("environment").order_by(*NEWEST_FIRST)
-
 
 # The event detail's event: its environment and release, the release with its owner (and the
 # owner's emails), last commit, last deploy and projects.

@@ -9,14 +9,15 @@ function, and the interfaces become Sentry's `entries`.
 
 import contextlib
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
+from typing import NamedTuple
 from urllib.parse import parse_qsl
 
 from django.utils.dateparse import parse_datetime
 
 from issues.ingest import normalize_event
-from issues.models import Issue
+from issues.models import issue_title
 from issues.serializers import standardized_tag_key
 from issues_api.api.dates import format_datetime
 from releases.serializers import serialize_release
@@ -48,8 +49,7 @@ def _list(value) -> list:
     return value if isinstance(value, list) else []
 
 
-@dataclass(frozen=True)
-class Derived:
+class Derived(NamedTuple):
     type: str
     metadata: dict
     culprit: str | None
@@ -60,12 +60,12 @@ class Derived:
 def derive(event) -> Derived:
     """Type, metadata, culprit, title and grouping hash of one event, as record_event saw it."""
     try:
-        data = normalize_event(event.data, now=event.received)
+        data = normalize_event(event.data, now=event.received, tags=False)
     except ValueError:
         # A payload stored before a stricter reader: show it as a plain message event.
         metadata = {"title": (event.message.splitlines() or ["<unlabeled event>"])[0][:200]}
         return Derived("default", metadata, None, metadata["title"], [])
-    title = Issue(type=data.type, metadata=data.metadata).title
+    title = issue_title(data.type, data.metadata)
     return Derived(data.type, data.metadata, data.culprit, title, [data.fingerprint_hash])
 
 
@@ -77,7 +77,7 @@ def _location(derived: Derived) -> str | None:
 def _tags(event) -> list[dict]:
     """[{key, value}] sorted by key, "sentry:" stripped (sentry:release is "release")."""
     tags = ({"key": standardized_tag_key(key), "value": value} for key, value in event.tags)
-    return sorted(tags, key=lambda tag: tag["key"])
+    return sorted(tags, key=itemgetter("key"))
 
 
 def _user(payload: dict) -> dict | None:

@@ -5,6 +5,7 @@ are derived the way Sentry derives them for the common interfaces.
 """
 
 import hashlib
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,6 +16,8 @@ from issues.models import IssueLevel
 
 LEVELS = {label: value for value, label in IssueLevel.choices}
 LEVELS.update({"warn": IssueLevel.WARNING, "critical": IssueLevel.FATAL})
+LEVEL_LABELS = dict(IssueLevel.choices)
+EVENT_ID = re.compile(r"[0-9a-f]{32}")
 
 # Contexts that Sentry turns into "<name>" and "<name>.name" tags.
 TAGGED_CONTEXTS = ("browser", "client_os", "os", "runtime", "device")
@@ -95,9 +98,17 @@ def _user_key(user: dict | None) -> str | None:
     return None
 
 
-def _tags(payload: dict, *, level: int, environment: str, release: str | None, user_key):
+def _tag_sources(payload: dict) -> tuple[list, list]:
+    """The tag pairs and the tagged contexts of a payload, read as _tags reads them: it fails
+    here, on tags or contexts of an unexpected shape, or not at all."""
     raw = payload.get("tags") or []
-    pairs = raw.items() if isinstance(raw, dict) else raw
+    pairs = list(raw.items() if isinstance(raw, dict) else raw)
+    contexts = payload.get("contexts") or {}
+    return pairs, [(name, contexts.get(name)) for name in TAGGED_CONTEXTS]
+
+
+def _tags(payload: dict, *, level: int, environment: str, release: str | None, user_key):
+    pairs, contexts = _tag_sources(payload)
     tags: dict[str, str] = {}
     for pair in pairs:
         try:
@@ -107,9 +118,7 @@ def _tags(payload: dict, *, level: int, environment: str, release: str | None, u
         if key is not None and value is not None and str(key) and str(value):
             tags[str(key)[:MAX_TAG_LENGTH]] = str(value)[:MAX_TAG_LENGTH]
 
-    contexts = payload.get("contexts") or {}
-    for name in TAGGED_CONTEXTS:
-        context = contexts.get(name)
+    for name, context in contexts:
         if isinstance(context, dict) and context.get("name"):
             version = context.get("version")
             full = f"{context['name']} {version}" if version else str(context["name"])
@@ -122,7 +131,7 @@ def _tags(payload: dict, *, level: int, environment: str, release: str | None, u
     if payload.get("server_name"):
         tags.setdefault("server_name", str(payload["server_name"])[:MAX_TAG_LENGTH])
 
-    tags["level"] = IssueLevel(level).label
+    tags["level"] = LEVEL_LABELS[level]
     if environment:
         tags["environment"] = environment
     if release:
@@ -134,21 +143,24 @@ def _tags(payload: dict, *, level: int, environment: str, release: str | None, u
     return sorted(tags.items())
 
 
-def normalize_event(payload: dict, *, now: datetime) -> NormalizedEvent:
-    """Read what record_event needs from a Sentry event payload. Raises ValueError if invalid."""
+def normalize_event(payload: dict, *, now: datetime, tags: bool = True) -> NormalizedEvent:
+    """Read what record_event needs from a Sentry event payload. Raises ValueError if invalid.
+
+    tags=False, for a reader that does not show them, leaves the tags out (an empty list) but
+    checks the payload all the same: it raises exactly when tags=True would."""
     if not isinstance(payload, dict):
         raise ValueError("An event payload is a JSON object.")
     try:
-        return _normalize(payload, now=now)
+        return _normalize(payload, now=now, tags=tags)
     except (TypeError, AttributeError, KeyError, IndexError, OverflowError, OSError) as error:
         # An interface of an unexpected shape, or a timestamp outside datetime's range.
         raise ValueError(f"Invalid event payload: {error}") from error
 
 
-def _normalize(payload: dict, *, now: datetime) -> NormalizedEvent:
+def _normalize(payload: dict, *, now: datetime, tags: bool) -> NormalizedEvent:
 
     event_id = str(payload.get("event_id") or uuid.uuid4().hex).replace("-", "").lower()
-    if len(event_id) != 32 or any(char not in "0123456789abcdef" for char in event_id):
+    if EVENT_ID.fullmatch(event_id) is None:
         raise ValueError(f"Invalid event_id: {event_id!r}")
 
     timestamp = _parse_timestamp(payload.get("timestamp"), now)
@@ -196,6 +208,13 @@ def _normalize(payload: dict, *, now: datetime) -> NormalizedEvent:
             parts.append(str(item))
     fingerprint_hash = hashlib.md5("\x00".join(parts).encode(), usedforsecurity=False).hexdigest()
 
+    if tags:
+        listed = _tags(
+            payload, level=level, environment=environment, release=release, user_key=user_key
+        )
+    else:
+        _tag_sources(payload)  # the same checks, without the tags
+        listed = []
     return NormalizedEvent(
         event_id=event_id,
         timestamp=timestamp,
@@ -212,7 +231,5 @@ def _normalize(payload: dict, *, now: datetime) -> NormalizedEvent:
         user_key=user_key,
         fingerprint_hash=fingerprint_hash,
         is_unhandled=is_unhandled,
-        tags=_tags(
-            payload, level=level, environment=environment, release=release, user_key=user_key
-        ),
+        tags=listed,
     )

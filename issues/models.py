@@ -72,6 +72,16 @@ class IssuePriority(models.IntegerChoices):
     HIGH = 75, "high"
 
 
+def issue_title(kind: str, metadata: dict | None) -> str:
+    """The title of an issue (or of an event) of this type and metadata."""
+    metadata = metadata or {}
+    if kind == "error":
+        name = metadata.get("type") or "Error"
+        value = metadata.get("value")
+        return f"{name}: {value}" if value else name
+    return metadata.get("title") or "<unlabeled event>"
+
+
 class Issue(models.Model):
     """Sentry's Group: events that share a fingerprint, with their counters."""
 
@@ -124,12 +134,7 @@ class Issue(models.Model):
 
     @property
     def title(self) -> str:
-        metadata = self.metadata or {}
-        if self.type == "error":
-            kind = metadata.get("type") or "Error"
-            value = metadata.get("value")
-            return f"{kind}: {value}" if value else kind
-        return metadata.get("title") or "<unlabeled event>"
+        return issue_title(self.type, self.metadata)
 
     @property
     def qualified_short_id(self) -> str:

@@ -536,9 +536,9 @@ def test_short_id_lookup_answers_sentrys_shape_with_the_issue_document(api, orga
     assert lookup["group"]["activity"] == document["activity"]
 
 
-# token, its last-used time (fresh tokens), the organization, the requester's membership, and
-# one statement for the issue with its document (issues.gather).
-SHORT_ID_QUERIES = 5
+# token, its last-used time (fresh tokens), and one statement for the issue of the
+# organization with its document and the requester's membership (issues.gather).
+SHORT_ID_QUERIES = 3
 
 
 def test_short_id_lookup_runs_a_fixed_number_of_queries(
