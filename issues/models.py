@@ -206,7 +206,15 @@ class Event(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "event_id"], name="unique_event_id"),
         ]
-        indexes = [models.Index(fields=["issue", "datetime"])]
+        indexes = [
+            models.Index(fields=["issue", "datetime"]),
+            # An issue's events in one environment in time order: the latest event and its
+            # neighbours within an environment, however rare it is among the issue's events.
+            models.Index(
+                fields=["issue", "environment", "datetime", "id"],
+                name="issues_event_environment_time",
+            ),
+        ]
 
     def __str__(self):
         return self.event_id

@@ -883,6 +883,32 @@ def test_environment_narrows_latest_oldest_and_neighbours(api, three_events):
     )
 
 
+def test_several_environments_narrow_together(api, three_events):
+    # The newest of each environment's newest, then the neighbours across all of them.
+    issue = three_events[0].issue
+    ids = [event.event_id for event in three_events]
+    both = {"environment": ["a", "b"]}
+    latest = get_json(api, events_url(issue, "latest"), **both)
+    assert (latest["eventID"], latest["previousEventID"], latest["nextEventID"]) == (
+        ids[2],
+        ids[1],
+        None,
+    )
+    oldest = get_json(api, events_url(issue, "oldest"), **both)
+    assert (oldest["eventID"], oldest["previousEventID"], oldest["nextEventID"]) == (
+        ids[0],
+        None,
+        ids[1],
+    )
+    # An event named by id is shown whatever its environment; its neighbours are narrowed.
+    middle = get_json(api, events_url(issue, ids[1]), environment="a")
+    assert (middle["eventID"], middle["previousEventID"], middle["nextEventID"]) == (
+        ids[1],
+        ids[0],
+        ids[2],
+    )
+
+
 def test_event_id_is_matched_without_dashes_and_case(api, project):
     event = make_event(project)
     dashed = str(uuid.UUID(event.event_id)).upper()
