@@ -470,7 +470,9 @@ def gather_issues(
         )
     rows = [dict(zip(names, row, strict=True)) for row in execute(sql, params)]
     shape = issue_shape(detail=detail, collapse=collapse, parts=parts)
-    return [
+    # One memo for the page: its issues share their project, organization and users.
+    children: dict = {}
+    gathered = [
         _gathered(
             row,
             shape=shape,
@@ -479,13 +481,20 @@ def gather_issues(
             membership=membership,
             series=series,
             now=now,
+            children=children,
         )
         for row in rows
     ]
+    if parts:
+        # By user, and by release: what one issue shows is the same for another.
+        emails_by_user, release_projects = shown_rows(children)
+        for item in gathered:
+            item.parts.emails_by_user = emails_by_user
+            item.parts.release_projects = release_projects
+    return gathered
 
 
-def _gathered(row, *, shape, detail, parts, membership, series, now) -> Gathered:
-    children: dict = {}
+def _gathered(row, *, shape, detail, parts, membership, series, now, children) -> Gathered:
     issue = build(Issue, loads(row["head"]), shape, children)
     gathered = Gathered(issue=issue, parts=None, now=now)
     if membership:
@@ -526,7 +535,6 @@ def _gathered(row, *, shape, detail, parts, membership, series, now) -> Gathered
         result.stats = {"24h": stats[timedelta(days=1)], "30d": stats[DETAIL_STATS_PERIOD]}
     elif stats:
         result.stats = next(iter(stats.values()))
-    result.emails_by_user, result.release_projects = shown_rows(children)
     gathered.parts = result
     return gathered
 
@@ -563,10 +571,11 @@ def stats_buckets(
 ) -> list[list[int]]:
     """[timestamp, count] buckets of a series (stats_series), from (epoch seconds, count)
     pairs of hourly or daily counts (the series' rollup)."""
-    totals = dict.fromkeys(buckets, 0)
-    end = buckets[-1] + rollup
+    first, number = buckets[0], len(buckets)
+    totals = [0] * number
     for timestamp, count in counts:
-        bucket = timestamp - timestamp % rollup
-        if bucket in totals and timestamp < end:
-            totals[bucket] += count
-    return [[bucket, count] for bucket, count in totals.items()]
+        # The series starts on a multiple of the rollup, so this is the bucket's index.
+        index = (timestamp - first) // rollup
+        if 0 <= index < number:
+            totals[index] += count
+    return [[bucket, total] for bucket, total in zip(buckets, totals, strict=True)]
