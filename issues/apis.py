@@ -191,6 +191,7 @@ class IssueListEndpoint(SentryEndpoint):
                 ids=page,
                 environment_ids=[environment.pk for environment in environments],
                 stats_period=stats_period,
+                projects=projects,
                 now=timezone.now(),
             )
         }

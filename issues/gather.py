@@ -80,13 +80,16 @@ OWN_ROWS = '{a}."user_id" = %(user_id)s'
 LOOKUP_SHAPE = Shape(related={"project": Shape(related={"organization": Shape()})})
 
 
-def issue_shape(*, detail: bool, collapse: frozenset[str], parts: bool = True) -> Shape:
-    """The issue row and the one-to-one rows its document reads. The GET document adds the
-    first and last releases, with their projects unless ?collapse=release."""
+def issue_shape(
+    *, detail: bool, collapse: frozenset[str], parts: bool = True, project: bool = True
+) -> Shape:
+    """The issue row and the one-to-one rows its document reads (its project too unless the
+    caller has it). The GET document adds the first and last releases, with their projects
+    unless ?collapse=release."""
     if not parts:
         return LOOKUP_SHAPE
-    related = {
-        "project": Shape(related={"organization": Shape()}),
+    related = {"project": LOOKUP_SHAPE.related["project"]} if project else {}
+    related |= {
         "share": Shape(),
         "assignee": Shape(related={"user": USER, "team": Shape()}),
         "snooze": Shape(related={"actor": USER}),
@@ -99,11 +102,11 @@ def issue_shape(*, detail: bool, collapse: frozenset[str], parts: bool = True) -
 
 
 def _user_rows(model, *, detail: bool, order: tuple) -> Rows:
-    # Outside the GET document only the requester's own row counts.
+    # Outside the GET document only the requester's own row counts, and not its user.
     return Rows(
         model,
         "issue",
-        Shape(related={"user": USER}),
+        Shape(related={"user": USER}) if detail else Shape(),
         where="" if detail else OWN_ROWS,
         order=order,
     )
@@ -275,6 +278,7 @@ def _statement(
     membership: bool,
     number_of_environments: int,
     rollups: tuple[int, ...],
+    project: bool,
 ) -> tuple[str, list[str]]:
     """The SQL of a gathering and the names of its columns, built once per form."""
     vendor = connection.vendor
@@ -288,6 +292,7 @@ def _statement(
         membership,
         number_of_environments if vendor != "postgresql" else min(number_of_environments, 2),
         rollups,
+        project,
     )
     return _statements.get_or_build(
         key,
@@ -301,6 +306,7 @@ def _statement(
             membership=membership,
             number_of_environments=number_of_environments,
             rollups=rollups,
+            project=project,
         ),
     )
 
@@ -316,8 +322,9 @@ def _build_statement(
     membership,
     number_of_environments,
     rollups,
+    project,
 ) -> tuple[str, list[str]]:
-    shape = issue_shape(detail=detail, collapse=collapse, parts=parts)
+    shape = issue_shape(detail=detail, collapse=collapse, parts=parts, project=project)
     columns = [("head", object_sql(d, Issue, shape, "i"))]
     issue_key = 'i."id"'
 
@@ -423,6 +430,7 @@ def gather_issues(
     membership: bool = False,
     environment_ids: list[int] = (),
     stats_period: timedelta | None = None,
+    projects: list[Project] | None = None,
     now: datetime,
 ) -> list[Gathered]:
     """The issues a lookup or a list of ids names, each with its related rows, and with the
@@ -430,7 +438,8 @@ def gather_issues(
 
     detail=False gives what PUT and lists show (Sentry's GroupSerializer); detail=True adds
     what only GET shows, its 24-hour and 30-day stats included. stats_period asks lists'
-    stats. Collapsed parts are not read at all.
+    stats. Collapsed parts are not read at all. `projects`, when the caller has read them
+    (with their organizations), are not read again.
     """
     # The periods the stats show: 24 hours and 30 days on the GET document, the list's one.
     periods = ()
@@ -450,6 +459,7 @@ def gather_issues(
         parts=parts,
         membership=membership,
         number_of_environments=len(environment_ids),
+        project=projects is None,
         rollups=rollups,
     )
     d = Dialect(connection.vendor)
@@ -469,7 +479,7 @@ def gather_issues(
             datetime.fromtimestamp(buckets[-1] + rollup, UTC)
         )
     rows = [dict(zip(names, row, strict=True)) for row in execute(sql, params)]
-    shape = issue_shape(detail=detail, collapse=collapse, parts=parts)
+    shape = issue_shape(detail=detail, collapse=collapse, parts=parts, project=projects is None)
     # One memo for the page: its issues share their project, organization and users.
     children: dict = {}
     gathered = [
@@ -485,6 +495,12 @@ def gather_issues(
         )
         for row in rows
     ]
+    if projects is not None:
+        by_id = {project.pk: project for project in projects}
+        # An issue moved to another project since its page was read is not listed.
+        gathered = [item for item in gathered if item.issue.project_id in by_id]
+        for item in gathered:
+            item.issue._state.fields_cache["project"] = by_id[item.issue.project_id]
     if parts:
         # By user, and by release: what one issue shows is the same for another.
         emails_by_user, release_projects = shown_rows(children)
