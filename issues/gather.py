@@ -252,17 +252,23 @@ def _lookup_key(lookup: IssueLookup | None) -> tuple:
     return tuple(value is not None for value in vars(lookup).values())
 
 
+def in_project_team_sql(member: str, project_id: str) -> str:
+    """SQL: whether one of the teams of the membership row at alias `member` has the project
+    whose id `project_id` (SQL) is."""
+    member_teams = OrganizationMember.teams.through._meta.db_table
+    project_teams = Project.teams.through._meta.db_table
+    return (
+        f'EXISTS (SELECT 1 FROM "{member_teams}" mt'
+        f' JOIN "{project_teams}" pt ON pt."team_id" = mt."team_id"'
+        f' WHERE mt."organizationmember_id" = {member}."id" AND pt."project_id" = {project_id})'
+    )
+
+
 def _membership_sql() -> str:
-    member_teams = OrganizationMember.teams.through
-    project_teams = Project.teams.through
     return (
         f'SELECT {{object}} FROM "{OrganizationMember._meta.db_table}" m'
         ' WHERE m."organization_id" = p."organization_id" AND m."user_id" = %(user_id)s'
-    ), (
-        f'EXISTS (SELECT 1 FROM "{member_teams._meta.db_table}" mt'
-        f' JOIN "{project_teams._meta.db_table}" pt ON pt."team_id" = mt."team_id"'
-        ' WHERE mt."organizationmember_id" = m."id" AND pt."project_id" = i."project_id")'
-    )
+    ), in_project_team_sql("m", 'i."project_id"')
 
 
 _statements = Statements()

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from accounts.models import Organization, OrganizationMember, Project
 from accounts.roles import reaches_every_project
-from issues.gather import Membership
+from issues.gather import Membership, in_project_team_sql
 from issues.models import HIDDEN_STATUSES, Environment, Issue
 from issues_api.api.numbers import as_bigint, is_ascii_number
 from issues_api.jsonrows import Dialect, Shape, Statements, build, execute, loads, object_sql
@@ -71,17 +71,12 @@ _scope_statements = Statements()
 
 
 def _scope_sql(d: Dialect, *, by_slug: bool, project: bool) -> str:
-    member_teams = OrganizationMember.teams.through._meta.db_table
-    project_teams = Project.teams.through._meta.db_table
     member = (
         f'FROM "{OrganizationMember._meta.db_table}" m'
         ' WHERE m."organization_id" = o."id" AND m."user_id" = %(user_id)s'
     )
-    in_team = (
-        f'EXISTS (SELECT 1 {member} AND EXISTS (SELECT 1 FROM "{member_teams}" mt'
-        f' JOIN "{project_teams}" pt ON pt."team_id" = mt."team_id"'
-        ' WHERE mt."organizationmember_id" = m."id" AND pt."project_id" = p."id"))'
-    )
+    project_id = 'p."id"'
+    in_team = f"EXISTS (SELECT 1 {member} AND {in_project_team_sql('m', project_id)})"
     item = d.object([("row", object_sql(d, Project, Shape(), "p")), ("in_team", in_team)])
     which = ' AND (p."slug" = %(project_slug)s OR p."id" = %(project_id)s)' if project else ""
     order = 'p."slug", p."id"'
@@ -130,16 +125,13 @@ def list_scope(user, organization_id_or_slug: str, project_id_or_slug: str | Non
         items.append((project, bool(item["in_team"])))
     if named:
         # The slug names the project before the id does.
-        chosen = [p for p in items if p[0].slug == project_id_or_slug] or items
-        items = chosen[:1]
+        items = ([item for item in items if item[0].slug == project_id_or_slug] or items)[:1]
         if not items:
             return None
-    membership = None if role is None else Membership(role=role, in_project_team=False)
-    if named:
-        if membership is not None:
-            membership = Membership(role=role, in_project_team=items[0][1])
-        projects = [items[0][0]]
-    elif user.is_superuser and user.is_active:
+    membership = None
+    if role is not None:
+        membership = Membership(role=role, in_project_team=bool(named and items[0][1]))
+    if named or (user.is_superuser and user.is_active):
         projects = [project for project, _ in items]
     elif membership is None:
         projects = []
