@@ -239,9 +239,22 @@ http {{
 """
 
 
-def puts_seen_by_gunicorn(servers: Servers) -> int:
+def seen_by_gunicorn(servers: Servers, method: str) -> int:
+    """How many requests of `method` gunicorn has answered (its access log)."""
     log = servers.directory / "gunicorn-access.log"
-    return sum('"PUT ' in line for line in log.read_text().splitlines()) if log.exists() else 0
+    if not log.exists():
+        return 0
+    return sum(f'"{method} ' in line for line in log.read_text().splitlines())
+
+
+def wait_until_answered(servers: Servers, method: str, count: int) -> None:
+    """Until gunicorn has answered `count` requests of `method`: a request a client gave up
+    on is still served, and must not read the database while the next test's set-up empties
+    it (its TRUNCATE and the request's reads then wait for each other's locks)."""
+    deadline = time.monotonic() + 10
+    while seen_by_gunicorn(servers, method) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert seen_by_gunicorn(servers, method) >= count
 
 
 @pytest.fixture
@@ -395,6 +408,7 @@ def test_gets_through_nginx_answer_within_a_second_while_64_slow_clients_hang_on
 
 def test_without_nginx_four_slow_clients_hold_both_gunicorn_workers(served, issue, token):
     """Why nginx is there: the same clients straight to gunicorn leave nobody to answer."""
+    gets_before = seen_by_gunicorn(served, "GET")
     assert get_issue(served.gunicorn_port, issue, token).status == 200
 
     with slow_clients(served.gunicorn_port, 4):
@@ -404,6 +418,8 @@ def test_without_nginx_four_slow_clients_hold_both_gunicorn_workers(served, issu
 
     # Freed when the slow clients go away.
     assert get_issue(served.gunicorn_port, issue, token).status == 200
+    # The first, the one given up on, and the last.
+    wait_until_answered(served, "GET", gets_before + 3)
 
 
 @pytest.mark.parametrize("front", ["nginx", "gunicorn"])
@@ -421,7 +437,7 @@ def test_a_chunked_put_resolves_the_issue(served, issue, token, front):
 def test_a_chunked_body_over_the_limit_is_413_and_changes_nothing(served, issue, token, front):
     port = served.nginx_port if front == "nginx" else served.gunicorn_port
     body = json.dumps({"status": "resolved", "padding": "x" * (400 * 1024)}).encode()
-    puts_before = puts_seen_by_gunicorn(served)
+    puts_before = seen_by_gunicorn(served, "PUT")
 
     answer = put_chunked(port, issue, token, body)
 
@@ -430,7 +446,7 @@ def test_a_chunked_body_over_the_limit_is_413_and_changes_nothing(served, issue,
     assert get_issue(port, issue, token).json()["status"] == "unresolved"
     if front == "nginx":
         # nginx refused it by itself: gunicorn never saw the request.
-        assert puts_seen_by_gunicorn(served) == puts_before
+        assert seen_by_gunicorn(served, "PUT") == puts_before
 
 
 @pytest.mark.parametrize(
@@ -511,13 +527,13 @@ NGINX_ERRORS = {
 @pytest.mark.parametrize("case", NGINX_ERRORS)
 def test_nginx_answers_its_own_errors_in_sentrys_format(servers, case):
     raw, status, detail = NGINX_ERRORS[case]
-    puts_before = puts_seen_by_gunicorn(servers)
+    puts_before = seen_by_gunicorn(servers, "PUT")
 
     answer = exchange(servers.nginx_port, raw)
 
     assert answer.status == status, answer.body
     assert answer.json() == {"detail": detail}
-    assert puts_seen_by_gunicorn(servers) == puts_before
+    assert seen_by_gunicorn(servers, "PUT") == puts_before
 
 
 def test_nginx_answers_for_a_stopped_gunicorn_in_sentrys_format(tmp_path):
