@@ -39,6 +39,7 @@ from issues_api.jsonrows import (
     Statements,
     build,
     build_rows,
+    column_sql,
     execute,
     loads,
     object_sql,
@@ -102,14 +103,9 @@ def issue_shape(
 
 
 def _user_rows(model, *, detail: bool, order: tuple) -> Rows:
-    # Outside the GET document only the requester's own row counts, and not its user.
-    return Rows(
-        model,
-        "issue",
-        Shape(related={"user": USER}) if detail else Shape(),
-        where="" if detail else OWN_ROWS,
-        order=order,
-    )
+    # Outside the GET document only the requester's own row counts. The document's users are
+    # read once for all its rows (SHOWN_USERS), not nested in each.
+    return Rows(model, "issue", Shape(), where="" if detail else OWN_ROWS, order=order)
 
 
 _SEEN_ROWS = {
@@ -135,7 +131,7 @@ def subscription_rows(*, detail: bool) -> Rows:
 ACTIVITY_ROWS = Rows(
     Activity,
     "issue",
-    Shape(related={"user": USER}),
+    Shape(),
     order=(("datetime", True), ("id", True)),
     limit=ACTIVITY_LIMIT,
     newest=Newest(
@@ -144,6 +140,34 @@ ACTIVITY_ROWS = Rows(
         unless=f'{{a}}."type" = {int(ActivityType.NOTE)}',
     ),
 )
+
+
+# The rows of the GET document that name users: seen-by, participants and activity name up
+# to 350 users, mostly the same ones. The statement reads each of those users once, and
+# their emails in one list, from the ids the rows name (users_sql); the rows get them after.
+SHOWN_USERS = {
+    "seen": seen_rows(detail=True),
+    "subscriptions": subscription_rows(detail=True),
+    "activity": ACTIVITY_ROWS,
+}
+USER_ROWS = Rows(User, "id")
+EMAIL_ROWS = Rows(UserEmail, "user")
+
+
+def users_sql(d: Dialect, issue_key: str) -> list[tuple[str, str]]:
+    """The columns of the users SHOWN_USERS's rows name, and of their emails (by user, then
+    id, as USER lists them)."""
+    named = " UNION ".join(column_sql(d, rows, issue_key, "user") for rows in SHOWN_USERS.values())
+    user = object_sql(d, User, Shape(), "u")
+    email = object_sql(d, UserEmail, Shape(), "e")
+    users = f'SELECT {d.array(user)} FROM "{User._meta.db_table}" u WHERE u."id" IN ({named})'
+    emails = (
+        f"SELECT {d.array('s.j', 's.u, s.id')} FROM (SELECT {email} AS j,"
+        ' e."user_id" AS u, e."id" AS id'
+        f' FROM "{UserEmail._meta.db_table}" e WHERE e."user_id" IN ({named})'
+        ' ORDER BY e."user_id", e."id") s'
+    )
+    return [("users", d.nested(users)), ("user_emails", d.nested(emails))]
 
 
 @dataclass
@@ -375,6 +399,7 @@ def _build_statement(
                     )
                 )
         if detail:
+            columns += users_sql(d, issue_key)
             columns += [
                 ("activity", rows_sql(d, ACTIVITY_ROWS, issue_key)),
                 (
@@ -546,6 +571,7 @@ def _gathered(row, *, shape, detail, parts, membership, series, now, children) -
     )
     if detail:
         result.activity = build_rows(ACTIVITY_ROWS, row["activity"], children)
+        _give_users(row, result, children)
         result.user_report_count = row["user_reports"]
         if "tag_keys" in row:
             result.tag_keys = [(tag["key"], int(tag["total"])) for tag in loads(row["tag_keys"])]
@@ -559,6 +585,20 @@ def _gathered(row, *, shape, detail, parts, membership, series, now, children) -
         result.stats = next(iter(stats.values()))
     gathered.parts = result
     return gathered
+
+
+def _give_users(row, parts: IssueParts, children: dict) -> None:
+    """Puts the users read once (users_sql) in the relation caches of the rows naming them,
+    and their emails in `children` as USER's child rows would be."""
+    users = {user.pk: user for user in build_rows(USER_ROWS, row["users"], children)}
+    for user_id in users:
+        children.setdefault(("emails", user_id), [])
+    for email in build_rows(EMAIL_ROWS, row["user_emails"], children):
+        emails = children["emails", email.user_id]
+        if email not in emails:
+            emails.append(email)
+    for item in (*parts.seen, *parts.subscriptions, *parts.activity):
+        item._state.fields_cache["user"] = users.get(item.user_id)
 
 
 def shown_rows(children: dict) -> tuple[dict[int, list], list]:

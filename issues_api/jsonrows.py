@@ -156,8 +156,9 @@ def object_sql(d: Dialect, model: type[Model], shape: Shape, alias: str) -> str:
     return d.object(pairs)
 
 
-def rows_sql(d: Dialect, rows: Rows, parent_key: str) -> str:
-    """SQL for the JSON array of the child rows whose key column equals `parent_key`."""
+def _rows_from(d: Dialect, rows: Rows, parent_key: str) -> tuple[str, str, str]:
+    """The FROM and WHERE (with ORDER BY and LIMIT) of the child rows whose key column equals
+    `parent_key`, the alias their columns are read at, and their ordering there."""
     table = rows.model._meta.db_table
     columns = {f.name: f.column for f in rows.model._meta.concrete_fields}
 
@@ -172,7 +173,7 @@ def rows_sql(d: Dialect, rows: Rows, parent_key: str) -> str:
     if rows.where:
         where += f" AND ({rows.where.format(a=source)})"
     if rows.newest is None:
-        inner, rows_from, keep = source, f'"{table}" {source} WHERE {where}', ""
+        inner, rows_from = source, f'"{table}" {source} WHERE {where}'
     else:
         # Only the newest row of each group (its `newest` columns), among the newest
         # `newest.among` rows, unless `newest.unless` holds for it.
@@ -185,7 +186,17 @@ def rows_sql(d: Dialect, rows: Rows, parent_key: str) -> str:
             f" ORDER BY {ordering(window)}) AS newest_rank FROM ({candidates}) {window}"
         )
         rows_from = f"({ranked}) {inner}"
-        keep = f" WHERE ({inner}.newest_rank = 1 OR {rows.newest.unless.format(a=inner)})"
+        rows_from += f" WHERE ({inner}.newest_rank = 1 OR {rows.newest.unless.format(a=inner)})"
+    if rows.order:
+        rows_from += f" ORDER BY {ordering(inner)}"
+    if rows.limit is not None:
+        rows_from += f" LIMIT {int(rows.limit)}"
+    return rows_from, inner, columns
+
+
+def rows_sql(d: Dialect, rows: Rows, parent_key: str) -> str:
+    """SQL for the JSON array of the child rows whose key column equals `parent_key`."""
+    rows_from, inner, columns = _rows_from(d, rows, parent_key)
     body = object_sql(d, rows.model, rows.shape or Shape(), inner)
     order_columns = ", ".join(
         f'{inner}."{columns[name]}" AS o{index}' for index, (name, _) in enumerate(rows.order)
@@ -195,12 +206,16 @@ def rows_sql(d: Dialect, rows: Rows, parent_key: str) -> str:
         for index, (_, descending) in enumerate(rows.order)
     )
     select = f"{body} AS j" + (f", {order_columns}" if order_columns else "")
-    sql = f"SELECT {select} FROM {rows_from}{keep}"
-    if rows.order:
-        sql += f" ORDER BY {ordering(inner)}"
-    if rows.limit is not None:
-        sql += f" LIMIT {int(rows.limit)}"
-    return d.nested(f"SELECT {d.array('s.j', outer_order)} FROM ({sql}) s")
+    return d.nested(
+        f"SELECT {d.array('s.j', outer_order)} FROM (SELECT {select} FROM {rows_from}) s"
+    )
+
+
+def column_sql(d: Dialect, rows: Rows, parent_key: str, name: str) -> str:
+    """SQL selecting the column of field `name` of the same child rows as rows_sql (its
+    where, newest, order and limit), as `SELECT k FROM ...`, for `IN (...)` or a UNION."""
+    rows_from, inner, columns = _rows_from(d, rows, parent_key)
+    return f'SELECT s.k FROM (SELECT {inner}."{columns[name]}" AS k FROM {rows_from}) s'
 
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")

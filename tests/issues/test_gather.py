@@ -56,3 +56,57 @@ def test_stored_json_comes_back_exactly(api, issue):
     document = api.get(f"/api/0/issues/{issue.pk}/").json()
     assert document["metadata"] == metadata
     assert document["activity"][0]["data"] == {"text": "n", "n": 2**80}
+
+
+def test_shown_users_are_alike_everywhere_with_all_their_emails(api, issue, user):
+    # Seen-by, participants and activity name their users by id, and the statement reads
+    # each user once for all three: every place shows the same object, emails in id order.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import UserEmail
+    from issues.models import Activity, ActivityType, IssueSeen, Subscription
+    from tests.factories import UserFactory
+
+    other, silent = UserFactory(), UserFactory()
+    second = UserEmail.objects.create(user=other, email="second@example.com", is_verified=False)
+    now = timezone.now()
+    for number, author in enumerate([other, None, silent, other]):
+        Activity.objects.create(
+            project=issue.project,
+            issue=issue,
+            type=ActivityType.NOTE,
+            user=author,
+            datetime=now - timedelta(minutes=10 - number),
+            data={"text": f"note {number}"},
+        )
+    IssueSeen.objects.create(issue=issue, user=other, last_seen=now)
+    IssueSeen.objects.create(issue=issue, user=user, last_seen=now - timedelta(minutes=1))
+    Subscription.objects.create(issue=issue, user=other, is_active=True, reason=0)
+
+    document = api.get(f"/api/0/issues/{issue.pk}/").json()
+
+    shown = {seen["id"]: seen for seen in document["seenBy"]}
+    assert list(shown) == [str(other.pk), str(user.pk)]
+    other_shown = {key: value for key, value in shown[str(other.pk)].items() if key != "lastSeen"}
+    assert other_shown["emails"] == [
+        {
+            "id": str(other.emails.order_by("id").first().pk),
+            "email": other.email,
+            "is_verified": True,
+        },
+        {"id": str(second.pk), "email": "second@example.com", "is_verified": False},
+    ]
+    assert document["participants"] == [other_shown]
+    authors = [item["user"] for item in document["activity"]]
+    assert authors[:4] == [other_shown, shown_user(silent), None, other_shown]
+    assert authors[4] is None  # first_seen
+    # The requester's own object carries its options, wherever it is shown.
+    assert "options" in shown[str(user.pk)] and "options" not in other_shown
+
+
+def shown_user(user) -> dict:
+    from accounts.serializers import serialize_user
+
+    return serialize_user(user, emails=list(user.emails.order_by("id")))
