@@ -45,13 +45,13 @@ class GatheredOrganization:
     parts: OrganizationParts
 
 
-def _columns(d: Dialect, model, alias: str) -> list[tuple[str, str]]:
-    """The row's columns, as jsonrows.build reads them."""
-    return [(f.column, d.column(alias, f)) for f in model._meta.concrete_fields]
+def _columns(d: Dialect, model, alias: str) -> list[str]:
+    """The row's columns, as jsonrows.build reads them (values past them are the caller's)."""
+    return [d.column(alias, f) for f in model._meta.concrete_fields]
 
 
 def _array(d: Dialect, body: str, source: str, alias: str) -> str:
-    """The JSON array of `body` (an object on `alias`) over the rows of `source` (a FROM ...
+    """The JSON array of `body` (a row's values on `alias`) over the rows of `source` (a FROM ...
     WHERE ... clause), sorted by slug then id; [] when there are none."""
     order = ", ".join(f'{alias}."{column}"' for column in BY_SLUG)
     order_columns = ", ".join(f'{alias}."{column}" AS o{i}' for i, column in enumerate(BY_SLUG))
@@ -82,8 +82,8 @@ def _build_statement(d: Dialect, *, by_id: bool) -> str:
         f' JOIN "{users}" tm_u ON tm_u."id" = tm_m."user_id"'
         f' WHERE tm."team_id" = t."id" AND {d.boolean('tm_u."is_active"')})'
     )
-    team = d.object([*_columns(d, Team, "t"), ("member_count", member_count)])
-    project_team = d.object(_columns(d, Team, "pt_t"))
+    team = d.values([*_columns(d, Team, "t"), member_count])
+    project_team = d.values(_columns(d, Team, "pt_t"))
     project_teams = _array(
         d,
         project_team,
@@ -91,9 +91,9 @@ def _build_statement(d: Dialect, *, by_id: bool) -> str:
         ' WHERE pt."project_id" = p."id"',
         "pt_t",
     )
-    project = d.object([*_columns(d, Project, "p"), ("teams", project_teams)])
+    project = d.values([*_columns(d, Project, "p"), project_teams])
     columns = {
-        "head": d.object(_columns(d, Organization, "o")),
+        "head": d.values(_columns(d, Organization, "o")),
         "membership": (
             f'(SELECT {membership} FROM "{members}" m'
             ' WHERE m."organization_id" = o."id" AND m."user_id" = %(user_id)s)'
@@ -147,12 +147,12 @@ def gather_organization(id_or_slug: str, *, user: User) -> GatheredOrganization 
         parts.member_team_ids = set(loads(membership["teams"]))
     for data in loads(teams):
         team = build(Team, data, plain, children)
-        team.member_count = data["member_count"]
+        team.member_count = data[-1]
         parts.teams.append(team)
     for data in loads(projects):
         project = build(Project, data, plain, children)
         parts.projects.append(project)
         parts.project_teams[project.pk] = [
-            build(Team, team, plain, children) for team in loads(data["teams"])
+            build(Team, team, plain, children) for team in loads(data[-1])
         ]
     return GatheredOrganization(organization=organization, membership=member, parts=parts)
