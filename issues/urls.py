@@ -1,7 +1,7 @@
 from django.urls import re_path
 
 from issues.apis import IssueDetailApi, OrganizationIssueListApi, ProjectIssueListApi
-from issues.event_apis import IssueEventDetailApi, IssueEventListApi, ShortIdLookupApi
+from issues.events.apis import IssueEventDetailApi, IssueEventListApi, ShortIdLookupApi
 
 # Sentry matches any non-slash string as the id; non-numeric ids answer 404 on legacy routes.
 urlpatterns = [

@@ -7,9 +7,9 @@ from rest_framework.response import Response
 from accounts.models import Organization
 from accounts.selectors import organization_access, organization_by_id_or_slug
 from issues.apis import IssueEndpoint
-from issues.event_pages import issue_events
-from issues.event_selectors import issue_event
-from issues.event_serializers import (
+from issues.events.pages import issue_events
+from issues.events.selectors import issue_event
+from issues.events.serializers import (
     serialize_event,
     serialize_event_detail,
     serialize_event_summary,

@@ -1,0 +1,114 @@
+"""The admin of environments, events and the read models, all written only by record_event
+(read-only here), and of user feedback, which can be corrected or removed."""
+
+from django.contrib import admin
+
+from issues.admin.base import (
+    PROJECT_SLUG,
+    IssueEnvironmentRowAdmin,
+    IssueSearchMixin,
+    environment_filter,
+    issue_short_id,
+)
+from issues.models import (
+    Environment,
+    Event,
+    IssueDailyCount,
+    IssueEnvironment,
+    IssueHourlyCount,
+    IssueTagKey,
+    IssueTagValue,
+    IssueUser,
+    UserReport,
+)
+from issues_api.admin import ReadOnlyAdminMixin
+
+
+@admin.register(Environment)
+class EnvironmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("__str__", "organization", "date_added")
+    list_select_related = ("organization",)
+    list_filter = ("organization",)
+    search_fields = ("name", "organization__slug")
+
+
+@admin.register(Event)
+class EventAdmin(IssueSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "event_id",
+        issue_short_id,
+        "project",
+        "environment",
+        "release",
+        "datetime",
+        "received",
+    )
+    list_select_related = ("issue__project", "project", "environment", "release")
+    list_filter = (
+        "project__organization",
+        "project",
+        environment_filter("environment__name"),
+        "platform",
+    )
+    search_fields = ("=project__slug", "=event_id", "message", "user_key", "release__version")
+    ordering = ("-datetime", "-id")
+    show_full_result_count = False
+
+
+@admin.register(IssueEnvironment)
+class IssueEnvironmentAdmin(IssueEnvironmentRowAdmin):
+    list_display = (
+        issue_short_id,
+        "environment",
+        "times_seen",
+        "user_count",
+        "first_seen",
+        "last_seen",
+        "first_release",
+    )
+    list_select_related = ("issue__project", "environment", "first_release")
+
+
+@admin.register(IssueUser)
+class IssueUserAdmin(IssueEnvironmentRowAdmin):
+    list_display = ("user_key", issue_short_id, "environment")
+    search_fields = (PROJECT_SLUG, "user_key")
+
+
+@admin.register(IssueHourlyCount)
+class IssueHourlyCountAdmin(IssueEnvironmentRowAdmin):
+    list_display = (issue_short_id, "environment", "hour", "count")
+    ordering = ("-hour", "-id")
+
+
+@admin.register(IssueDailyCount)
+class IssueDailyCountAdmin(IssueEnvironmentRowAdmin):
+    list_display = (issue_short_id, "environment", "day", "count")
+    ordering = ("-day", "-id")
+
+
+@admin.register(IssueTagKey)
+class IssueTagKeyAdmin(IssueEnvironmentRowAdmin):
+    list_display = ("key", issue_short_id, "environment", "times_seen")
+    search_fields = (PROJECT_SLUG, "key")
+
+
+@admin.register(IssueTagValue)
+class IssueTagValueAdmin(IssueEnvironmentRowAdmin):
+    list_display = ("key", "value", issue_short_id, "environment", "times_seen", "last_seen")
+    search_fields = (PROJECT_SLUG, "key", "value")
+
+
+@admin.register(UserReport)
+class UserReportAdmin(IssueSearchMixin, admin.ModelAdmin):
+    """Feedback can be corrected or removed (spam); it is only ever added with an event."""
+
+    list_display = ("name", "email", issue_short_id, "project", "environment", "date_added")
+    list_select_related = ("issue__project", "project", "environment")
+    list_filter = ("project__organization", "project", environment_filter("environment__name"))
+    search_fields = ("=project__slug", "email", "name", "comments", "=event_id")
+    readonly_fields = ("project", "issue", "environment", "event_id", "date_added")
+    fields = ("project", "issue", "environment", "event_id", "name", "email", "comments")
+
+    def has_add_permission(self, request):
+        return False

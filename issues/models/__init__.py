@@ -1,0 +1,65 @@
+"""Issues and everything hanging off them, plus the read models that make a GET cheap.
+
+Events enter only through issues.services.record_event, which keeps the counters on Issue and
+the read models (IssueEnvironment, IssueUser, IssueHourlyCount, IssueTagKey, IssueTagValue)
+current in the same transaction. Models hold no hidden side effects.
+
+One module per aggregate; import the models from here (`from issues.models import Issue`):
+- choices: statuses, levels, priorities, activity types, subscription reasons;
+- issue: Issue and its one-to-ones (Share, Assignee, Snooze, Resolution);
+- event: Environment, Event, the hashes and tombstones that route events, UserReport;
+- activity: Activity, IssueSeen, Bookmark, Subscription;
+- read_models: the counters record_event keeps per environment, hour, day and tag.
+"""
+
+from issues.models.activity import Activity, Bookmark, IssueSeen, Subscription
+from issues.models.choices import (
+    HIDDEN_STATUSES,
+    ActivityType,
+    IssueLevel,
+    IssuePriority,
+    IssueStatus,
+    IssueSubstatus,
+    SubscriptionReason,
+)
+from issues.models.event import Environment, Event, IssueHash, IssueTombstone, UserReport
+from issues.models.issue import Assignee, Issue, Resolution, Share, Snooze, issue_title
+from issues.models.read_models import (
+    IssueDailyCount,
+    IssueEnvironment,
+    IssueHourlyCount,
+    IssueTagKey,
+    IssueTagValue,
+    IssueUser,
+)
+
+__all__ = [
+    "HIDDEN_STATUSES",
+    "Activity",
+    "ActivityType",
+    "Assignee",
+    "Bookmark",
+    "Environment",
+    "Event",
+    "Issue",
+    "IssueDailyCount",
+    "IssueEnvironment",
+    "IssueHash",
+    "IssueHourlyCount",
+    "IssueLevel",
+    "IssuePriority",
+    "IssueSeen",
+    "IssueStatus",
+    "IssueSubstatus",
+    "IssueTagKey",
+    "IssueTagValue",
+    "IssueTombstone",
+    "IssueUser",
+    "Resolution",
+    "Share",
+    "Snooze",
+    "Subscription",
+    "SubscriptionReason",
+    "UserReport",
+    "issue_title",
+]
