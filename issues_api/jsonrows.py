@@ -315,8 +315,22 @@ def loads(value):
 set_json_loads(orjson.loads)
 
 
+# A number of 19 digits or more may not fit 64 bits, which orjson reads as a float.
+_LONG_NUMBER = re.compile(r"[0-9]{19}")
+
+
 def _json_text(value):
-    return json.loads(value) if isinstance(value, str) else value
+    """A stored JSON column's text as Django reads it (json.loads): with orjson when the text
+    has no number orjson would read otherwise (beyond 64 bits, infinite) or reject (NaN,
+    lone surrogates), which it then says by raising."""
+    if not isinstance(value, str):
+        return value
+    if _LONG_NUMBER.search(value) is None:
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(value)
 
 
 def parse_datetime(value):
@@ -326,11 +340,12 @@ def parse_datetime(value):
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _converter(model_field):
+def _converter(model_field, vendor: str):
     kind = model_field.get_internal_type()
     if kind == "DateTimeField":
         return parse_datetime
-    if kind == "BooleanField":
+    if kind == "BooleanField" and vendor != "postgresql":
+        # SQLite's JSON has 1 and 0 for them; PostgreSQL's has true and false.
         return lambda value: None if value is None else bool(value)
     if kind == "JSONField":
         return _json_text
@@ -348,19 +363,19 @@ class _Layout:
     width: int
 
 
-_layouts: dict[type[Model], _Layout] = {}
+_layouts: dict[tuple[type[Model], str], _Layout] = {}
 
 
-def _layout(model: type[Model]) -> _Layout:
-    layout = _layouts.get(model)
+def _layout(model: type[Model], vendor: str) -> _Layout:
+    layout = _layouts.get((model, vendor))
     if layout is None:
         fields = model._meta.concrete_fields
         converters = tuple(
             (index, convert)
             for index, f in enumerate(fields)
-            if (convert := _converter(f)) is not None
+            if (convert := _converter(f, vendor)) is not None
         )
-        layout = _layouts[model] = _Layout(
+        layout = _layouts[model, vendor] = _Layout(
             attnames=tuple(f.attname for f in fields),
             converters=converters,
             pk_index=[f.attname for f in fields].index(model._meta.pk.attname),
@@ -380,7 +395,7 @@ def build(model: type[Model], data: list | None, shape: Shape, children: dict, a
     """
     if data is None:
         return None
-    layout = _layouts.get(model) or _layout(model)
+    layout = _layouts.get((model, connection.vendor)) or _layout(model, connection.vendor)
     # A row shown several times (a user in activity, seen-by and participants) is built once.
     key = (model, data[layout.pk_index], id(shape))
     instance = children.get(key)
