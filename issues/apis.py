@@ -7,7 +7,8 @@ from rest_framework.response import Response
 
 from accounts.selectors import project_access
 from issues.documents import ISSUE, ISSUE_DETAIL, LIST_ITEM, IssueContext, render, shown_keys
-from issues.gather import Gathered, IssueLookup, gather_issues, issue_lookup
+from issues.gather import Gathered, gather_issues
+from issues.lookups import IssueLookup, issue_lookup
 from issues.models import HIDDEN_STATUSES, Environment, Issue
 from issues.openapi import delete_issue, retrieve_issue, update_issue
 from issues.search import DEFAULT_QUERY, IssueSearch, parse_period

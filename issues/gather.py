@@ -8,6 +8,9 @@ Its cost does not grow with the number of events: every part reads counters and 
 models, on indexed keys, with a limit where a part can grow. The statement's text depends
 only on what is asked (detail or list, collapsed parts, environments), not on the values.
 
+What it reads is declared in issues.shapes, how a URL names the issue in issues.lookups, and
+the stats series in issues.stats.
+
 Before this, a GET ran 13 queries whose compilation by the ORM and planning by PostgreSQL cost
 five times the work itself (issue 10).
 """
@@ -22,24 +25,30 @@ from datetime import UTC, datetime, timedelta
 from django.db import connection
 
 from accounts.models import OrganizationMember, Project, User, UserEmail
+from issues.lookups import IssueLookup, lookup_key, lookup_sql
 from issues.models import (
     Activity,
-    ActivityType,
     Issue,
     IssueSeen,
     Subscription,
 )
-from issues.short_ids import parse_qualified_short_id
-from issues_api.api.numbers import MAX_BIGINT, as_bigint, is_ascii_number
+from issues.shapes import (
+    ACTIVITY_ROWS,
+    EMAIL_ROWS,
+    TAG_KEY_LIMIT,
+    USER_ROWS,
+    issue_shape,
+    seen_rows,
+    shown_rows,
+    subscription_rows,
+    users_sql,
+)
+from issues.stats import COUNTS, DETAIL_STATS_PERIOD, stats_buckets, stats_series
 from issues_api.jsonrows import (
     Dialect,
-    Newest,
-    Rows,
-    Shape,
     Statements,
     build,
     build_rows,
-    column_sql,
     execute,
     loads,
     object_sql,
@@ -47,127 +56,6 @@ from issues_api.jsonrows import (
     rows_sql,
 )
 from releases.models import ReleaseProject
-
-ACTIVITY_LIMIT = 100
-TAG_KEY_LIMIT = 100
-HOUR = 3600
-DAY = 24 * HOUR
-DETAIL_STATS_PERIOD = timedelta(days=30)
-# The read model and column of each stats rollup, and the statement's column that holds them.
-COUNTS = {
-    HOUR: ("issues_issuehourlycount", "hour", "hours"),
-    DAY: ("issues_issuedailycount", "day", "days"),
-}
-
-USER = Shape(children={"emails": Rows(UserEmail, "user", order=(("id", False),))})
-COMMIT = Shape(related={"repository": Shape()})
-RELEASE = Shape(related={"owner": USER, "last_commit": COMMIT, "last_deploy": Shape()})
-RELEASE_WITH_PROJECTS = Shape(
-    related=RELEASE.related,
-    children={
-        "release_projects": Rows(
-            ReleaseProject,
-            "release",
-            Shape(related={"project": Shape()}),
-            order=(("project", False),),
-        )
-    },
-)
-OWN_ROWS = '{a}."user_id" = %(user_id)s'
-
-
-# What a lookup without the document's parts reads with the issue (PUT, DELETE, the events):
-# the project and organization its access checks need.
-LOOKUP_SHAPE = Shape(related={"project": Shape(related={"organization": Shape()})})
-
-
-def issue_shape(
-    *, detail: bool, collapse: frozenset[str], parts: bool = True, project: bool = True
-) -> Shape:
-    """The issue row and the one-to-one rows its document reads (its project too unless the
-    caller has it). The GET document adds the first and last releases, with their projects
-    unless ?collapse=release."""
-    if not parts:
-        return LOOKUP_SHAPE
-    related = {"project": LOOKUP_SHAPE.related["project"]} if project else {}
-    related |= {
-        "share": Shape(),
-        "assignee": Shape(related={"user": USER, "team": Shape()}),
-        "snooze": Shape(related={"actor": USER}),
-        "resolution": Shape(related={"actor": USER, "release": RELEASE, "commit": COMMIT}),
-    }
-    if detail:
-        release = RELEASE if "release" in collapse else RELEASE_WITH_PROJECTS
-        related |= {"first_release": release, "last_release": release}
-    return Shape(related=related)
-
-
-def _user_rows(model, *, detail: bool, order: tuple) -> Rows:
-    # Outside the GET document only the requester's own row counts. The document's users are
-    # read once for all its rows (SHOWN_USERS), not nested in each.
-    return Rows(model, "issue", Shape(), where="" if detail else OWN_ROWS, order=order)
-
-
-_SEEN_ROWS = {
-    detail: _user_rows(IssueSeen, detail=detail, order=(("last_seen", True),))
-    for detail in (False, True)
-}
-_SUBSCRIPTION_ROWS = {
-    detail: _user_rows(Subscription, detail=detail, order=(("id", False),))
-    for detail in (False, True)
-}
-
-
-def seen_rows(*, detail: bool) -> Rows:
-    return _SEEN_ROWS[detail]
-
-
-def subscription_rows(*, detail: bool) -> Rows:
-    return _SUBSCRIPTION_ROWS[detail]
-
-
-# Sentry (2020) shows every note, and of other activity only the newest row per (type,
-# ident, user), among twice the limit of newest rows.
-ACTIVITY_ROWS = Rows(
-    Activity,
-    "issue",
-    Shape(),
-    order=(("datetime", True), ("id", True)),
-    limit=ACTIVITY_LIMIT,
-    newest=Newest(
-        columns=("type", "ident", "user"),
-        among=ACTIVITY_LIMIT * 2,
-        unless=f'{{a}}."type" = {int(ActivityType.NOTE)}',
-    ),
-)
-
-
-# The rows of the GET document that name users: seen-by, participants and activity name up
-# to 350 users, mostly the same ones. The statement reads each of those users once, and
-# their emails in one list, from the ids the rows name (users_sql); the rows get them after.
-SHOWN_USERS = {
-    "seen": seen_rows(detail=True),
-    "subscriptions": subscription_rows(detail=True),
-    "activity": ACTIVITY_ROWS,
-}
-USER_ROWS = Rows(User, "id")
-EMAIL_ROWS = Rows(UserEmail, "user")
-
-
-def users_sql(d: Dialect, issue_key: str) -> list[tuple[str, str]]:
-    """The columns of the users SHOWN_USERS's rows name, and of their emails (by user, then
-    id, as USER lists them)."""
-    named = " UNION ".join(column_sql(d, rows, issue_key, "user") for rows in SHOWN_USERS.values())
-    user = object_sql(d, User, Shape(), "u")
-    email = object_sql(d, UserEmail, Shape(), "e")
-    users = f'SELECT {d.array(user)} FROM "{User._meta.db_table}" u WHERE u."id" IN ({named})'
-    emails = (
-        f"SELECT {d.array('s.j', 's.u, s.id')} FROM (SELECT {email} AS j,"
-        ' e."user_id" AS u, e."id" AS id'
-        f' FROM "{UserEmail._meta.db_table}" e WHERE e."user_id" IN ({named})'
-        ' ORDER BY e."user_id", e."id") s'
-    )
-    return [("users", d.nested(users)), ("user_emails", d.nested(emails))]
 
 
 @dataclass
@@ -214,68 +102,6 @@ class Gathered:
     now: datetime | None = None
 
 
-@dataclass(frozen=True)
-class IssueLookup:
-    """How a URL names an issue: by id, or on the organization route by qualified short id,
-    within an organization given by id or slug."""
-
-    issue_id: int | None = None
-    project_slug: str | None = None
-    short_id: int | None = None
-    organization_id: int | None = None
-    organization_slug: str | None = None
-
-
-def issue_lookup(issue_id: str, organization_id_or_slug: str | None) -> IssueLookup | None:
-    """The lookup a URL asks for; None when it cannot name an issue.
-
-    On the legacy routes only numeric ids exist. On the organization route the id may also be
-    a qualified short id ("PUMP-STATION-1"), and the issue must belong to that organization.
-    """
-    organization = {}
-    if organization_id_or_slug is not None:
-        if is_ascii_number(organization_id_or_slug):
-            number = as_bigint(organization_id_or_slug)
-            if number is None:
-                return None
-            organization = {"organization_id": number}
-        else:
-            organization = {"organization_slug": organization_id_or_slug}
-    if is_ascii_number(issue_id):
-        number = as_bigint(issue_id)
-        return None if number is None else IssueLookup(issue_id=number, **organization)
-    if organization_id_or_slug is None:
-        return None
-    parsed = parse_qualified_short_id(issue_id)
-    if parsed is None or parsed[1] > MAX_BIGINT:
-        return None
-    slug, short_id = parsed
-    return IssueLookup(project_slug=slug, short_id=short_id, **organization)
-
-
-def _lookup_sql(d: Dialect, lookup: IssueLookup | None, number_of_ids: int) -> str:
-    if lookup is None:
-        return d.any('i."id"', "ids", number_of_ids)
-    if lookup.issue_id is not None:
-        conditions = ['i."id" = %(issue_id)s']
-    else:
-        conditions = ['p."slug" = %(project_slug)s AND i."short_id" = %(short_id)s']
-    if lookup.organization_id is not None:
-        conditions.append('p."organization_id" = %(organization_id)s')
-    if lookup.organization_slug is not None:
-        conditions.append(
-            'p."organization_id" = (SELECT o."id" FROM "accounts_organization" o'
-            ' WHERE o."slug" = %(organization_slug)s)'
-        )
-    return " AND ".join(conditions)
-
-
-def _lookup_key(lookup: IssueLookup | None) -> tuple:
-    if lookup is None:
-        return ()
-    return tuple(value is not None for value in vars(lookup).values())
-
-
 def in_project_team_sql(member: str, project_id: str) -> str:
     """SQL: whether one of the teams of the membership row at alias `member` has the project
     whose id `project_id` (SQL) is."""
@@ -314,7 +140,7 @@ def _statement(
     vendor = connection.vendor
     key = (
         vendor,
-        _lookup_key(lookup),
+        lookup_key(lookup),
         number_of_ids if vendor != "postgresql" else None,
         detail,
         collapse & {"release", "tags"},
@@ -445,7 +271,7 @@ def _build_statement(
     sql = (
         f'SELECT {select} FROM "issues_issue" i'
         ' JOIN "accounts_project" p ON p."id" = i."project_id"'
-        f" WHERE {_lookup_sql(d, lookup, number_of_ids)}"
+        f" WHERE {lookup_sql(d, lookup, number_of_ids)}"
     )
     return sql, [name for name, _ in columns]
 
@@ -599,45 +425,3 @@ def _give_users(row, parts: IssueParts, children: dict) -> None:
             emails.append(email)
     for item in (*parts.seen, *parts.subscriptions, *parts.activity):
         item._state.fields_cache["user"] = users.get(item.user_id)
-
-
-def shown_rows(children: dict) -> tuple[dict[int, list], list]:
-    """The user emails and release projects that built rows listed in `children` (by user,
-    and by release then project)."""
-    emails_by_user, release_projects = {}, []
-    for (name, key, *_), rows in children.items():
-        if name == "emails":
-            emails_by_user[key] = rows
-        elif name == "release_projects":
-            release_projects.extend(rows)
-    release_projects.sort(key=lambda row: (row.release_id, row.project_id))
-    return emails_by_user, release_projects
-
-
-def _floor(moment: datetime, seconds: int) -> int:
-    timestamp = int(moment.timestamp())
-    return timestamp - timestamp % seconds
-
-
-def stats_series(period: timedelta, *, now: datetime) -> tuple[int, list[int]]:
-    """Sentry's series for a period: hourly buckets up to a day, daily beyond; both ends
-    included (so 24h gives 25 buckets and 14d gives 15)."""
-    rollup = HOUR if period <= timedelta(days=1) else DAY
-    last = _floor(now, rollup)
-    first = _floor(now - period, rollup)
-    return rollup, list(range(first, last + 1, rollup))
-
-
-def stats_buckets(
-    counts: list[tuple[int, int]], *, rollup: int, buckets: list[int]
-) -> list[list[int]]:
-    """[timestamp, count] buckets of a series (stats_series), from (epoch seconds, count)
-    pairs of hourly or daily counts (the series' rollup)."""
-    first, number = buckets[0], len(buckets)
-    totals = [0] * number
-    for timestamp, count in counts:
-        # The series starts on a multiple of the rollup, so this is the bucket's index.
-        index = (timestamp - first) // rollup
-        if 0 <= index < number:
-            totals[index] += count
-    return [[bucket, total] for bucket, total in zip(buckets, totals, strict=True)]

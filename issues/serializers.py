@@ -5,7 +5,7 @@ which declares the documents' keys and renders them with these."""
 from datetime import datetime
 
 from accounts.serializers import serialize_user
-from issues.gather import ACTIVITY_LIMIT, IssueParts
+from issues.gather import IssueParts
 from issues.models import (
     ActivityType,
     IssueLevel,
@@ -16,6 +16,7 @@ from issues.models import (
     SubscriptionReason,
 )
 from issues.selectors import NEW_ISSUE_PERIOD, snooze_is_valid
+from issues.shapes import ACTIVITY_LIMIT
 from issues_api.api.dates import format_datetime
 from releases.serializers import serialize_commit, serialize_release
 

@@ -9,8 +9,8 @@ from django.utils.html import format_html
 from issues.admin.base import IssueSearchMixin, environment_filter
 from issues.admin.issue_writes import IssueWritesMixin
 from issues.forms import IssueAdminForm
-from issues.gather import ACTIVITY_LIMIT
 from issues.models import Activity, Issue, IssueEnvironment, IssueStatus
+from issues.shapes import ACTIVITY_LIMIT
 from issues_api.admin import ReadOnlyAdminMixin
 from issues_api.api.dates import format_datetime
 from issues_api.api.prefix import url_prefix

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from accounts.models import UserEmail
-from issues.gather import RELEASE_WITH_PROJECTS, shown_rows
 from issues.models import Environment, Event, Issue
+from issues.shapes import RELEASE_WITH_PROJECTS, shown_rows
 from issues_api.jsonrows import Dialect, Shape, Statements, build, execute, loads, object_sql
 from releases.models import ReleaseProject
 

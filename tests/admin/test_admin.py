@@ -32,7 +32,6 @@ from accounts.models import (
     UserEmail,
 )
 from accounts.scopes import SCOPES
-from issues.gather import ACTIVITY_LIMIT
 from issues.models import (
     Activity,
     ActivityType,
@@ -60,6 +59,7 @@ from issues.models import (
     UserReport,
 )
 from issues.services import issue_delete, issue_update
+from issues.shapes import ACTIVITY_LIMIT
 from releases.models import Commit, Deploy, Release, ReleaseCommit, ReleaseProject, Repository
 from tests.admin.conftest import (
     add_url,

@@ -5,7 +5,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from issues.gather import _statements, gather_issues, issue_lookup
+from issues.gather import _statements, gather_issues
+from issues.lookups import issue_lookup
 
 pytestmark = pytest.mark.django_db
 
