@@ -15,7 +15,7 @@ from issues.models import (
     Resolution,
     SubscriptionReason,
 )
-from issues.selectors import NEW_ISSUE_PERIOD, snooze_is_valid
+from issues.selectors import NEW_ISSUE_PERIOD
 from issues_api.api.dates import format_datetime
 from releases.serializers import serialize_commit, serialize_release
 
@@ -98,17 +98,10 @@ def shown_status(issue, *, now: datetime, users) -> dict:
     if status == IssueStatus.IGNORED:
         snooze = one_to_one(issue, "snooze")
         if snooze is not None:
-            if snooze_is_valid(snooze, issue, now=now):
-                ignore_count = snooze.count
-                if snooze.count and not snooze.window:
-                    ignore_count = snooze.count - (
-                        issue.times_seen - snooze.state.get("times_seen", 0)
-                    )
-                ignore_user_count = snooze.user_count
-                if snooze.user_count and not snooze.user_window:
-                    ignore_user_count = snooze.user_count - (
-                        issue.user_count - snooze.state.get("users_seen", 0)
-                    )
+            if snooze.is_valid(issue, now=now):
+                events_left, users_left = snooze.events_left(issue), snooze.users_left(issue)
+                ignore_count = snooze.count if events_left is None else events_left
+                ignore_user_count = snooze.user_count if users_left is None else users_left
                 values = {
                     "ignoreCount": ignore_count,
                     "ignoreUntil": format_datetime(snooze.until),

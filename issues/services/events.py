@@ -29,7 +29,6 @@ from issues.models import (
     Resolution,
     Snooze,
 )
-from issues.selectors import snooze_is_valid
 from releases.models import Release, ReleaseProject
 from releases.selectors import follows_semver
 from releases.services import release_for_version
@@ -268,7 +267,7 @@ def _resolution_holds(issue: Issue, resolution: Resolution | None, release: Rele
 
 
 def _snooze_ended(snooze: Snooze, issue: Issue, *, now: datetime) -> bool:
-    if not snooze_is_valid(snooze, issue, now=now):
+    if not snooze.is_valid(issue, now=now):
         return True
     if snooze.count and snooze.window:
         recent = Event.objects.filter(
