@@ -19,6 +19,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
+from issues.changes import IssueChanges
 from issues.forms import IssueAdminForm
 from issues.gather import ACTIVITY_LIMIT
 from issues.models import (
@@ -47,6 +48,7 @@ from issues.models import (
 )
 from issues.services import issue_delete, issue_update
 from issues.short_ids import parse_qualified_short_id
+from issues.status import Ignore, Resolve, StatusChange, Unresolve
 from issues_api.admin import ReadOnlyAdminMixin
 from issues_api.api.dates import format_datetime
 from issues_api.api.numbers import MAX_BIGINT, as_bigint
@@ -402,7 +404,7 @@ class IssueAdmin(IssueSearchMixin, admin.ModelAdmin):
     # Saving through the services
 
     def save_model(self, request, obj, form, change):
-        if not form.issue_changes:
+        if form.issue_changes is None:
             return
         try:
             issue_update(issue_id=obj.pk, actor=request.user, changes=form.issue_changes)
@@ -412,19 +414,19 @@ class IssueAdmin(IssueSearchMixin, admin.ModelAdmin):
                 request, f"{obj.qualified_short_id} is being deleted: not changed.", messages.ERROR
             )
 
-    def _set_status(self, request, queryset, status: str, done: str):
+    def _set_status(self, request, queryset, change: StatusChange, done: str):
         changed = unchanged = hidden = 0
         for issue_id, current in queryset.values_list("pk", "status"):
             if current in HIDDEN_STATUSES:
                 hidden += 1
-            elif IssueStatus(current).label == status:
+            elif current == change.status:
                 unchanged += 1
             else:
                 try:
                     issue_update(
                         issue_id=issue_id,
                         actor=request.user,
-                        changes={"status": status, "status_details": {}},
+                        changes=IssueChanges(status=change),
                     )
                 except Issue.DoesNotExist:
                     # Deleted meanwhile.
@@ -433,7 +435,7 @@ class IssueAdmin(IssueSearchMixin, admin.ModelAdmin):
                 changed += 1
         notes = [f"{done} {changed} {model_ngettext(self.opts, changed)}."]
         if unchanged:
-            notes.append(f"{unchanged} already {status}.")
+            notes.append(f"{unchanged} already {change.status.label}.")
         if hidden:
             notes.append(f"{hidden} pending deletion left alone.")
         self.message_user(request, " ".join(notes), messages.SUCCESS)
@@ -445,7 +447,7 @@ class IssueAdmin(IssueSearchMixin, admin.ModelAdmin):
         location=[admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM],
     )
     def resolve(self, request, queryset):
-        self._set_status(request, queryset, "resolved", "Resolved")
+        self._set_status(request, queryset, Resolve(), "Resolved")
 
     @admin.action(
         permissions=["change"],
@@ -454,7 +456,7 @@ class IssueAdmin(IssueSearchMixin, admin.ModelAdmin):
         location=[admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM],
     )
     def ignore(self, request, queryset):
-        self._set_status(request, queryset, "ignored", "Ignored")
+        self._set_status(request, queryset, Ignore(), "Ignored")
 
     @admin.action(
         permissions=["change"],
@@ -463,7 +465,7 @@ class IssueAdmin(IssueSearchMixin, admin.ModelAdmin):
         location=[admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM],
     )
     def unresolve(self, request, queryset):
-        self._set_status(request, queryset, "unresolved", "Unresolved")
+        self._set_status(request, queryset, Unresolve(), "Unresolved")
 
     # Deleting through issue_delete
 

@@ -6,7 +6,6 @@ documents' parts are gathered by issues.gather, for one issue or a page."""
 # ruff: noqa: S608
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -29,9 +28,6 @@ def environments_by_name(*, organization_id: int, names: list[str]) -> list[Envi
     if len(found) != len(wanted):
         raise Environment.DoesNotExist
     return found
-
-
-NEW_ISSUE_PERIOD = timedelta(days=7)
 
 
 def issues_for_list(projects) -> QuerySet:
