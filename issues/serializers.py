@@ -60,9 +60,9 @@ def one_to_one(issue, name: str):
     return cache[name] if name in cache else getattr(issue, name, None)
 
 
-class UserSerializerCache:
-    """Serializes each shown user once per document, with the emails fetched for it (a
-    document may show one user in its activity, seen-by and participants)."""
+class DocumentUsers:
+    """The users one document shows, each serialized once, with the emails fetched for it (a
+    document may show one user in its activity, seen-by, participants and statusDetails)."""
 
     def __init__(self, emails_by_user, requester):
         self.emails_by_user = emails_by_user
