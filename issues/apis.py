@@ -134,7 +134,7 @@ class IssueDetailApi(IssueEndpoint):
         validator.is_valid(raise_exception=True)
         changes = validator.validated_data
         try:
-            if changes.get("discard"):
+            if changes.discard:
                 issue_discard(issue_id=issue.pk, actor=request.user)
                 return Response(status=status.HTTP_204_NO_CONTENT)
             issue_update(issue_id=issue.pk, actor=request.user, changes=changes)

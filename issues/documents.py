@@ -33,8 +33,8 @@ from issues.schemas import (
 from issues.serializers import (
     LEVEL_LABELS,
     PRIORITY_LABELS,
+    DocumentUsers,
     ReleaseSerializer,
-    UserSerializerCache,
     activity,
     assigned_to,
     has_seen,
@@ -90,7 +90,7 @@ class IssueContext:
         self.project = issue.project
         self.share = one_to_one(issue, "share")
         # Serializes each user the document shows once (activity, seen-by, participants...).
-        self.users = UserSerializerCache(parts.emails_by_user, requester)
+        self.users = DocumentUsers(parts.emails_by_user, requester)
         self._status = self._subscription = self._releases = None
 
     def status(self) -> dict:

@@ -1,14 +1,15 @@
 """The admin's issue form: status, assignment and bookmark, checked as a PUT body is.
 
 The fields are not the model's: what changed becomes a PUT body (camelCase, as the API takes it)
-that IssueUpdateValidator checks, and its validated data is what the admin hands to
-issue_update, with the admin user as actor.
+that IssueUpdateValidator checks, and its validated data (an IssueChanges) is what the admin
+hands to issue_update, with the admin user as actor.
 """
 
 from django import forms
 
 from accounts.models import User
 from accounts.selectors import project_member_user_ids
+from issues.changes import IssueChanges
 from issues.models import HIDDEN_STATUSES, Bookmark, Issue, IssueStatus
 from issues.validators import IssueUpdateValidator
 
@@ -51,7 +52,7 @@ class IssueAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         issue = self.instance
-        self.issue_changes: dict = {}
+        self.issue_changes: IssueChanges | None = None
         self.fields["assigned_to"].choices = self._assignee_choices(issue)
 
         status = IssueStatus(issue.status)
@@ -113,5 +114,5 @@ class IssueAdminForm(forms.ModelForm):
             for key, errors in validator.errors.items():
                 self.add_error(FORM_FIELDS.get(key), [str(error) for error in errors])
             return cleaned_data
-        self.issue_changes = dict(validator.validated_data)
+        self.issue_changes = validator.validated_data
         return cleaned_data

@@ -6,7 +6,6 @@ documents' parts are gathered by issues.gather, for one issue or a page."""
 # ruff: noqa: S608
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -29,27 +28,6 @@ def environments_by_name(*, organization_id: int, names: list[str]) -> list[Envi
     if len(found) != len(wanted):
         raise Environment.DoesNotExist
     return found
-
-
-def snooze_is_valid(snooze, issue: Issue, *, now: datetime) -> bool:
-    """Whether an ignored issue's snooze still holds (Sentry's GroupSnooze.is_valid, without
-    the windowed forms, which record_event ends as events arrive)."""
-    if snooze.until is not None and snooze.until <= now:
-        return False
-    count_reached = (
-        snooze.count
-        and not snooze.window
-        and issue.times_seen - snooze.state.get("times_seen", 0) >= snooze.count
-    )
-    users_reached = (
-        snooze.user_count
-        and not snooze.user_window
-        and issue.user_count - snooze.state.get("users_seen", 0) >= snooze.user_count
-    )
-    return not (count_reached or users_reached)
-
-
-NEW_ISSUE_PERIOD = timedelta(days=7)
 
 
 def issues_for_list(projects) -> QuerySet:

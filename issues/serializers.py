@@ -5,17 +5,15 @@ which declares the documents' keys and renders them with these."""
 from datetime import datetime
 
 from accounts.serializers import serialize_user
+from issues import status
 from issues.gather import IssueParts
 from issues.models import (
     ActivityType,
     IssueLevel,
     IssuePriority,
     IssueStatus,
-    IssueSubstatus,
-    Resolution,
     SubscriptionReason,
 )
-from issues.selectors import NEW_ISSUE_PERIOD, snooze_is_valid
 from issues.shapes import ACTIVITY_LIMIT
 from issues_api.api.dates import format_datetime
 from releases.serializers import serialize_commit, serialize_release
@@ -63,9 +61,9 @@ def one_to_one(issue, name: str):
     return cache[name] if name in cache else getattr(issue, name, None)
 
 
-class UserSerializerCache:
-    """Serializes each shown user once per document, with the emails fetched for it (a
-    document may show one user in its activity, seen-by and participants)."""
+class DocumentUsers:
+    """The users one document shows, each serialized once, with the emails fetched for it (a
+    document may show one user in its activity, seen-by, participants and statusDetails)."""
 
     def __init__(self, emails_by_user, requester):
         self.emails_by_user = emails_by_user
@@ -92,59 +90,36 @@ class UserSerializerCache:
 
 
 def shown_status(issue, *, now: datetime, users) -> dict:
-    """status, statusDetails and substatus as Sentry derives them (docs/behaviour.md §2.3)."""
-    status = issue.status
-    substatus = issue.substatus
+    """status, statusDetails and substatus (docs/behaviour.md §2.3): issues.status derives
+    what a reader sees, this renders it."""
+    # Only the row the status needs is read (an issue read outside a gathering reads it then).
+    snooze = one_to_one(issue, "snooze") if issue.status == IssueStatus.IGNORED else None
+    resolved = issue.status == IssueStatus.RESOLVED
+    resolution = one_to_one(issue, "resolution") if resolved else None
+    shown = status.shown(issue, snooze=snooze, resolution=resolution, now=now)
     details: dict = {}
-    if status == IssueStatus.IGNORED:
-        snooze = one_to_one(issue, "snooze")
-        if snooze is not None:
-            if snooze_is_valid(snooze, issue, now=now):
-                ignore_count = snooze.count
-                if snooze.count and not snooze.window:
-                    ignore_count = snooze.count - (
-                        issue.times_seen - snooze.state.get("times_seen", 0)
-                    )
-                ignore_user_count = snooze.user_count
-                if snooze.user_count and not snooze.user_window:
-                    ignore_user_count = snooze.user_count - (
-                        issue.user_count - snooze.state.get("users_seen", 0)
-                    )
-                values = {
-                    "ignoreCount": ignore_count,
-                    "ignoreUntil": format_datetime(snooze.until),
-                    "ignoreUserCount": ignore_user_count,
-                    "ignoreUserWindow": snooze.user_window,
-                    "ignoreWindow": snooze.window,
-                }
-                # Keys without a value are left out: Sentry's schema types them as non-null.
-                details = {key: value for key, value in values.items() if value is not None}
-                details["actor"] = users.actor(snooze.actor)
-            else:
-                status, substatus, details = IssueStatus.UNRESOLVED, IssueSubstatus.ONGOING, {}
-    elif status == IssueStatus.RESOLVED:
-        resolution = one_to_one(issue, "resolution")
-        # A release resolution shows before a commit one, as in Sentry.
-        if resolution is not None and resolution.release is not None:
-            if resolution.type == Resolution.Type.IN_RELEASE:
-                details = {"inRelease": resolution.release.version}
-            else:
-                details = {"inNextRelease": True}
-            details["actor"] = users.actor(resolution.actor)
-        elif resolution is not None and resolution.commit is not None:
-            details = {"inCommit": serialize_commit(resolution.commit)}
-    if (
-        status == IssueStatus.UNRESOLVED
-        and substatus == IssueSubstatus.NEW
-        and issue.first_seen < now - NEW_ISSUE_PERIOD
-    ):
-        substatus = IssueSubstatus.ONGOING
-    if status not in (IssueStatus.UNRESOLVED, IssueStatus.IGNORED):
-        substatus = None
+    if shown.snooze is not None:
+        snooze = shown.snooze
+        values = {
+            "ignoreCount": shown.ignore_count,
+            "ignoreUntil": format_datetime(snooze.until),
+            "ignoreUserCount": shown.ignore_user_count,
+            "ignoreUserWindow": snooze.user_window,
+            "ignoreWindow": snooze.window,
+        }
+        # Keys without a value are left out: Sentry's schema types them as non-null.
+        details = {key: value for key, value in values.items() if value is not None}
+        details["actor"] = users.actor(shown.actor)
+    elif shown.in_release is not None:
+        details = {"inRelease": shown.in_release.version, "actor": users.actor(shown.actor)}
+    elif shown.in_next_release:
+        details = {"inNextRelease": True, "actor": users.actor(shown.actor)}
+    elif shown.in_commit is not None:
+        details = {"inCommit": serialize_commit(shown.in_commit)}
     return {
-        "status": STATUS_LABELS.get(status, "unresolved"),
+        "status": STATUS_LABELS.get(shown.status, "unresolved"),
         "statusDetails": details,
-        "substatus": substatus,
+        "substatus": shown.substatus,
     }
 
 

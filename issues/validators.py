@@ -1,8 +1,9 @@
 """Input of PUT: Sentry's GroupValidator, with its field names and error messages (docs/behaviour.md
 §3.2-3.7).
 
-validated_data is snake_case and holds model objects (releases, commits, users, teams), so the
-update service only applies what was checked here.
+validated_data is an IssueChanges (issues/changes.py): the body in domain terms, holding model
+objects (releases, commits, users, teams), so the update service only applies what was checked
+here. The wire strings ("resolvedInNextRelease", "muted", the top-level ignore forms) stop here.
 """
 
 import copy
@@ -11,6 +12,8 @@ from rest_framework import serializers
 
 from accounts.models import Team, User
 from accounts.selectors import project_member_user_ids
+from issues.changes import Assignment, IssueChanges
+from issues.status import Ignore, Resolve, StatusChange, Unresolve
 from issues_api.api.numbers import MAX_BIGINT, as_bigint, is_ascii_number
 from releases.models import Commit, Repository
 from releases.selectors import latest_release, project_release_by_version, release_to_resolve_by
@@ -96,15 +99,9 @@ class StatusDetailsValidator(serializers.Serializer):
         return release
 
 
-class Unassign:
-    """assignedTo given as "", null or 0: take the assignment away."""
-
-
-UNASSIGN = Unassign()
-
-
 class ActorField(serializers.Field):
-    """Sentry's actor identifiers: 12, "12", "user:12", "team:3", a username or an email."""
+    """Sentry's actor identifiers: 12, "12", "user:12", "team:3", a username or an email;
+    "", null, 0 (or false) take the assignment away: None."""
 
     default_error_messages = {"unknown": "Unknown actor input"}
 
@@ -112,14 +109,9 @@ class ActorField(serializers.Field):
         kwargs.setdefault("allow_null", True)
         super().__init__(**kwargs)
 
-    def validate_empty_values(self, data):
-        if data is None:
-            return True, UNASSIGN
-        return super().validate_empty_values(data)
-
     def to_internal_value(self, data):
         if data in ("", 0) or data is False:
-            return UNASSIGN
+            return None
         if isinstance(data, bool) or not isinstance(data, int | str):
             self.fail("unknown")
         if isinstance(data, int):
@@ -192,7 +184,7 @@ class IssueUpdateValidator(serializers.Serializer):
 
     def validate_assignedTo(self, value):
         project = self.context["project"]
-        if isinstance(value, Unassign):
+        if value is None:
             return value
         if isinstance(value, MissingActor):
             if value.model is Team:
@@ -215,29 +207,58 @@ class IssueUpdateValidator(serializers.Serializer):
             raise serializers.ValidationError("You do not have permission to discard events")
         return value
 
-    def validate(self, attrs):
+    def validate(self, attrs) -> IssueChanges:
         # Sentry checks the key, not its value: {"discard": false, ...} is refused too.
         if "discard" in attrs and len(attrs) > 1:
             raise serializers.ValidationError("Other attributes cannot be updated when discarding")
-        if attrs.get("status") == "muted":
-            attrs["status"] = "ignored"
+        return IssueChanges(
+            status=_status_change(attrs),
+            assignment=Assignment(attrs["assigned_to"]) if "assigned_to" in attrs else None,
+            has_seen=attrs.get("has_seen"),
+            is_bookmarked=attrs.get("is_bookmarked"),
+            is_subscribed=attrs.get("is_subscribed"),
+            is_public=attrs.get("is_public"),
+            discard=attrs.get("discard", False),
+        )
+
+
+TOP_LEVEL_IGNORE = (
+    "ignore_duration",
+    "ignore_count",
+    "ignore_window",
+    "ignore_user_count",
+    "ignore_user_window",
+)
+
+
+def _status_change(attrs) -> StatusChange | None:
+    """The status asked for, in domain terms: "resolvedInNextRelease" is a resolve in the next
+    release, "muted" the old name of "ignored"."""
+    status = attrs.get("status")
+    if status is None:
+        return None
+    if status == "unresolved":
+        return Unresolve()
+    details = attrs.get("status_details")
+    if status in ("resolved", "resolvedInNextRelease"):
+        details = details or {}
+        return Resolve(
+            in_next_release=status == "resolvedInNextRelease"
+            or bool(details.get("in_next_release")),
+            in_release=details.get("in_release"),
+            in_commit=details.get("in_commit"),
+        )
+    if details is None:
         # Without statusDetails the top-level ignore forms count (Sentry:
-        # statusDetails = result.pop("statusDetails", result)); snoozeDuration is the old name
-        # of ignoreDuration.
-        details = attrs.get("status_details")
-        if details is None:
-            details = {
-                key: attrs[key]
-                for key in (
-                    "ignore_duration",
-                    "ignore_count",
-                    "ignore_window",
-                    "ignore_user_count",
-                    "ignore_user_window",
-                )
-                if key in attrs
-            }
-            if "ignore_duration" not in details and attrs.get("snooze_duration") is not None:
-                details["ignore_duration"] = attrs["snooze_duration"]
-        attrs["status_details"] = details
-        return attrs
+        # statusDetails = result.pop("statusDetails", result)); snoozeDuration is the old
+        # name of ignoreDuration.
+        details = {key: attrs[key] for key in TOP_LEVEL_IGNORE if key in attrs}
+        if "ignore_duration" not in details and attrs.get("snooze_duration") is not None:
+            details["ignore_duration"] = attrs["snooze_duration"]
+    return Ignore(
+        duration=details.get("ignore_duration"),
+        count=details.get("ignore_count"),
+        window=details.get("ignore_window"),
+        user_count=details.get("ignore_user_count"),
+        user_window=details.get("ignore_user_window"),
+    )

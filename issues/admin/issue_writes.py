@@ -13,8 +13,10 @@ from django.contrib.admin.utils import model_ngettext
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from issues.models import HIDDEN_STATUSES, Issue, IssueStatus
+from issues.changes import IssueChanges
+from issues.models import HIDDEN_STATUSES, Issue
 from issues.services import issue_delete, issue_update
+from issues.status import Ignore, Resolve, StatusChange, Unresolve
 
 
 class IssueWritesMixin:
@@ -23,7 +25,7 @@ class IssueWritesMixin:
     # Saving through the services
 
     def save_model(self, request, obj, form, change):
-        if not form.issue_changes:
+        if form.issue_changes is None:
             return
         try:
             issue_update(issue_id=obj.pk, actor=request.user, changes=form.issue_changes)
@@ -33,19 +35,19 @@ class IssueWritesMixin:
                 request, f"{obj.qualified_short_id} is being deleted: not changed.", messages.ERROR
             )
 
-    def _set_status(self, request, queryset, status: str, done: str):
+    def _set_status(self, request, queryset, change: StatusChange, done: str):
         changed = unchanged = hidden = 0
         for issue_id, current in queryset.values_list("pk", "status"):
             if current in HIDDEN_STATUSES:
                 hidden += 1
-            elif IssueStatus(current).label == status:
+            elif current == change.status:
                 unchanged += 1
             else:
                 try:
                     issue_update(
                         issue_id=issue_id,
                         actor=request.user,
-                        changes={"status": status, "status_details": {}},
+                        changes=IssueChanges(status=change),
                     )
                 except Issue.DoesNotExist:
                     # Deleted meanwhile.
@@ -54,7 +56,7 @@ class IssueWritesMixin:
                 changed += 1
         notes = [f"{done} {changed} {model_ngettext(self.opts, changed)}."]
         if unchanged:
-            notes.append(f"{unchanged} already {status}.")
+            notes.append(f"{unchanged} already {change.status.label}.")
         if hidden:
             notes.append(f"{hidden} pending deletion left alone.")
         self.message_user(request, " ".join(notes), messages.SUCCESS)
@@ -66,7 +68,7 @@ class IssueWritesMixin:
         location=[admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM],
     )
     def resolve(self, request, queryset):
-        self._set_status(request, queryset, "resolved", "Resolved")
+        self._set_status(request, queryset, Resolve(), "Resolved")
 
     @admin.action(
         permissions=["change"],
@@ -75,7 +77,7 @@ class IssueWritesMixin:
         location=[admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM],
     )
     def ignore(self, request, queryset):
-        self._set_status(request, queryset, "ignored", "Ignored")
+        self._set_status(request, queryset, Ignore(), "Ignored")
 
     @admin.action(
         permissions=["change"],
@@ -84,7 +86,7 @@ class IssueWritesMixin:
         location=[admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM],
     )
     def unresolve(self, request, queryset):
-        self._set_status(request, queryset, "unresolved", "Unresolved")
+        self._set_status(request, queryset, Unresolve(), "Unresolved")
 
     # Deleting through issue_delete
 

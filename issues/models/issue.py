@@ -136,6 +136,31 @@ class Snooze(models.Model):
     def __str__(self):
         return f"snooze of {self.issue_id}"
 
+    def is_valid(self, issue: Issue, *, now) -> bool:
+        """Whether the snooze still holds for the issue's counters at `now` (Sentry's
+        GroupSnooze.is_valid). The windowed conditions count recent events, which this row
+        cannot: issues.status ends those as events arrive."""
+        if self.until is not None and self.until <= now:
+            return False
+        events_left, users_left = self.events_left(issue), self.users_left(issue)
+        return not (
+            (events_left is not None and events_left <= 0)
+            or (users_left is not None and users_left <= 0)
+        )
+
+    def events_left(self, issue: Issue) -> int | None:
+        """Events still to come before a count without a window is reached (None: no such
+        condition). The state holds the issue's count when it was snoozed."""
+        if not self.count or self.window:
+            return None
+        return self.count - (issue.times_seen - self.state.get("times_seen", 0))
+
+    def users_left(self, issue: Issue) -> int | None:
+        """As events_left, for a user count without a window."""
+        if not self.user_count or self.user_window:
+            return None
+        return self.user_count - (issue.user_count - self.state.get("users_seen", 0))
+
 
 class Resolution(models.Model):
     """How a resolved issue was resolved: in a release (Sentry's GroupResolution) and/or by a

@@ -1,6 +1,6 @@
 """record_event: the one door through which events enter."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import F, Q, Value
@@ -8,10 +8,10 @@ from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from accounts.models import Project
+from issues import status
 from issues.ingest import NormalizedEvent, normalize_event
 from issues.models import (
     Activity,
-    ActivityType,
     Environment,
     Event,
     Issue,
@@ -21,7 +21,6 @@ from issues.models import (
     IssueHourlyCount,
     IssueLevel,
     IssuePriority,
-    IssueStatus,
     IssueSubstatus,
     IssueTagKey,
     IssueTagValue,
@@ -29,11 +28,8 @@ from issues.models import (
     Resolution,
     Snooze,
 )
-from issues.selectors import snooze_is_valid
 from releases.models import Release, ReleaseProject
-from releases.selectors import follows_semver
 from releases.services import release_for_version
-from releases.versions import compare_versions
 
 
 def _initial_priority(level: int) -> int:
@@ -217,107 +213,21 @@ def _update_counters(
     _count_tags(issue, environment, data)
 
 
-def _release_order_date(release: Release) -> datetime:
-    return release.date_released or release.date_added
-
-
-def _resolution_holds(issue: Issue, resolution: Resolution | None, release: Release | None) -> bool:
-    """Whether an event of `release` leaves a resolved issue resolved (Sentry's
-    GroupResolution.has_resolution): only when resolved in a release newer than the event's,
-    by semver when the project and the event's release follow it, else by date."""
-    if resolution is None or resolution.release is None:
-        return False
-    if release is None:
-        # From "no release" to "some release": the event is taken as older.
-        return True
-    resolved_in = resolution.release
-    by_semver = release.is_semver and follows_semver(issue.project)
-
-    if resolution.current_release_version:
-        # Resolved in next release: every version up to the greatest one it was resolved at
-        # is covered.
-        current = resolution.current_release_version
-        if by_semver:
-            order = compare_versions(current, release.version)
-            if order is not None:
-                if order >= 0:
-                    return True
-                # A greatest version noted under other conditions may be stale: the event's
-                # version still has to be below the release the issue was resolved in.
-                order = compare_versions(resolved_in.version, release.version)
-                if order is not None:
-                    return order == 1
-        else:
-            current_release = Release.objects.filter(
-                organization_id=issue.project.organization_id, version=current
-            ).first()
-            if current_release is not None:
-                return current_release.pk == release.pk or _release_order_date(
-                    current_release
-                ) > _release_order_date(release)
-
-    if resolution.type == Resolution.Type.IN_RELEASE:
-        if resolved_in.pk == release.pk:
-            return False
-        if by_semver:
-            order = compare_versions(resolved_in.version, release.version)
-            if order is not None:
-                return order == 1
-        return resolved_in.date_added > release.date_added
-    return resolved_in.pk == release.pk or resolved_in.date_added > release.date_added
-
-
-def _snooze_ended(snooze: Snooze, issue: Issue, *, now: datetime) -> bool:
-    if not snooze_is_valid(snooze, issue, now=now):
-        return True
-    if snooze.count and snooze.window:
-        recent = Event.objects.filter(
-            issue=issue, datetime__gte=now - timedelta(minutes=snooze.window)
-        )
-        if recent.count() >= snooze.count:
-            return True
-    if snooze.user_count and snooze.user_window:
-        recent_users = (
-            Event.objects.filter(
-                issue=issue, datetime__gte=now - timedelta(minutes=snooze.user_window)
-            )
-            .exclude(user_key=None)
-            .values("user_key")
-            .distinct()
-        )
-        if recent_users.count() >= snooze.user_count:
-            return True
-    return False
-
-
 def _reopen_if_due(issue: Issue, *, release: Release | None, now: datetime) -> None:
-    """A new event regresses a resolved issue, and ends an ignored issue's snooze once its
-    conditions are met; ignoring without conditions holds."""
-    if issue.status == IssueStatus.RESOLVED:
-        resolution = Resolution.objects.select_related("release").filter(issue=issue).first()
-        if _resolution_holds(issue, resolution, release):
-            return
-        substatus = IssueSubstatus.REGRESSED
-    elif issue.status == IssueStatus.IGNORED:
-        snooze = Snooze.objects.filter(issue=issue).first()
-        if snooze is None or not _snooze_ended(snooze, issue, now=now):
-            return
-        substatus = IssueSubstatus.ONGOING
-    else:
+    """Write the transition a new event brings to the issue's status (issues.status): a
+    regression, or the end of a snooze."""
+    transition = status.reopen_for_event(issue, release=release, now=now)
+    if transition is None:
         return
     Resolution.objects.filter(issue=issue).delete()
     Snooze.objects.filter(issue=issue).delete()
-    issue.status = IssueStatus.UNRESOLVED
-    issue.substatus = substatus
-    issue.active_at = now
-    issue.resolved_at = None
     issue.save(update_fields=["status", "substatus", "active_at", "resolved_at"])
     Activity.objects.create(
         project_id=issue.project_id,
         issue=issue,
-        type=ActivityType.SET_REGRESSION,
+        type=transition.activity,
         datetime=now,
-        data={"version": release.version if release is not None else ""},
+        data=transition.data,
     )
 
 

@@ -1,7 +1,8 @@
-"""issue_update: what PUT changes, in Sentry's order, with the Activity rows it writes
-(docs/behaviour.md §3)."""
+"""issue_update: what PUT (and the admin) change, in Sentry's order, with the Activity rows it
+writes (docs/behaviour.md §3). The status rules are issues.status's; this writes what they
+decide."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from uuid import uuid4
 
 from django.db import connection, transaction
@@ -9,13 +10,13 @@ from django.utils import timezone
 
 from accounts.models import OrganizationMember, Team
 from accounts.selectors import project_member_user_ids
+from issues import status
+from issues.changes import IssueChanges
 from issues.models import (
     HIDDEN_STATUSES,
     ActivityType,
     Assignee,
     Issue,
-    IssueStatus,
-    IssueSubstatus,
     Resolution,
     Share,
     Snooze,
@@ -23,11 +24,8 @@ from issues.models import (
 )
 from issues.services import writes
 from issues.services.writes import Batch
-from issues.validators import UNASSIGN
-from issues_api.api.dates import format_datetime
+from issues.status import StatusChange
 from issues_api.jsonrows import Shape, select
-from releases.models import ReleaseCommit
-from releases.selectors import follows_semver, release_to_resolve_by
 
 
 def _activity(
@@ -41,156 +39,25 @@ def subscribe(batch: Batch, issue: Issue, user_ids, reason: SubscriptionReason, 
     writes.subscribe(batch, issue.pk, user_ids, reason, now=now)
 
 
-def _set_issue_status(
-    batch: Batch, issue: Issue, status: IssueStatus, substatus, *, now: datetime
-) -> bool:
-    """Update status and substatus; True when the status changed."""
-    changed = issue.status != status
-    issue.status = status
-    issue.substatus = substatus
-    if status == IssueStatus.RESOLVED:
-        issue.resolved_at = now
-    elif changed and status == IssueStatus.UNRESOLVED:
-        issue.active_at = now
-        issue.resolved_at = None
-    writes.save_status(batch, issue)
-    return changed
-
-
-def _resolve(batch: Batch, issue: Issue, actor, status: str, details: dict, *, now) -> None:
-    writes.delete_of_issue(batch, Snooze, issue.pk)
+def _change_status(batch: Batch, issue: Issue, actor, change: StatusChange, *, now) -> None:
+    """The transition issues.status decides, written: the former resolution goes, the snooze
+    goes or takes its new terms, then the status fields, the new resolution, the activity."""
+    transition = status.change_status(issue, change, actor=actor, now=now)
     writes.delete_of_issue(batch, Resolution, issue.pk)
-    _set_issue_status(batch, issue, IssueStatus.RESOLVED, None, now=now)
-
-    release = None
-    resolution_type = None
-    if status == "resolvedInNextRelease" or details.get("in_next_release"):
-        # Newer Sentry: with no release at all this is a plain resolve.
-        release = release_to_resolve_by(issue.project)
-        resolution_type = Resolution.Type.IN_NEXT_RELEASE
-    elif details.get("in_release") is not None:
-        release = details["in_release"]
-        resolution_type = Resolution.Type.IN_RELEASE
-
-    if release is not None:
-        data = {"version": release.version if resolution_type == Resolution.Type.IN_RELEASE else ""}
-        current_release_version = ""
-        if (
-            resolution_type == Resolution.Type.IN_NEXT_RELEASE
-            and release.is_semver
-            and follows_semver(issue.project)
-        ):
-            # Sentry's process_group_resolution: in a semver project "next release" means any
-            # version above the greatest one (release_to_resolve_by's pick), known now, so the
-            # issue is resolved in that release at once; the activity names it as the version
-            # to exceed and keeps "version" empty.
-            current_release_version = release.version
-            resolution_type = Resolution.Type.IN_RELEASE
-            data["current_release_version"] = current_release_version
-        batch.flush()  # the resolution's delete first
-        resolution = Resolution.objects.create(
-            issue=issue,
-            release=release,
-            current_release_version=current_release_version,
-            type=resolution_type,
-            status=Resolution.Status.RESOLVED
-            if resolution_type == Resolution.Type.IN_RELEASE
-            else Resolution.Status.PENDING,
-            actor=actor,
-            datetime=now,
-        )
-        _activity(
-            batch,
-            issue,
-            actor,
-            ActivityType.SET_RESOLVED_IN_RELEASE,
-            now=now,
-            ident=str(resolution.pk),
-            data=data,
-        )
-    elif details.get("in_commit") is not None:
-        commit = details["in_commit"]
-        # When a release already holds the commit, the issue is resolved in that release.
-        shipped = (
-            ReleaseCommit.objects.filter(commit=commit, release__projects=issue.project)
-            .select_related("release")
-            .order_by("release__date_added")
-            .first()
-        )
-        batch.flush()  # the resolution's delete first
-        Resolution.objects.create(
-            issue=issue,
-            commit=commit,
-            release=shipped.release if shipped is not None else None,
-            type=Resolution.Type.IN_RELEASE if shipped is not None else None,
-            status=Resolution.Status.RESOLVED,
-            actor=actor,
-            datetime=now,
-        )
-        _activity(
-            batch,
-            issue,
-            actor,
-            ActivityType.SET_RESOLVED_IN_COMMIT,
-            now=now,
-            data={"commit": commit.pk},
-        )
-    else:
-        # Sentry writes set_resolved on every resolve, even of a resolved issue.
-        _activity(batch, issue, actor, ActivityType.SET_RESOLVED, now=now)
-    subscribe(batch, issue, [actor.pk], SubscriptionReason.STATUS_CHANGE, now=now)
-
-
-def _unresolve(batch: Batch, issue: Issue, actor, *, now: datetime) -> None:
-    writes.delete_of_issue(batch, Resolution, issue.pk)
-    writes.delete_of_issue(batch, Snooze, issue.pk)
-    if _set_issue_status(batch, issue, IssueStatus.UNRESOLVED, IssueSubstatus.ONGOING, now=now):
-        _activity(batch, issue, actor, ActivityType.SET_UNRESOLVED, now=now)
-        subscribe(batch, issue, [actor.pk], SubscriptionReason.STATUS_CHANGE, now=now)
-
-
-def _ignore(batch: Batch, issue: Issue, actor, details: dict, *, now: datetime) -> None:
-    writes.delete_of_issue(batch, Resolution, issue.pk)
-    duration = details.get("ignore_duration")
-    count = details.get("ignore_count")
-    user_count = details.get("ignore_user_count")
-    until = now + timedelta(minutes=duration) if duration else None
-    if duration or count or user_count:
-        state = {}
-        if count and not details.get("ignore_window"):
-            state["times_seen"] = issue.times_seen
-        if user_count and not details.get("ignore_user_window"):
-            state["users_seen"] = issue.user_count
-        writes.snooze(
-            batch,
-            issue.pk,
-            until=until,
-            count=count or None,
-            window=details.get("ignore_window") or None,
-            user_count=user_count or None,
-            user_window=details.get("ignore_user_window") or None,
-            state=state,
-            actor=actor.pk,
-        )
-        substatus = IssueSubstatus.ARCHIVED_UNTIL_CONDITION_MET
-    else:
+    if transition.snooze is None:
         writes.delete_of_issue(batch, Snooze, issue.pk)
-        substatus = IssueSubstatus.ARCHIVED_FOREVER
-    if _set_issue_status(batch, issue, IssueStatus.IGNORED, substatus, now=now):
+    else:
+        writes.snooze(batch, issue.pk, **transition.snooze, actor=actor.pk)
+    writes.save_status(batch, issue)
+    ident = None
+    if transition.resolution is not None:
+        batch.flush()  # the former resolution's delete first
+        transition.resolution.save(force_insert=True)
+        if transition.activity == ActivityType.SET_RESOLVED_IN_RELEASE:
+            ident = str(transition.resolution.pk)  # Sentry's activity names it
+    if transition.activity is not None:
         _activity(
-            batch,
-            issue,
-            actor,
-            ActivityType.SET_IGNORED,
-            now=now,
-            data={
-                "ignoreCount": count,
-                "ignoreDuration": duration,
-                "ignoreUntil": format_datetime(until),
-                "ignoreUserCount": user_count,
-                "ignoreUserWindow": details.get("ignore_user_window"),
-                "ignoreWindow": details.get("ignore_window"),
-            },
+            batch, issue, actor, transition.activity, now=now, data=transition.data, ident=ident
         )
         subscribe(batch, issue, [actor.pk], SubscriptionReason.STATUS_CHANGE, now=now)
 
@@ -266,8 +133,11 @@ def _locked_issue(issue_id: int) -> Issue:
 
 
 @transaction.atomic
-def issue_update(*, issue_id: int, actor, changes: dict, now: datetime | None = None) -> Issue:
-    """Apply a validated PUT body (issues.validators.IssueUpdateValidator) to an issue.
+def issue_update(
+    *, issue_id: int, actor, changes: IssueChanges, now: datetime | None = None
+) -> Issue:
+    """Apply the changes of a PUT body (as issues.validators.IssueUpdateValidator makes them),
+    or of the admin, to an issue; the status through issues.status.
 
     The issue row is locked for the whole transaction, so concurrent updates of one issue
     apply one after the other and none is lost. `merge` has no effect on a single issue.
@@ -280,45 +150,38 @@ def issue_update(*, issue_id: int, actor, changes: dict, now: datetime | None = 
         # Deleted (or discarded) while this request waited for the lock: nothing to update.
         raise Issue.DoesNotExist
     batch = Batch()
-    status = changes.get("status")
-    details = changes.get("status_details") or {}
-    if status in ("resolved", "resolvedInNextRelease"):
-        _resolve(batch, issue, actor, status, details, now=now)
-    elif status == "unresolved":
-        _unresolve(batch, issue, actor, now=now)
-    elif status == "ignored":
-        _ignore(batch, issue, actor, details, now=now)
+    if changes.status is not None:
+        _change_status(batch, issue, actor, changes.status, now=now)
 
-    if "assigned_to" in changes:
-        target = changes["assigned_to"]
-        _assign(batch, issue, actor, None if target is UNASSIGN else target, now=now)
+    if changes.assignment is not None:
+        _assign(batch, issue, actor, changes.assignment.owner, now=now)
 
-    if "has_seen" in changes:
-        if not changes["has_seen"]:
+    if changes.has_seen is not None:
+        if not changes.has_seen:
             writes.unsee(batch, issue.pk, actor.pk)
         elif project_member_user_ids(issue.project, user_ids=[actor.pk]):
             writes.see(batch, issue.pk, actor.pk, now=now)
 
-    if "is_bookmarked" in changes:
-        if changes["is_bookmarked"]:
+    if changes.is_bookmarked is not None:
+        if changes.is_bookmarked:
             writes.bookmark(batch, issue.pk, actor.pk, now=now)
             subscribe(batch, issue, [actor.pk], SubscriptionReason.BOOKMARK, now=now)
         else:
             writes.unbookmark(batch, issue.pk, actor.pk)
 
-    if "is_subscribed" in changes:
+    if changes.is_subscribed is not None:
         # An explicit (un)subscribe has no other reason (Sentry: create_or_update with
         # reason=unknown), whatever subscribed the user before.
         writes.set_subscription(
             batch,
             issue.pk,
             actor.pk,
-            is_active=changes["is_subscribed"],
+            is_active=changes.is_subscribed,
             reason=SubscriptionReason.UNKNOWN,
             now=now,
         )
 
-    if "is_public" in changes:
-        _set_public(batch, issue, actor, changes["is_public"], now=now)
+    if changes.is_public is not None:
+        _set_public(batch, issue, actor, changes.is_public, now=now)
     batch.flush()
     return issue

@@ -7,8 +7,10 @@ from django.contrib import admin
 from django.urls import reverse
 
 from accounts.models import ApiToken, Organization, Project, RateLimitCounter, Team, User
+from issues.changes import Assignment, IssueChanges
 from issues.models import Environment, Event, Issue, UserReport
 from issues.services import issue_discard, issue_update
+from issues.status import Ignore, Resolve
 from releases.models import Release, Repository
 from releases.services import release_record_deploy, release_set_commits
 from tests.factories import (
@@ -72,14 +74,13 @@ def build_world(number: int) -> World:
     issue_update(
         issue_id=resolved.pk,
         actor=user,
-        changes={
-            "status": "resolved",
-            "status_details": {"in_release": release},
-            "assigned_to": user,
-            "is_bookmarked": True,
-            "has_seen": True,
-            "is_public": True,
-        },
+        changes=IssueChanges(
+            status=Resolve(in_release=release),
+            assignment=Assignment(user),
+            is_bookmarked=True,
+            has_seen=True,
+            is_public=True,
+        ),
     )
     event = Event.objects.filter(issue=resolved).first()
     UserReport.objects.create(
@@ -95,11 +96,10 @@ def build_world(number: int) -> World:
     issue_update(
         issue_id=ignored.pk,
         actor=user,
-        changes={
-            "status": "ignored",
-            "status_details": {"ignore_duration": 60, "ignore_count": 10},
-            "assigned_to": team,
-        },
+        changes=IssueChanges(
+            status=Ignore(duration=60, count=10),
+            assignment=Assignment(team),
+        ),
     )
     discarded = make_issue(project, message=f"Discarded problem {number}")
     issue_discard(issue_id=discarded.pk, actor=user)

@@ -32,6 +32,7 @@ from accounts.models import (
     UserEmail,
 )
 from accounts.scopes import SCOPES
+from issues.changes import IssueChanges
 from issues.models import (
     Activity,
     ActivityType,
@@ -60,6 +61,7 @@ from issues.models import (
 )
 from issues.services import issue_delete, issue_update
 from issues.shapes import ACTIVITY_LIMIT
+from issues.status import Resolve
 from releases.models import Commit, Deploy, Release, ReleaseCommit, ReleaseProject, Repository
 from tests.admin.conftest import (
     add_url,
@@ -408,7 +410,7 @@ def test_issue_search_by_title_and_culprit(admin_client, project):
 def test_rows_of_issues_are_found_by_the_issue_short_id(admin_client, pump_station, user):
     first = make_issue(pump_station, message="First problem")
     make_issue(pump_station, message="Second problem")
-    issue_update(issue_id=first.pk, actor=user, changes={"status": "resolved"})
+    issue_update(issue_id=first.pk, actor=user, changes=IssueChanges(status=Resolve()))
 
     events = search(admin_client, Event, "PUMP-STATION-1")
     assert [event.issue_id for event in events] == [first.pk]
