@@ -384,6 +384,9 @@ def _layout(model: type[Model], vendor: str) -> _Layout:
     return layout
 
 
+_PLAIN = Shape()
+
+
 def build(model: type[Model], data: list | None, shape: Shape, children: dict, alias=None):
     """The model instance of a row's JSON from object_sql, its related rows in its relation
     caches. Child rows are put in `children`, under (name, the row's primary key), and the
@@ -393,11 +396,22 @@ def build(model: type[Model], data: list | None, shape: Shape, children: dict, a
     per-field work (a tenth of a large document's time): its attributes are set at once.
     The models read this way have no pre_init or post_init receivers.
     """
+    return _build(model, data, shape, children, alias or connection.alias, connection.vendor)
+
+
+def build_rows(rows: Rows, data, children: dict, alias=None) -> list:
+    return _build_rows(rows, data, children, alias or connection.alias, connection.vendor)
+
+
+# build() resolves the connection's alias and vendor once: `connection` is a proxy to a
+# per-thread object, and asking it for every row cost a large document a tenth of its time.
+def _build(model, data, shape, children, alias, vendor):
     if data is None:
         return None
-    layout = _layouts.get((model, connection.vendor)) or _layout(model, connection.vendor)
+    layout = _layouts.get((model, vendor)) or _layout(model, vendor)
+    pk = data[layout.pk_index]
     # A row shown several times (a user in activity, seen-by and participants) is built once.
-    key = (model, data[layout.pk_index], id(shape))
+    key = (model, pk, id(shape))
     instance = children.get(key)
     if instance is not None:
         return instance
@@ -409,26 +423,27 @@ def build(model: type[Model], data: list | None, shape: Shape, children: dict, a
             values[index] = convert(value)
     state = ModelState()
     state.adding = False
-    state.db = alias or connection.alias
+    state.db = alias
     instance = children[key] = model.__new__(model)
     attributes = instance.__dict__
     attributes["_state"] = state
     attributes.update(zip(layout.attnames, values, strict=True))
-    cache = state.fields_cache
     position = width
-    for name, related_shape in shape.related.items():
-        relation = model._meta.get_field(name)
-        cache[relation.cache_name] = build(
-            relation.related_model, data[position], related_shape, children, state.db
-        )
-        position += 1
+    if shape.related:
+        cache = state.fields_cache
+        for name, related_shape in shape.related.items():
+            relation = model._meta.get_field(name)
+            cache[relation.cache_name] = _build(
+                relation.related_model, data[position], related_shape, children, alias, vendor
+            )
+            position += 1
     for name, rows in shape.children.items():
-        children[name, instance.pk] = build_rows(rows, data[position], children, state.db)
+        children[name, pk] = _build_rows(rows, data[position], children, alias, vendor)
         position += 1
     return instance
 
 
-def build_rows(rows: Rows, data, children: dict, alias=None) -> list:
-    shape = rows.shape or Shape()
-    alias = alias or connection.alias
-    return [build(rows.model, item, shape, children, alias) for item in loads(data) or []]
+def _build_rows(rows: Rows, data, children: dict, alias, vendor) -> list:
+    shape = rows.shape or _PLAIN
+    model = rows.model
+    return [_build(model, item, shape, children, alias, vendor) for item in loads(data) or []]
