@@ -298,7 +298,7 @@ delete_issue = extend_schema(
 class BearerTokenScheme(OpenApiAuthenticationExtension):
     """`Authorization: Bearer <token>`; an operation accepts any one of its listed scopes."""
 
-    target_class = "issues_api.api.authentication.BearerTokenAuthentication"
+    target_class = "accounts.authentication.BearerTokenAuthentication"
     name = SCHEME_NAME
 
     def get_security_definition(self, auto_schema):
