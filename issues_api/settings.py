@@ -118,6 +118,9 @@ else:
             "LOCATION": CACHE_TABLE,
         }
     }
+# The rate-limit counters' model, named as AUTH_USER_MODEL is: the rate limit is project
+# plumbing (issues_api.api.ratelimit), which imports no app.
+ISSUES_API_RATE_LIMIT_COUNTER_MODEL = "accounts.RateLimitCounter"
 
 # How long a deleted issue stays (hidden) before run_deletions removes it; Sentry waits an hour.
 ISSUES_API_DELETION_GRACE_SECONDS = int(os.environ.get("ISSUES_API_DELETION_GRACE_SECONDS", "3600"))
