@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from accounts.selectors import project_access
 from issues.documents import ISSUE, ISSUE_DETAIL, LIST_ITEM, IssueContext, render, shown_keys
 from issues.gather import Gathered, IssueLookup, gather_issues, issue_lookup
-from issues.models import HIDDEN_STATUSES, Environment, Issue
+from issues.models import HIDDEN_STATUSES, Environment
 from issues.openapi import delete_issue, retrieve_issue, update_issue
 from issues.search import DEFAULT_QUERY, IssueSearch, parse_period
 from issues.selectors import environments_by_name, issues_for_list, list_scope
@@ -65,13 +65,12 @@ class IssueEndpoint(SentryEndpoint):
         return gathered
 
     def get_environments(self, request, issue) -> list[Environment]:
-        try:
-            return environments_by_name(
-                organization_id=issue.project.organization_id,
-                names=request.query_params.getlist("environment"),
-            )
-        except Environment.DoesNotExist:
-            raise ResourceDoesNotExist from None
+        """The ?environment= names in the issue's organization; an unknown one raises
+        Environment.DoesNotExist, Sentry's 404."""
+        return environments_by_name(
+            organization_id=issue.project.organization_id,
+            names=request.query_params.getlist("environment"),
+        )
 
     @staticmethod
     def collapse(request, *, detail: bool) -> frozenset[str]:
@@ -132,13 +131,11 @@ class IssueDetailApi(IssueEndpoint):
         )
         validator.is_valid(raise_exception=True)
         changes = validator.validated_data
-        try:
-            if changes.get("discard"):
-                issue_discard(issue_id=issue.pk, actor=request.user)
-                return Response(status=status.HTTP_204_NO_CONTENT)
-            issue_update(issue_id=issue.pk, actor=request.user, changes=changes)
-        except Issue.DoesNotExist:
-            raise ResourceDoesNotExist from None  # deleted while we waited for its lock
+        # An issue deleted while we waited for its lock raises Issue.DoesNotExist: a 404.
+        if changes.get("discard"):
+            issue_discard(issue_id=issue.pk, actor=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        issue_update(issue_id=issue.pk, actor=request.user, changes=changes)
         return Response(self.render_issue(request, Gathered(issue, None), detail=False))
 
     def delete(self, request, issue_id, organization_id_or_slug=None):
@@ -163,13 +160,9 @@ class IssueListEndpoint(SentryEndpoint):
     default_stats_period = "24h"
 
     def list_issues(self, request, *, organization, projects):
-        try:
-            environments = environments_by_name(
-                organization_id=organization.pk,
-                names=request.query_params.getlist("environment"),
-            )
-        except Environment.DoesNotExist:
-            raise ResourceDoesNotExist from None
+        environments = environments_by_name(
+            organization_id=organization.pk, names=request.query_params.getlist("environment")
+        )
         stats_period = parse_period(
             request.query_params.get("statsPeriod", self.default_stats_period)
         )

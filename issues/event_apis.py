@@ -4,7 +4,6 @@ serialize."""
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from accounts.models import Organization
 from accounts.selectors import organization_access, organization_by_id_or_slug
 from issues.apis import IssueEndpoint
 from issues.event_pages import issue_events
@@ -14,7 +13,6 @@ from issues.event_serializers import (
     serialize_event_detail,
     serialize_event_summary,
 )
-from issues.models import Event
 from issues_api.api.exceptions import ResourceDoesNotExist
 from issues_api.api.numbers import is_ascii_number
 from issues_api.api.pagination import paginate
@@ -49,10 +47,7 @@ class IssueEventDetailApi(IssueEndpoint):
     def get(self, request, issue_id, event_id, organization_id_or_slug=None):
         issue = self.get_issue(request, issue_id, organization_id_or_slug)
         environments = self.get_environments(request, issue)
-        try:
-            event, parts = issue_event(issue, event_id=event_id, environments=environments)
-        except Event.DoesNotExist:
-            raise ResourceDoesNotExist from None
+        event, parts = issue_event(issue, event_id=event_id, environments=environments)
         return Response(serialize_event_detail(event, parts=parts, requester=request.user))
 
 
@@ -98,10 +93,7 @@ class ShortIdLookupApi(IssueEndpoint):
 
     def check_organization(self, request, organization_id_or_slug):
         """404 for an unknown organization, 403 for one the requester may not see."""
-        try:
-            organization = organization_by_id_or_slug(organization_id_or_slug)
-        except Organization.DoesNotExist:
-            raise ResourceDoesNotExist from None
+        organization = organization_by_id_or_slug(organization_id_or_slug)
         access = organization_access(
             request.user, token_scopes=request.auth.get_scopes(), organization=organization
         )
