@@ -5,20 +5,19 @@ from drf_spectacular.utils import extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 
-from accounts.selectors import project_access
 from issues.documents import ISSUE, ISSUE_DETAIL, LIST_ITEM, IssueContext, render, shown_keys
 from issues.gather import Gathered, IssueLookup, gather_issues, issue_lookup
 from issues.models import HIDDEN_STATUSES, Environment
 from issues.openapi import delete_issue, retrieve_issue, update_issue
+from issues.permissions import IssuePermission
 from issues.search import DEFAULT_QUERY, IssueSearch, parse_period
-from issues.selectors import environments_by_name, issues_for_list, list_scope
+from issues.selectors import ListScope, environments_by_name, issues_for_list, list_scope
 from issues.services import issue_delete, issue_discard, issue_update
 from issues.validators import IssueUpdateValidator
 from issues_api.api.base import SentryEndpoint
 from issues_api.api.exceptions import ResourceDoesNotExist
 from issues_api.api.numbers import as_bigint
 from issues_api.api.pagination import paginate
-from issues_api.api.permissions import IssuePermission, ScopedPermission
 from issues_api.api.prefix import url_prefix
 
 
@@ -144,20 +143,27 @@ class IssueDetailApi(IssueEndpoint):
         return Response(status=status.HTTP_202_ACCEPTED)
 
 
-class IssueListPermission(ScopedPermission):
-    scope_map = {
-        "GET": ("event:read", "event:write", "event:admin"),
-        "HEAD": ("event:read", "event:write", "event:admin"),
-    }
-
-
 class IssueListEndpoint(SentryEndpoint):
     """Sentry's issue lists: the issue document without its detail-only parts, built for a
     whole page in a fixed number of queries, with cursor pagination in the Link header."""
 
-    permission_classes = [IssueListPermission]
+    permission_classes = [IssuePermission]
     default_query = DEFAULT_QUERY
     default_stats_period = "24h"
+
+    def get_list_scope(
+        self, request, organization_id_or_slug: str, project_id_or_slug: str | None = None
+    ) -> ListScope:
+        """Where the list looks, in one statement: 404 for an unknown organization or
+        project, then the requester's access (403): to the project on the project route,
+        to the organization on the organization's."""
+        scope = list_scope(request.user, organization_id_or_slug, project_id_or_slug)
+        if scope is None:
+            raise ResourceDoesNotExist
+        checked = scope.organization if project_id_or_slug is None else scope.projects[0]
+        checked.requester_membership = scope.membership
+        self.check_object_permissions(request, checked)
+        return scope
 
     def list_issues(self, request, *, organization, projects):
         environments = environments_by_name(
@@ -212,17 +218,7 @@ class IssueListEndpoint(SentryEndpoint):
 
 class ProjectIssueListApi(IssueListEndpoint):
     def get(self, request, organization_id_or_slug, project_id_or_slug):
-        scope = list_scope(request.user, organization_id_or_slug, project_id_or_slug)
-        if scope is None:
-            raise ResourceDoesNotExist
-        access = project_access(
-            request.user,
-            token_scopes=request.auth.get_scopes(),
-            project=scope.projects[0],
-            membership=scope.membership,
-        )
-        if access is None or not access.scopes & set(IssueListPermission.scope_map["GET"]):
-            self.permission_denied(request)
+        scope = self.get_list_scope(request, organization_id_or_slug, project_id_or_slug)
         return self.list_issues(request, organization=scope.organization, projects=scope.projects)
 
 
@@ -230,9 +226,7 @@ class OrganizationIssueListApi(IssueListEndpoint):
     default_stats_period = "24h"
 
     def get(self, request, organization_id_or_slug):
-        scope = list_scope(request.user, organization_id_or_slug)
-        if scope is None:
-            raise ResourceDoesNotExist
+        scope = self.get_list_scope(request, organization_id_or_slug)
         projects = scope.projects
         wanted = [value for value in request.query_params.getlist("project") if value != "-1"]
         if wanted:
@@ -240,10 +234,4 @@ class OrganizationIssueListApi(IssueListEndpoint):
             if None in ids:
                 raise ResourceDoesNotExist
             projects = [project for project in projects if project.pk in ids]
-        if (
-            not projects
-            and scope.membership is None
-            and not (request.user.is_superuser and request.user.is_active)
-        ):
-            self.permission_denied(request)
         return self.list_issues(request, organization=scope.organization, projects=projects)

@@ -1,10 +1,9 @@
 """Thin endpoints for an issue's events and the short-id lookup: parse, call a selector,
 serialize."""
 
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from accounts.selectors import organization_access, organization_by_id_or_slug
+from accounts.selectors import organization_by_id_or_slug
 from issues.apis import IssueEndpoint
 from issues.event_pages import issue_events
 from issues.event_selectors import issue_event
@@ -73,8 +72,11 @@ class ShortIdLookupApi(IssueEndpoint):
                 collapse=self.collapse(request, detail=True),
             )
         if gathered is None:
-            # Nothing found: which of Sentry's answers, in its order.
-            self.check_organization(request, organization_id_or_slug)
+            # Nothing found: which of Sentry's answers, in its order: an unknown organization
+            # (Organization.DoesNotExist) is a 404, one the requester may not see a 403
+            # (IssuePermission on the organization), else the short id is unknown there.
+            organization = organization_by_id_or_slug(organization_id_or_slug)
+            self.check_object_permissions(request, organization)
             raise ResourceDoesNotExist
         # Found in the organization, which therefore exists. A requester who may not see the
         # organization (neither a member nor an active superuser) reaches none of its
@@ -90,12 +92,3 @@ class ShortIdLookupApi(IssueEndpoint):
                 "group": self.render_issue(request, gathered, detail=True),
             }
         )
-
-    def check_organization(self, request, organization_id_or_slug):
-        """404 for an unknown organization, 403 for one the requester may not see."""
-        organization = organization_by_id_or_slug(organization_id_or_slug)
-        access = organization_access(
-            request.user, token_scopes=request.auth.get_scopes(), organization=organization
-        )
-        if access is None:
-            raise PermissionDenied
