@@ -3,41 +3,19 @@
 from rest_framework.response import Response
 
 from accounts.gather import GatheredOrganization, gather_organization
-from accounts.selectors import organization_access, organizations_of_user
+from accounts.permissions import OrganizationPermission
+from accounts.selectors import organizations_of_user
 from accounts.serializers import serialize_organization, serialize_organization_details
 from issues_api.api.base import SentryEndpoint
 from issues_api.api.exceptions import ResourceDoesNotExist
 from issues_api.api.pagination import paginate
-from issues_api.api.permissions import ScopedPermission
 from issues_api.api.prefix import url_prefix
-
-ORG_READ_SCOPES = ("org:read", "org:write", "org:admin")
-
-
-class OrganizationPermission(ScopedPermission):
-    """Sentry's OrganizationPermission for reads: the token needs an org scope; on an
-    organization, the requester must also be a member (or an active superuser)."""
-
-    scope_map = {"GET": ORG_READ_SCOPES, "HEAD": ORG_READ_SCOPES}
-
-    def has_object_permission(self, request, view, obj):
-        # The organization endpoints read the membership with the organization (accounts.gather).
-        access = organization_access(
-            request.user,
-            token_scopes=request.auth.get_scopes(),
-            organization=obj,
-            **(
-                {"member": obj.requester_membership} if hasattr(obj, "requester_membership") else {}
-            ),
-        )
-        view.access = access
-        allowed = self.scope_map.get(request.method, ())
-        return access is not None and any(scope in access.scopes for scope in allowed)
 
 
 class OrganizationEndpoint(SentryEndpoint):
-    """Loads the organization of the URL, with the requester's membership and the parts of
-    its details, in one statement: unknown (404), then membership (403)."""
+    """The organization routes: a token with an org scope (OrganizationPermission), and on
+    the organization of the URL, loaded by get_organization with the requester's membership
+    and the parts of its details in one statement: unknown (404), then membership (403)."""
 
     permission_classes = [OrganizationPermission]
 
@@ -50,10 +28,8 @@ class OrganizationEndpoint(SentryEndpoint):
         return gathered
 
 
-class OrganizationListApi(SentryEndpoint):
+class OrganizationListApi(OrganizationEndpoint):
     """GET /api/0/organizations/: the requester's organizations, paginated."""
-
-    permission_classes = [OrganizationPermission]
 
     def get(self, request):
         organizations, link = paginate(request, organizations_of_user(request.user))

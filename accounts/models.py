@@ -233,8 +233,9 @@ class ApiToken(models.Model):
 
 class RateLimitCounter(models.Model):
     """The requests of one client (a user or an address) in one window of the rate limit,
-    counted by one atomic upsert (issues_api.api.ratelimit) when the counters are not in
-    Redis. A row is useless once its window has ended and is deleted soon after."""
+    counted by one atomic upsert (issues_api.api.ratelimit, which finds the model through the
+    setting ISSUES_API_RATE_LIMIT_COUNTER_MODEL) when the counters are not in Redis. A row is
+    useless once its window has ended and is deleted soon after."""
 
     key = models.CharField(max_length=200, primary_key=True)
     window_end = models.BigIntegerField(db_index=True)  # epoch seconds

@@ -104,8 +104,8 @@ def organization_access(
 
     Active superusers keep their token's scopes and reach every team and project. A member
     reaches every team and project with open membership or a global role, else those of
-    their teams. `member` is the user's membership (None for none) when the caller read it
-    already (accounts.gather).
+    their teams. `member` is the user's membership (anything with `role`, None for none) when
+    the caller read it already (accounts.gather, an issue list's scope).
     """
     if user is None or not user.is_authenticated:
         return None

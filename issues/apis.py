@@ -5,21 +5,20 @@ from drf_spectacular.utils import extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 
-from accounts.selectors import project_access
 from issues.documents import ISSUE, ISSUE_DETAIL, LIST_ITEM, IssueContext, render, shown_keys
 from issues.gather import Gathered, gather_issues
 from issues.lookups import IssueLookup, issue_lookup
-from issues.models import HIDDEN_STATUSES, Environment, Issue
+from issues.models import HIDDEN_STATUSES, Environment
 from issues.openapi import delete_issue, retrieve_issue, update_issue
+from issues.permissions import IssuePermission
 from issues.search import DEFAULT_QUERY, IssueSearch, parse_period
-from issues.selectors import environments_by_name, issues_for_list, list_scope
+from issues.selectors import ListScope, environments_by_name, issues_for_list, list_scope
 from issues.services import issue_delete, issue_discard, issue_update
 from issues.validators import IssueUpdateValidator
 from issues_api.api.base import SentryEndpoint
 from issues_api.api.exceptions import ResourceDoesNotExist
 from issues_api.api.numbers import as_bigint
 from issues_api.api.pagination import paginate
-from issues_api.api.permissions import IssuePermission, ScopedPermission
 from issues_api.api.prefix import url_prefix
 
 
@@ -66,13 +65,12 @@ class IssueEndpoint(SentryEndpoint):
         return gathered
 
     def get_environments(self, request, issue) -> list[Environment]:
-        try:
-            return environments_by_name(
-                organization_id=issue.project.organization_id,
-                names=request.query_params.getlist("environment"),
-            )
-        except Environment.DoesNotExist:
-            raise ResourceDoesNotExist from None
+        """The ?environment= names in the issue's organization; an unknown one raises
+        Environment.DoesNotExist, Sentry's 404."""
+        return environments_by_name(
+            organization_id=issue.project.organization_id,
+            names=request.query_params.getlist("environment"),
+        )
 
     @staticmethod
     def collapse(request, *, detail: bool) -> frozenset[str]:
@@ -133,13 +131,11 @@ class IssueDetailApi(IssueEndpoint):
         )
         validator.is_valid(raise_exception=True)
         changes = validator.validated_data
-        try:
-            if changes.discard:
-                issue_discard(issue_id=issue.pk, actor=request.user)
-                return Response(status=status.HTTP_204_NO_CONTENT)
-            issue_update(issue_id=issue.pk, actor=request.user, changes=changes)
-        except Issue.DoesNotExist:
-            raise ResourceDoesNotExist from None  # deleted while we waited for its lock
+        # An issue deleted while we waited for its lock raises Issue.DoesNotExist: a 404.
+        if changes.discard:
+            issue_discard(issue_id=issue.pk, actor=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        issue_update(issue_id=issue.pk, actor=request.user, changes=changes)
         return Response(self.render_issue(request, Gathered(issue, None), detail=False))
 
     def delete(self, request, issue_id, organization_id_or_slug=None):
@@ -148,29 +144,32 @@ class IssueDetailApi(IssueEndpoint):
         return Response(status=status.HTTP_202_ACCEPTED)
 
 
-class IssueListPermission(ScopedPermission):
-    scope_map = {
-        "GET": ("event:read", "event:write", "event:admin"),
-        "HEAD": ("event:read", "event:write", "event:admin"),
-    }
-
-
 class IssueListEndpoint(SentryEndpoint):
     """Sentry's issue lists: the issue document without its detail-only parts, built for a
     whole page in a fixed number of queries, with cursor pagination in the Link header."""
 
-    permission_classes = [IssueListPermission]
+    permission_classes = [IssuePermission]
     default_query = DEFAULT_QUERY
     default_stats_period = "24h"
 
+    def get_list_scope(
+        self, request, organization_id_or_slug: str, project_id_or_slug: str | None = None
+    ) -> ListScope:
+        """Where the list looks, in one statement: 404 for an unknown organization or
+        project, then the requester's access (403): to the project on the project route,
+        to the organization on the organization's."""
+        scope = list_scope(request.user, organization_id_or_slug, project_id_or_slug)
+        if scope is None:
+            raise ResourceDoesNotExist
+        checked = scope.organization if project_id_or_slug is None else scope.projects[0]
+        checked.requester_membership = scope.membership
+        self.check_object_permissions(request, checked)
+        return scope
+
     def list_issues(self, request, *, organization, projects):
-        try:
-            environments = environments_by_name(
-                organization_id=organization.pk,
-                names=request.query_params.getlist("environment"),
-            )
-        except Environment.DoesNotExist:
-            raise ResourceDoesNotExist from None
+        environments = environments_by_name(
+            organization_id=organization.pk, names=request.query_params.getlist("environment")
+        )
         stats_period = parse_period(
             request.query_params.get("statsPeriod", self.default_stats_period)
         )
@@ -220,17 +219,7 @@ class IssueListEndpoint(SentryEndpoint):
 
 class ProjectIssueListApi(IssueListEndpoint):
     def get(self, request, organization_id_or_slug, project_id_or_slug):
-        scope = list_scope(request.user, organization_id_or_slug, project_id_or_slug)
-        if scope is None:
-            raise ResourceDoesNotExist
-        access = project_access(
-            request.user,
-            token_scopes=request.auth.get_scopes(),
-            project=scope.projects[0],
-            membership=scope.membership,
-        )
-        if access is None or not access.scopes & set(IssueListPermission.scope_map["GET"]):
-            self.permission_denied(request)
+        scope = self.get_list_scope(request, organization_id_or_slug, project_id_or_slug)
         return self.list_issues(request, organization=scope.organization, projects=scope.projects)
 
 
@@ -238,9 +227,7 @@ class OrganizationIssueListApi(IssueListEndpoint):
     default_stats_period = "24h"
 
     def get(self, request, organization_id_or_slug):
-        scope = list_scope(request.user, organization_id_or_slug)
-        if scope is None:
-            raise ResourceDoesNotExist
+        scope = self.get_list_scope(request, organization_id_or_slug)
         projects = scope.projects
         wanted = [value for value in request.query_params.getlist("project") if value != "-1"]
         if wanted:
@@ -248,10 +235,4 @@ class OrganizationIssueListApi(IssueListEndpoint):
             if None in ids:
                 raise ResourceDoesNotExist
             projects = [project for project in projects if project.pk in ids]
-        if (
-            not projects
-            and scope.membership is None
-            and not (request.user.is_superuser and request.user.is_active)
-        ):
-            self.permission_denied(request)
         return self.list_issues(request, organization=scope.organization, projects=projects)

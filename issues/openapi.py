@@ -8,7 +8,7 @@ Two hooks (SPECTACULAR_SETTINGS): preprocess_issue_routes turns the URL patterns
 groups)`, which drf-spectacular cannot make a path of, into one path each and keeps the routes
 of ISSUE_ROUTES; postprocess_issue_schema makes the operation ids the three routes share unique
 and adds the document components. BearerTokenScheme describes the token and each method's
-scopes (issues_api.api.permissions.IssuePermission).
+scopes (issues.permissions.IssuePermission).
 """
 
 import copy
@@ -19,9 +19,9 @@ from drf_spectacular.generators import EndpointEnumerator
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
 from issues import documents
+from issues.permissions import IssuePermission
 from issues.schemas import BOOLEAN, STRING, obj
 from issues.validators import MAX_COUNT, MAX_DURATION, MAX_WINDOW, STATUSES
-from issues_api.api.permissions import IssuePermission
 
 SCHEME_NAME = "auth_token"
 COMPONENTS_REF = "#/components/schemas/"
@@ -298,7 +298,7 @@ delete_issue = extend_schema(
 class BearerTokenScheme(OpenApiAuthenticationExtension):
     """`Authorization: Bearer <token>`; an operation accepts any one of its listed scopes."""
 
-    target_class = "issues_api.api.authentication.BearerTokenAuthentication"
+    target_class = "accounts.authentication.BearerTokenAuthentication"
     name = SCHEME_NAME
 
     def get_security_definition(self, auto_schema):

@@ -118,6 +118,9 @@ else:
             "LOCATION": CACHE_TABLE,
         }
     }
+# The rate-limit counters' model, named as AUTH_USER_MODEL is: the rate limit is project
+# plumbing (issues_api.api.ratelimit), which imports no app.
+ISSUES_API_RATE_LIMIT_COUNTER_MODEL = "accounts.RateLimitCounter"
 
 # How long a deleted issue stays (hidden) before run_deletions removes it; Sentry waits an hour.
 ISSUES_API_DELETION_GRACE_SECONDS = int(os.environ.get("ISSUES_API_DELETION_GRACE_SECONDS", "3600"))
@@ -246,7 +249,7 @@ if ENVIRONMENT == "production":
     SECURE_HSTS_PRELOAD = env_bool("ISSUES_API_HSTS_PRELOAD", True)
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["issues_api.api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["issues_api.api.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["issues_api.api.parsers.StrictJSONParser"],

@@ -612,3 +612,14 @@ def test_short_id_lookup_needs_an_event_scope(
     client = authorize(api_client, user, scopes)
     response = client.get(short_id_url(organization, issue.qualified_short_id))
     assert response.status_code == status, response.content
+
+
+def test_short_id_lookup_refuses_a_member_whose_role_grants_no_event_scope(
+    api, user, organization, issue
+):
+    """Found or not, as on the issue itself: the role's scopes cut the token's down."""
+    OrganizationMember.objects.filter(user=user).update(role="intern")
+    for short_id in (issue.qualified_short_id, "NO-SUCH-1"):
+        response = api.get(short_id_url(organization, short_id))
+        assert response.status_code == 403, (short_id, response.content)
+        assert response.json() == PERMISSION_DENIED

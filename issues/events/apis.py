@@ -1,11 +1,9 @@
 """Thin endpoints for an issue's events and the short-id lookup: parse, call a selector,
 serialize."""
 
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from accounts.models import Organization
-from accounts.selectors import organization_access, organization_by_id_or_slug
+from accounts.selectors import organization_by_id_or_slug
 from issues.apis import IssueEndpoint
 from issues.events.pages import issue_events
 from issues.events.selectors import issue_event
@@ -14,7 +12,6 @@ from issues.events.serializers import (
     serialize_event_detail,
     serialize_event_summary,
 )
-from issues.models import Event
 from issues_api.api.exceptions import ResourceDoesNotExist
 from issues_api.api.numbers import is_ascii_number
 from issues_api.api.pagination import paginate
@@ -49,10 +46,7 @@ class IssueEventDetailApi(IssueEndpoint):
     def get(self, request, issue_id, event_id, organization_id_or_slug=None):
         issue = self.get_issue(request, issue_id, organization_id_or_slug)
         environments = self.get_environments(request, issue)
-        try:
-            event, parts = issue_event(issue, event_id=event_id, environments=environments)
-        except Event.DoesNotExist:
-            raise ResourceDoesNotExist from None
+        event, parts = issue_event(issue, event_id=event_id, environments=environments)
         return Response(serialize_event_detail(event, parts=parts, requester=request.user))
 
 
@@ -78,8 +72,11 @@ class ShortIdLookupApi(IssueEndpoint):
                 collapse=self.collapse(request, detail=True),
             )
         if gathered is None:
-            # Nothing found: which of Sentry's answers, in its order.
-            self.check_organization(request, organization_id_or_slug)
+            # Nothing found: which of Sentry's answers, in its order: an unknown organization
+            # (Organization.DoesNotExist) is a 404, one the requester may not see a 403
+            # (IssuePermission on the organization), else the short id is unknown there.
+            organization = organization_by_id_or_slug(organization_id_or_slug)
+            self.check_object_permissions(request, organization)
             raise ResourceDoesNotExist
         # Found in the organization, which therefore exists. A requester who may not see the
         # organization (neither a member nor an active superuser) reaches none of its
@@ -95,15 +92,3 @@ class ShortIdLookupApi(IssueEndpoint):
                 "group": self.render_issue(request, gathered, detail=True),
             }
         )
-
-    def check_organization(self, request, organization_id_or_slug):
-        """404 for an unknown organization, 403 for one the requester may not see."""
-        try:
-            organization = organization_by_id_or_slug(organization_id_or_slug)
-        except Organization.DoesNotExist:
-            raise ResourceDoesNotExist from None
-        access = organization_access(
-            request.user, token_scopes=request.auth.get_scopes(), organization=organization
-        )
-        if access is None:
-            raise PermissionDenied

@@ -1,4 +1,9 @@
-"""The base of every endpoint: the Allow header and the rate limits."""
+"""The base of every endpoint: the Allow header and the rate limits.
+
+Every endpoint authenticates with the bearer token (settings' DEFAULT_AUTHENTICATION_CLASSES)
+and names, once in its app's base endpoint, a ScopedPermission (issues_api.api.permissions)
+that the app defines for its objects; handlers load their object through a helper of that
+base, which calls check_object_permissions."""
 
 import time
 

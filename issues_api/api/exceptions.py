@@ -1,10 +1,15 @@
-"""One exception handler: every error is Sentry's {"detail": ...} or DRF's field map."""
+"""One exception handler: every error is Sentry's {"detail": ...} or DRF's field map.
+
+A lookup that finds nothing is Sentry's 404 here, whatever raised it: ResourceDoesNotExist,
+Django's Http404, or a model's DoesNotExist that a selector or service let through (an
+unknown environment, event or organization; an issue deleted while a PUT waited for its
+lock). Views do not catch them one by one."""
 
 import logging
 import uuid
 
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -27,7 +32,7 @@ def sentry_exception_handler(exc, context):
         return answered_unavailable(
             Response({"detail": detail}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
         )
-    if isinstance(exc, Http404):
+    if isinstance(exc, Http404 | ObjectDoesNotExist):
         exc = ResourceDoesNotExist()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()

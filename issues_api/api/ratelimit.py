@@ -3,7 +3,9 @@
 Off unless ISSUES_API_RATE_LIMIT is set (e.g. "5/1s": 5 requests per second). Authenticated
 requests count per user; requests without valid credentials count per client address, so that
 guessing tokens is limited too. The counters are shared by every gunicorn worker: in Redis
-when the default cache is Redis (REDIS_URL), else in the database table of RateLimitCounter.
+when the default cache is Redis (REDIS_URL), else in the database table of the model that
+ISSUES_API_RATE_LIMIT_COUNTER_MODEL names (accounts.RateLimitCounter): named in settings, as
+AUTH_USER_MODEL is, so that this plumbing imports no app.
 
 The counters are a guard, not a dependency: when their store fails, requests pass uncounted
 (one warning per outage) instead of failing with it.
@@ -16,6 +18,7 @@ import time
 from contextlib import nullcontext
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
@@ -24,7 +27,6 @@ from redis.exceptions import RedisError
 from rest_framework.exceptions import APIException
 from rest_framework.throttling import BaseThrottle
 
-from accounts.models import RateLimitCounter
 from issues_api.proxies import client_address
 from issues_api.rates import Rate, parse_rate
 
@@ -95,6 +97,11 @@ class CacheCounters:
             raise CounterStoreError(error) from error
 
 
+def counter_table() -> str:
+    """The table of the counters' model (a lookup in the app registry, no query)."""
+    return apps.get_model(settings.ISSUES_API_RATE_LIMIT_COUNTER_MODEL)._meta.db_table
+
+
 class DatabaseCounters:
     """Counters in a table, each incremented by one INSERT ... ON CONFLICT DO UPDATE: the
     database cache's incr reads then writes, so concurrent requests there over-admit.
@@ -108,7 +115,7 @@ class DatabaseCounters:
 
     def increment(self, key: str, *, window_end: int, now: int) -> int:
         quote = connection.ops.quote_name
-        table = quote(RateLimitCounter._meta.db_table)
+        table = quote(counter_table())
         key_column, end_column, count_column = map(quote, ("key", "window_end", "count"))
         # PostgreSQL, and SQLite from 3.35, both speak this upsert with RETURNING.
         upsert = (

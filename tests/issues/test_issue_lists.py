@@ -331,3 +331,28 @@ def test_unknown_expand_and_collapse_values_are_ignored(api, issue):
     full.pop("stats")
     other.pop("stats")
     assert other == full
+
+
+# Access, in Sentry's order (docs/behaviour.md §1)
+
+
+def test_lists_check_access_before_their_parameters(api, project):
+    """The organization first (404 unknown, 403 to a non-member), then the list's own
+    parameters: a ?project= that is no id is a 404, to a member only."""
+    url = org_url(project.organization)
+    response = api.get(url, {"project": "nope"})
+    assert response.status_code == 404, response.content
+    outsider = ApiTokenFactory(user=UserFactory())
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {outsider.plaintext}")
+    response = api.get(url, {"project": "nope"})
+    assert response.status_code == 403, response.content
+    assert response.json() == {"detail": "You do not have permission to perform this action."}
+
+
+def test_a_member_whose_role_grants_no_event_scope_is_refused_every_list(api, user, project):
+    """As on an issue: the token's scopes cut down to the role's must keep an event scope."""
+    make_issue(project)
+    OrganizationMember.objects.filter(user=user).update(role="intern")
+    for url in (project_url(project), org_url(project.organization)):
+        response = api.get(url)
+        assert response.status_code == 403, (url, response.content)

@@ -14,9 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts import authentication
 from accounts.models import ApiToken
 from issues.models import Activity, Issue, IssueStatus, Subscription
-from issues_api.api import authentication
 from tests.factories import ApiTokenFactory
 
 pytestmark = pytest.mark.django_db

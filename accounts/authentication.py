@@ -1,4 +1,7 @@
-"""Bearer tokens, looked up by their SHA-256 digest, with Sentry's 401 bodies."""
+"""Bearer tokens, looked up by their SHA-256 digest, with Sentry's 401 bodies.
+
+The one authentication of every endpoint, named once in settings (REST_FRAMEWORK's
+DEFAULT_AUTHENTICATION_CLASSES): it lives beside ApiToken, whose rows it reads."""
 
 import hmac
 from datetime import timedelta
