@@ -191,6 +191,13 @@ DATABASES = {
 ISSUES_API_STATEMENT_TIMEOUT_MS = int(os.environ.get("ISSUES_API_STATEMENT_TIMEOUT_MS", "5000"))
 if ISSUES_API_STATEMENT_TIMEOUT_MS < 0:
     raise ImproperlyConfigured("ISSUES_API_STATEMENT_TIMEOUT_MS is 0 (off) or more.")
+# PostgreSQL's random_page_cost for the service's connections (0: the server's setting).
+try:
+    ISSUES_API_RANDOM_PAGE_COST = float(os.environ.get("ISSUES_API_RANDOM_PAGE_COST", "1.1"))
+except ValueError:
+    raise ImproperlyConfigured("ISSUES_API_RANDOM_PAGE_COST is a number.") from None
+if not 0 <= ISSUES_API_RANDOM_PAGE_COST < 1000:
+    raise ImproperlyConfigured("ISSUES_API_RANDOM_PAGE_COST is 0 (the server's) or more.")
 postgresql = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
 if postgresql:
     database_options = DATABASES["default"].setdefault("OPTIONS", {})
@@ -198,6 +205,11 @@ if postgresql:
     # statements issues_api.jsonrows prepares are planned once, generically: their
     # parameters are keys, and planning them cost more than running them (issue 10).
     settings_of_connection = "-c plan_cache_mode=force_generic_plan"
+    # The rows a request reads are in memory (or on SSD): an index lookup costs about what a
+    # sequential page read does, not PostgreSQL's default 4 times as much, which made it scan
+    # small tables whole per issue (a list of 25 issues ran its statement 35% slower).
+    if ISSUES_API_RANDOM_PAGE_COST:
+        settings_of_connection += f" -c random_page_cost={ISSUES_API_RANDOM_PAGE_COST:g}"
     if ISSUES_API_STATEMENT_TIMEOUT_MS:
         settings_of_connection += f" -c statement_timeout={ISSUES_API_STATEMENT_TIMEOUT_MS}"
     database_options["options"] = (

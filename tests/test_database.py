@@ -61,6 +61,13 @@ def test_the_configured_statement_budget_reaches_the_connection(settings):
     assert setting("statement_timeout") == str(settings.ISSUES_API_STATEMENT_TIMEOUT_MS)
 
 
+@postgresql_only
+@pytest.mark.django_db
+def test_the_configured_random_page_cost_reaches_the_connection(settings):
+    # Index lookups priced as the in-memory reads they are (issues_api.settings).
+    assert float(setting("random_page_cost")) == settings.ISSUES_API_RANDOM_PAGE_COST == 1.1
+
+
 def connection_settings_in_a_new_process(**env) -> dict:
     """Connect to the test database from a fresh process that reads `env` into its settings."""
     code = (
