@@ -17,7 +17,8 @@ from django.db import connection
 
 from accounts.models import Organization, OrganizationMember, Project, Team, User
 from issues_api.api.numbers import as_bigint, is_ascii_number
-from issues_api.jsonrows import Dialect, Shape, Statements, build, execute, loads
+from issues_api.jsonrows import Dialect, Shape, build, loads
+from issues_api.statements import Statements, execute
 
 MEMBER_TEAMS = OrganizationMember.teams.through._meta.db_table
 PROJECT_TEAMS = Project.teams.through._meta.db_table

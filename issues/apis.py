@@ -6,10 +6,11 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from issues.documents import ISSUE, ISSUE_DETAIL, LIST_ITEM, IssueContext, render, shown_keys
-from issues.gather import Gathered, gather_issues
+from issues.gather import gather_issues
 from issues.lookups import IssueLookup, issue_lookup
 from issues.models import HIDDEN_STATUSES, Environment
 from issues.openapi import delete_issue, retrieve_issue, update_issue
+from issues.parts import Gathered
 from issues.permissions import IssuePermission
 from issues.search import DEFAULT_QUERY, IssueSearch, parse_period
 from issues.selectors import ListScope, environments_by_name, issues_for_list, list_scope

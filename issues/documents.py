@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from issues.gather import IssueParts
 from issues.models import IssueLevel, IssuePriority, IssueSubstatus
+from issues.parts import IssueParts
 from issues.schemas import (
     ACTIVITY,
     ASSIGNED_TO,

@@ -19,19 +19,16 @@ five times the work itself (issue 10).
 # parameters.
 # ruff: noqa: S608
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 
-from accounts.models import OrganizationMember, Project, User, UserEmail
+from accounts.models import OrganizationMember, Project, User
 from issues.lookups import IssueLookup, lookup_key, lookup_sql
 from issues.models import (
-    Activity,
     Issue,
-    IssueSeen,
-    Subscription,
 )
+from issues.parts import Gathered, IssueCounts, IssueParts, Membership
 from issues.shapes import (
     ACTIVITY_ROWS,
     EMAIL_ROWS,
@@ -46,60 +43,14 @@ from issues.shapes import (
 from issues.stats import COUNTS, DETAIL_STATS_PERIOD, stats_buckets, stats_series
 from issues_api.jsonrows import (
     Dialect,
-    Statements,
     build,
     build_rows,
-    execute,
     loads,
     object_sql,
     parse_datetime,
     rows_sql,
 )
-from releases.models import ReleaseProject
-
-
-@dataclass
-class IssueCounts:
-    times_seen: int
-    user_count: int
-    first_seen: datetime | None
-    last_seen: datetime | None
-
-
-@dataclass
-class IssueParts:
-    """Everything beyond the issue row that the issue document shows. The detail parts
-    (activity, releases, tags, stats, user reports) are only read for the GET document."""
-
-    counts: IssueCounts
-    seen: list[IssueSeen]
-    subscriptions: list[Subscription]
-    is_bookmarked: bool
-    emails_by_user: dict[int, list[UserEmail]]
-    activity: list[Activity] = field(default_factory=list)
-    release_projects: list[ReleaseProject] = field(default_factory=list)
-    tag_keys: list[tuple[str, int]] = field(default_factory=list)
-    stats: dict = field(default_factory=dict)
-    user_report_count: int = 0
-
-
-@dataclass(frozen=True)
-class Membership:
-    """The requester's membership of the issue's organization: its role, and whether one of
-    its teams has the issue's project."""
-
-    role: str
-    in_project_team: bool
-
-
-@dataclass
-class Gathered:
-    issue: Issue
-    parts: IssueParts | None
-    # The requester's membership, when asked for; None when not a member.
-    membership: Membership | None = None
-    # The moment the parts were read at (their stats end there), for the serializer.
-    now: datetime | None = None
+from issues_api.statements import Statements, execute
 
 
 def in_project_team_sql(member: str, project_id: str) -> str:

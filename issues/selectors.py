@@ -12,10 +12,12 @@ from django.db.models import QuerySet
 
 from accounts.models import Organization, OrganizationMember, Project
 from accounts.roles import reaches_every_project
-from issues.gather import Membership, in_project_team_sql
+from issues.gather import in_project_team_sql
 from issues.models import HIDDEN_STATUSES, Environment, Issue
+from issues.parts import Membership
 from issues_api.api.numbers import as_bigint, is_ascii_number
-from issues_api.jsonrows import Dialect, Shape, Statements, build, execute, loads, object_sql
+from issues_api.jsonrows import Dialect, Shape, build, loads, object_sql
+from issues_api.statements import Statements, execute
 
 
 def environments_by_name(*, organization_id: int, names: list[str]) -> list[Environment]:

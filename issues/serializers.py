@@ -6,7 +6,6 @@ from datetime import datetime
 
 from accounts.serializers import serialize_user
 from issues import status
-from issues.gather import IssueParts
 from issues.models import (
     ActivityType,
     IssueLevel,
@@ -14,6 +13,7 @@ from issues.models import (
     IssueStatus,
     SubscriptionReason,
 )
+from issues.parts import IssueParts
 from issues.shapes import ACTIVITY_LIMIT
 from issues_api.api.dates import format_datetime
 from releases.serializers import serialize_commit, serialize_release

@@ -27,7 +27,8 @@ from django.db.models import JSONField, Model
 from django.db.models.base import ModelState
 
 from issues.models import Environment, Event, Issue
-from issues_api.jsonrows import Dialect, Statements
+from issues_api.jsonrows import Dialect
+from issues_api.statements import Statements
 
 
 class ListedEvent(NamedTuple):

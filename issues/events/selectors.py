@@ -13,7 +13,8 @@ from django.db import connection
 from accounts.models import UserEmail
 from issues.models import Environment, Event, Issue
 from issues.shapes import RELEASE_WITH_PROJECTS, shown_rows
-from issues_api.jsonrows import Dialect, Shape, Statements, build, execute, loads, object_sql
+from issues_api.jsonrows import Dialect, Shape, build, loads, object_sql
+from issues_api.statements import Statements, execute
 from releases.models import ReleaseProject
 
 # Sentry's "recommended" event picks the most helpful one (with a stacktrace, a replay...);

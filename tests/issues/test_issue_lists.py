@@ -307,7 +307,7 @@ def test_collapse_skips_the_reads_of_what_it_leaves_out(api, issue):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from issues_api.jsonrows import statement_text
+    from issues_api.statements import statement_text
 
     def tables_read(url):
         with CaptureQueriesContext(connection) as queries:

@@ -1,0 +1,53 @@
+"""What a gathering (issues.gather) gives for an issue: the parts of its document beyond its
+row, and the requester's membership, as the serializers read them."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from accounts.models import UserEmail
+from issues.models import Activity, Issue, IssueSeen, Subscription
+from releases.models import ReleaseProject
+
+
+@dataclass
+class IssueCounts:
+    times_seen: int
+    user_count: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+
+
+@dataclass
+class IssueParts:
+    """Everything beyond the issue row that the issue document shows. The detail parts
+    (activity, releases, tags, stats, user reports) are only read for the GET document."""
+
+    counts: IssueCounts
+    seen: list[IssueSeen]
+    subscriptions: list[Subscription]
+    is_bookmarked: bool
+    emails_by_user: dict[int, list[UserEmail]]
+    activity: list[Activity] = field(default_factory=list)
+    release_projects: list[ReleaseProject] = field(default_factory=list)
+    tag_keys: list[tuple[str, int]] = field(default_factory=list)
+    stats: dict = field(default_factory=dict)
+    user_report_count: int = 0
+
+
+@dataclass(frozen=True)
+class Membership:
+    """The requester's membership of the issue's organization: its role, and whether one of
+    its teams has the issue's project."""
+
+    role: str
+    in_project_team: bool
+
+
+@dataclass
+class Gathered:
+    issue: Issue
+    parts: IssueParts | None
+    # The requester's membership, when asked for; None when not a member.
+    membership: Membership | None = None
+    # The moment the parts were read at (their stats end there), for the serializer.
+    now: datetime | None = None
