@@ -11,7 +11,9 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
     make_issue,
+    make_organization,
 )
+from tests.helpers import bearer, client_for
 
 # The test databases are created and dropped without the statement budget (libpq's "options"
 # of the connection, see ISSUES_API_STATEMENT_TIMEOUT_MS): CREATE and DROP DATABASE wait for a
@@ -92,10 +94,29 @@ def token(user):
 @pytest.fixture
 def api(api_client, token):
     """An API client authenticated as `user` with every event scope."""
-    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.plaintext}")
+    api_client.credentials(**bearer(token.plaintext))
     return api_client
+
+
+@pytest.fixture
+def scoped_api(user):
+    """`api` with a token of other scopes: scoped_api(["event:read"]) is a new client for
+    `user` whose token holds only those."""
+    return lambda scopes: client_for(user, scopes)
 
 
 @pytest.fixture
 def issue(project):
     return make_issue(project)
+
+
+@pytest.fixture
+def other_organization():
+    """An organization `user` is not a member of, with a team, a project and a member."""
+    return make_organization()
+
+
+@pytest.fixture
+def foreign_issue(other_organization):
+    """An issue of other_organization's project."""
+    return make_issue(other_organization.projects.get())
