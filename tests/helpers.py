@@ -51,6 +51,19 @@ def assert_error(response, status: int, body: dict) -> None:
         assert response["WWW-Authenticate"] == WWW_AUTHENTICATE
 
 
+def assert_gone(client, url: str) -> None:
+    """Every method on the URL of an issue that was deleted or discarded answers Sentry's 404,
+    whatever the PUT asks for."""
+    for response in (
+        client.get(url),
+        client.put(url, {"status": "resolved"}, format="json"),
+        client.put(url, {"status": "unresolved"}, format="json"),
+        client.put(url, {"discard": True}, format="json"),
+        client.delete(url),
+    ):
+        assert_error(response, 404, NOT_FOUND)
+
+
 # ---- URLs -----------------------------------------------------------------------------------
 
 # The three routes of one issue: the legacy /issues/ and /groups/, and the organization's.
