@@ -48,6 +48,25 @@ def django_db_setup(django_db_setup, django_db_blocker, configured_connection_op
         set_connection_options(None)
 
 
+@pytest.fixture(
+    params=[
+        (None, pytest.skip.Exception),
+        ("false", pytest.skip.Exception),
+        ("true", pytest.fail.Exception),
+    ],
+    ids=["no-CI", "CI=false", "CI=true"],
+)
+def missing_program_outcome(request, monkeypatch):
+    """CI unset, false and true in turn, and what a test missing a program of the machine must
+    then do (tests/environment.py): skip, except on CI, where it fails."""
+    ci, outcome = request.param
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    return outcome
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """PBKDF2 is slow by design; tests only need passwords to be usable."""

@@ -160,6 +160,11 @@ def form_data(response) -> dict:
     return data
 
 
+def activity_of(issue) -> list[tuple]:
+    """(type, user id) of the issue's Activity rows, oldest first."""
+    return list(Activity.objects.filter(issue=issue).order_by("id").values_list("type", "user"))
+
+
 def issue_page(client, issue):
     response = client.get(change_url(issue))
     assert response.status_code == 200, response.content[:2000]
@@ -548,9 +553,7 @@ def test_saving_ignore_then_unresolve(admin_client, admin_user, issue):
     assert save_issue(admin_client, issue, status="unresolved").status_code == 302
     issue.refresh_from_db()
     assert (issue.status, issue.substatus) == (IssueStatus.UNRESOLVED, IssueSubstatus.ONGOING)
-    assert list(
-        Activity.objects.filter(issue=issue).order_by("id").values_list("type", "user")
-    ) == [
+    assert activity_of(issue) == [
         (ActivityType.SET_IGNORED, admin_user.pk),
         (ActivityType.SET_UNRESOLVED, admin_user.pk),
     ]
@@ -574,9 +577,7 @@ def test_saving_the_assignee_assigns_and_unassigns_with_the_admin(
 
     assert save_issue(admin_client, issue, assigned_to="").status_code == 302
     assert not Assignee.objects.filter(issue=issue).exists()
-    assert list(
-        Activity.objects.filter(issue=issue).order_by("id").values_list("type", "user")
-    ) == [
+    assert activity_of(issue) == [
         (ActivityType.ASSIGNED, admin_user.pk),
         (ActivityType.ASSIGNED, admin_user.pk),
         (ActivityType.UNASSIGNED, admin_user.pk),
@@ -703,9 +704,7 @@ def test_the_actions_resolve_ignore_and_unresolve_each_issue(admin_client, admin
         Issue.objects.filter(pk__in=[first.pk, second.pk]).values_list("status", flat=True)
     ) == {IssueStatus.UNRESOLVED}
 
-    assert list(
-        Activity.objects.filter(issue=first).order_by("id").values_list("type", "user")
-    ) == [
+    assert activity_of(first) == [
         (ActivityType.SET_RESOLVED, admin_user.pk),
         (ActivityType.SET_IGNORED, admin_user.pk),
         (ActivityType.SET_UNRESOLVED, admin_user.pk),
