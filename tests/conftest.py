@@ -9,7 +9,6 @@ from tests.factories import (
     OrganizationFactory,
     ProjectFactory,
     TeamFactory,
-    UserFactory,
     make_issue,
     make_organization,
 )
@@ -97,10 +96,7 @@ def project(organization, team):
 def user(organization, team):
     """A member of the organization, on the project's team."""
     member = MemberFactory(
-        organization=organization,
-        user=UserFactory(),
-        teams=[team],
-        role=OrganizationMember.Role.MEMBER,
+        organization=organization, teams=[team], role=OrganizationMember.Role.MEMBER
     )
     return member.user
 
