@@ -1,5 +1,6 @@
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from accounts.models import OrganizationMember
@@ -47,6 +48,26 @@ def django_db_setup(django_db_setup, django_db_blocker, configured_connection_op
         set_connection_options(None)
 
 
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """For rows that are costly to build and that a module's tests only read: a module-scoped
+    fixture writes them `with module_db():`. They are written in a transaction that stays
+    open for the module's tests, each test's own transaction nested in it (as in Django's
+    setUpTestData), and rolled back after the last test. A transactional_db test cannot run
+    in such a module."""
+    with django_db_blocker.unblock():
+        # Inside a test's transaction, the rows would go with that test's rollback.
+        assert not connection.in_atomic_block, "request the module's fixture from the test itself"
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    try:
+        yield django_db_blocker.unblock
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
 @pytest.fixture(
     params=[
         (None, pytest.skip.Exception),
@@ -66,10 +87,12 @@ def missing_program_outcome(request, monkeypatch):
     return outcome
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """PBKDF2 is slow by design; tests only need passwords to be usable."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing():
+    """PBKDF2 is slow by design; tests only need passwords to be usable. For the whole
+    session, so that module-scoped fixtures (module_db) hash fast too."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture
