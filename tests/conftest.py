@@ -1,5 +1,6 @@
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from accounts.models import OrganizationMember
@@ -9,9 +10,10 @@ from tests.factories import (
     OrganizationFactory,
     ProjectFactory,
     TeamFactory,
-    UserFactory,
     make_issue,
+    make_organization,
 )
+from tests.helpers import bearer, client_for
 
 # The test databases are created and dropped without the statement budget (libpq's "options"
 # of the connection, see ISSUES_API_STATEMENT_TIMEOUT_MS): CREATE and DROP DATABASE wait for a
@@ -46,10 +48,51 @@ def django_db_setup(django_db_setup, django_db_blocker, configured_connection_op
         set_connection_options(None)
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """PBKDF2 is slow by design; tests only need passwords to be usable."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """For rows that are costly to build and that a module's tests only read: a module-scoped
+    fixture writes them `with module_db():`. They are written in a transaction that stays
+    open for the module's tests, each test's own transaction nested in it (as in Django's
+    setUpTestData), and rolled back after the last test. A transactional_db test cannot run
+    in such a module."""
+    with django_db_blocker.unblock():
+        # Inside a test's transaction, the rows would go with that test's rollback.
+        assert not connection.in_atomic_block, "request the module's fixture from the test itself"
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    try:
+        yield django_db_blocker.unblock
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture(
+    params=[
+        (None, pytest.skip.Exception),
+        ("false", pytest.skip.Exception),
+        ("true", pytest.fail.Exception),
+    ],
+    ids=["no-CI", "CI=false", "CI=true"],
+)
+def missing_program_outcome(request, monkeypatch):
+    """CI unset, false and true in turn, and what a test missing a program of the machine must
+    then do (tests/environment.py): skip, except on CI, where it fails."""
+    ci, outcome = request.param
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    return outcome
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing():
+    """PBKDF2 is slow by design; tests only need passwords to be usable. For the whole
+    session, so that module-scoped fixtures (module_db) hash fast too."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture
@@ -76,10 +119,7 @@ def project(organization, team):
 def user(organization, team):
     """A member of the organization, on the project's team."""
     member = MemberFactory(
-        organization=organization,
-        user=UserFactory(),
-        teams=[team],
-        role=OrganizationMember.Role.MEMBER,
+        organization=organization, teams=[team], role=OrganizationMember.Role.MEMBER
     )
     return member.user
 
@@ -92,10 +132,29 @@ def token(user):
 @pytest.fixture
 def api(api_client, token):
     """An API client authenticated as `user` with every event scope."""
-    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.plaintext}")
+    api_client.credentials(**bearer(token.plaintext))
     return api_client
+
+
+@pytest.fixture
+def scoped_api(user):
+    """`api` with a token of other scopes: scoped_api(["event:read"]) is a new client for
+    `user` whose token holds only those."""
+    return lambda scopes: client_for(user, scopes)
 
 
 @pytest.fixture
 def issue(project):
     return make_issue(project)
+
+
+@pytest.fixture
+def other_organization():
+    """An organization `user` is not a member of, with a team, a project and a member."""
+    return make_organization()
+
+
+@pytest.fixture
+def foreign_issue(other_organization):
+    """An issue of other_organization's project."""
+    return make_issue(other_organization.projects.get())

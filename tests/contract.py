@@ -8,3 +8,17 @@ CONTRACT_DIR = Path(__file__).resolve().parents[1] / "contract"
 EXAMPLE = json.loads((CONTRACT_DIR / "retrieve-issue.example.json").read_text())
 EXAMPLE_HEADERS = (CONTRACT_DIR / "retrieve-issue.example.headers.txt").read_text()
 OPENAPI = json.loads((CONTRACT_DIR / "sentry-issue-openapi.json").read_text())
+# docs/behaviour.md, Decision 1: the keys current Sentry requires beyond the example.
+NEWER_KEYS = frozenset(
+    {
+        "substatus",
+        "priority",
+        "priorityLockedAt",
+        "issueType",
+        "issueCategory",
+        "isUnhandled",
+        "seerFixabilityScore",
+        "seerAutofixLastTriggered",
+        "seerExplorerAutofixLastTriggered",
+    }
+)

@@ -20,6 +20,12 @@ from issues.services import record_event
 from releases.models import Release, ReleaseProject
 
 
+def add_teams(obj, create, extracted, **kwargs):
+    """teams=[...] of a project or a membership: added once the row exists."""
+    if create and extracted:
+        obj.teams.add(*extracted)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
@@ -61,11 +67,7 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     name = factory.Sequence(lambda n: f"Project {n}")
     slug = factory.Sequence(lambda n: f"project-{n}")
-
-    @factory.post_generation
-    def teams(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.teams.add(*extracted)
+    teams = factory.PostGeneration(add_teams)
 
 
 class MemberFactory(factory.django.DjangoModelFactory):
@@ -76,11 +78,7 @@ class MemberFactory(factory.django.DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     user = factory.SubFactory(UserFactory)
     role = OrganizationMember.Role.MEMBER
-
-    @factory.post_generation
-    def teams(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.teams.add(*extracted)
+    teams = factory.PostGeneration(add_teams)
 
 
 class ReleaseFactory(factory.django.DjangoModelFactory):
@@ -137,3 +135,13 @@ def make_event(project, **payload):
 def make_issue(project, **payload):
     """An issue with one event (see make_event); return the Issue."""
     return make_event(project, **payload).issue
+
+
+def make_organization(**fields):
+    """An organization as a test of another one needs it: a team, a project of that team and a
+    member on it, none of them the `user` fixture's."""
+    organization = OrganizationFactory(**fields)
+    team = TeamFactory(organization=organization)
+    ProjectFactory(organization=organization, teams=[team])
+    MemberFactory(organization=organization, teams=[team])
+    return organization

@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 
 from issues.models import Activity, Bookmark, IssueStatus
 from issues_api.api.outage import CANCELLED, RETRY_AFTER_SECONDS, UNREACHABLE
+from tests.helpers import issue_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -236,14 +237,21 @@ def test_the_next_request_reconnects_once_the_database_is_back(database_down):
 # Both backends: the errors as Django raises them
 
 
+def get_while_reading_raises(api, issue, monkeypatch, error: Exception):
+    """GET the issue while reading it from the database raises `error`."""
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr("issues.apis.gather_issues", fail)
+    return api.get(issue_url(issue))
+
+
 @pytest.mark.django_db
 def test_a_connection_lost_in_the_api_answers_503(api, issue, monkeypatch, caplog):
-    def lost(*args, **kwargs):
-        raise InterfaceError("connection already closed")
+    lost = InterfaceError("connection already closed")
 
-    monkeypatch.setattr("issues.apis.gather_issues", lost)
-
-    response = api.get(f"/api/0/issues/{issue.pk}/")
+    response = get_while_reading_raises(api, issue, monkeypatch, lost)
 
     assert_answered_503(response, UNREACHABLE)
     assert_logged_one_line(caplog)
@@ -259,7 +267,7 @@ def test_a_connection_lost_in_a_middleware_answers_503_json(api, issue, monkeypa
     monkeypatch.setattr(SentryHeadersMiddleware, "__call__", lost)
     api.raise_request_exception = False
 
-    response = api.get(f"/api/0/issues/{issue.pk}/")
+    response = api.get(issue_url(issue))
 
     assert_answered_503(response, UNREACHABLE)
     assert_logged_one_line(caplog)
@@ -267,13 +275,10 @@ def test_a_connection_lost_in_a_middleware_answers_503_json(api, issue, monkeypa
 
 @pytest.mark.django_db
 def test_other_database_errors_stay_a_500_with_their_traceback(api, issue, monkeypatch, caplog):
-    def broken(*args, **kwargs):
-        # SQLite's words for a bug: an OperationalError without a SQLSTATE cause.
-        raise OperationalError("no such table: issues_issue")
+    # SQLite's words for a bug: an OperationalError without a SQLSTATE cause.
+    broken = OperationalError("no such table: issues_issue")
 
-    monkeypatch.setattr("issues.apis.gather_issues", broken)
-
-    response = api.get(f"/api/0/issues/{issue.pk}/")
+    response = get_while_reading_raises(api, issue, monkeypatch, broken)
 
     assert response.status_code == 500, response.content
     assert json.loads(response.content)["detail"] == "Internal Error"

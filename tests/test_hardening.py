@@ -14,27 +14,13 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from issues.models import (
-    Activity,
-    Assignee,
-    Bookmark,
-    Issue,
-    IssueHash,
-    IssueSeen,
-    IssueStatus,
-    IssueTombstone,
-    Resolution,
-    Share,
-    Snooze,
-    Subscription,
-)
+from issues.models import Issue, IssueStatus
 from tests.factories import ApiTokenFactory, ReleaseProjectFactory
+from tests.helpers import NOT_FOUND, TOO_LARGE, db_state, issue_url
 
 pytestmark = pytest.mark.django_db
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-NOT_FOUND = {"detail": "The requested resource does not exist"}
-PERMISSION_DENIED = {"detail": "You do not have permission to perform this action."}
 UNKNOWN_ACTOR = {"assignedTo": ["Unknown actor input"]}
 NON_TEAM_MEMBER = {"assignedTo": ["Cannot assign to non-team member"]}
 TEAM_WITHOUT_ACCESS = {"assignedTo": ["Cannot assign to a team without access to the project"]}
@@ -42,7 +28,6 @@ NUL_IN_JSON = {"detail": "JSON parse error - NUL characters are not allowed"}
 NUL_IN_URL = {"detail": "NUL characters are not allowed."}
 SURROGATE_IN_JSON = {"detail": "JSON parse error - unpaired surrogate characters are not allowed"}
 NOT_UTF8_IN_URL = {"detail": "The query string is not valid UTF-8."}
-TOO_LARGE = {"detail": "Request body is too large."}
 NO_RELEASE = {"statusDetails": {"inRelease": ["Unable to find a release with the given version."]}}
 MAX_COUNT = "Ensure this value is less than or equal to 2147483647."
 
@@ -63,40 +48,6 @@ REFERENCE_HEADERS = {
     "X-Frame-Options": "deny",
 }
 
-COUNTED = (
-    Issue,
-    Activity,
-    Bookmark,
-    Subscription,
-    IssueSeen,
-    Share,
-    Assignee,
-    Snooze,
-    Resolution,
-    IssueHash,
-    IssueTombstone,
-)
-
-
-def db_state(issue) -> dict:
-    """The issue's status and how many rows each table a request could touch holds (one
-    query, as hundreds of these are taken)."""
-    quote = connection.ops.quote_name
-    # The names are the models' own tables; nothing comes from outside.
-    counts = ", ".join(
-        f"(SELECT COUNT(*) FROM {quote(model._meta.db_table)})"  # noqa: S608
-        for model in COUNTED
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT status, substatus, resolved_at, deletion_requested_at, {counts} "  # noqa: S608
-            f"FROM {quote(Issue._meta.db_table)} WHERE id = %s",
-            [issue.pk],
-        )
-        row = cursor.fetchone()
-    names = ["status", "substatus", "resolved_at", "deletion_requested_at"]
-    return dict(zip(names + [model.__name__ for model in COUNTED], row, strict=True))
-
 
 def json_body(response) -> object:
     """The body, which must be JSON and say so."""
@@ -107,12 +58,8 @@ def json_body(response) -> object:
     return json.loads(response.content)
 
 
-def url_of(issue) -> str:
-    return f"/api/0/issues/{issue.pk}/"
-
-
 def put_raw(client, issue, raw, content_type="application/json"):
-    return client.generic("PUT", url_of(issue), raw, content_type=content_type)
+    return client.generic("PUT", issue_url(issue), raw, content_type=content_type)
 
 
 def put_json(client, issue, body):
@@ -141,14 +88,6 @@ NOT_JSON = [
     '{"status": "resol\nved"}',
     '{"status": "resolved"} trailing',
 ]
-
-
-def test_put_with_a_body_that_is_not_json_is_400(api, issue, subtests):
-    for raw in NOT_JSON:
-        with subtests.test(raw=raw):
-            before = db_state(issue)
-            body = assert_refused_put(put_raw(api, issue, raw), issue, before)
-            assert body["detail"].startswith("JSON parse error - "), body
 
 
 def test_put_with_an_empty_body_changes_nothing_and_answers_200(api, issue):
@@ -197,7 +136,7 @@ def test_put_with_another_content_type_is_415(api, issue, content_type):
 def test_put_with_multipart_is_415(api, issue):
     before = db_state(issue)
 
-    response = api.put(url_of(issue), {"status": "resolved"}, format="multipart")
+    response = api.put(issue_url(issue), {"status": "resolved"}, format="multipart")
 
     body = assert_refused_put(response, issue, before, status=415)
     assert re.fullmatch(
@@ -247,14 +186,6 @@ DEEP = {
 }
 
 
-def test_put_with_deeply_nested_json_is_400(api, issue, subtests):
-    for name, raw in DEEP.items():
-        with subtests.test(name):
-            before = db_state(issue)
-            body = assert_refused_put(put_raw(api, issue, raw), issue, before)
-            assert body["detail"].startswith("JSON parse error - ")
-
-
 def nested(depth: int, leaf="resolved"):
     value = leaf
     for _ in range(depth):
@@ -284,12 +215,22 @@ DUPLICATES = [
 ]
 
 
-def test_put_with_duplicate_keys_is_400(api, issue, subtests):
-    for raw in DUPLICATES:
-        with subtests.test(raw=raw):
+# Bodies the JSON parser refuses, by kind: {label: body}, and how the error starts.
+UNREADABLE = {
+    "not-json": ({repr(raw): raw for raw in NOT_JSON}, "JSON parse error - "),
+    "deeply-nested": (DEEP, "JSON parse error - "),
+    "duplicate-keys": ({raw: raw for raw in DUPLICATES}, "JSON parse error - duplicate key "),
+}
+
+
+@pytest.mark.parametrize("kind", UNREADABLE)
+def test_put_with_a_body_the_json_parser_refuses_is_400(api, issue, subtests, kind):
+    bodies, detail = UNREADABLE[kind]
+    for label, raw in bodies.items():
+        with subtests.test(label):
             before = db_state(issue)
             body = assert_refused_put(put_raw(api, issue, raw), issue, before)
-            assert body["detail"].startswith("JSON parse error - duplicate key "), body
+            assert body["detail"].startswith(detail), body
 
 
 def test_put_with_a_body_that_is_not_an_object_is_400(api, issue, subtests):
@@ -444,14 +385,6 @@ NUL_BODIES = [
 ]
 
 
-def test_put_with_nul_characters_is_400(api, issue, subtests):
-    for body in NUL_BODIES:
-        with subtests.test(body=body):
-            before = db_state(issue)
-            response = put_json(api, issue, body)
-            assert assert_refused_put(response, issue, before) == NUL_IN_JSON
-
-
 # Lone UTF-16 surrogates: valid JSON, but no UTF-8 encoding and no PostgreSQL text holds them.
 SURROGATE_BODIES = [
     r'{"assignedTo": "\ud800"}',
@@ -465,12 +398,20 @@ SURROGATE_BODIES = [
 ]
 
 
-def test_put_with_a_lone_surrogate_in_any_string_is_400(api, issue, subtests):
-    for raw in SURROGATE_BODIES:
+@pytest.mark.parametrize(
+    ("bodies", "error"),
+    [
+        ([json.dumps(body) for body in NUL_BODIES], NUL_IN_JSON),
+        (SURROGATE_BODIES, SURROGATE_IN_JSON),
+    ],
+    ids=["nul", "lone-surrogate"],
+)
+def test_put_with_a_string_no_database_text_holds_is_400(api, issue, subtests, bodies, error):
+    for raw in bodies:
         with subtests.test(raw=raw):
             before = db_state(issue)
             response = put_raw(api, issue, raw)
-            assert assert_refused_put(response, issue, before) == SURROGATE_IN_JSON
+            assert assert_refused_put(response, issue, before) == error
 
 
 def test_put_with_both_halves_of_a_surrogate_pair_is_read_as_one_character(api, issue):
@@ -708,31 +649,33 @@ def test_path_tricks_in_the_id_are_404_or_400_json(api, issue, organization, met
 # Query strings and unknown routes
 
 
+# Query strings the API refuses, and what it answers. %ED%A0%80 is a lone surrogate in UTF-8's
+# form; Django would read it, and the other bytes that are not UTF-8, as U+FFFD and go on with
+# text the client never sent.
+BAD_QUERIES = {
+    "nul": (
+        ("environment=%00", "environment=prod%00", "%00=1", "x=%00", "collapse=%00"),
+        NUL_IN_URL,
+    ),
+    "not-utf8": (
+        ("environment=%ED%A0%80", "query=%ED%B0%80", "x=%FF", "%C0%80=1"),
+        NOT_UTF8_IN_URL,
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", BAD_QUERIES)
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
-def test_nul_in_the_query_string_is_400(api, issue, method, subtests):
-    for query in ("environment=%00", "environment=prod%00", "%00=1", "x=%00", "collapse=%00"):
+def test_a_bad_query_string_is_400(api, issue, method, kind, subtests):
+    queries, error = BAD_QUERIES[kind]
+    for query in queries:
         with subtests.test(query=query):
             before = db_state(issue)
             response = api.generic(
-                method, f"{url_of(issue)}?{query}", '{"status": "resolved"}', "application/json"
+                method, f"{issue_url(issue)}?{query}", '{"status": "resolved"}', "application/json"
             )
             assert response.status_code == 400, response.content
-            assert json_body(response) == NUL_IN_URL
-            assert db_state(issue) == before
-
-
-@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
-def test_a_query_string_that_is_not_utf8_is_400(api, issue, method, subtests):
-    # %ED%A0%80 is a lone surrogate in UTF-8's form; Django would read it, and the others, as
-    # U+FFFD and go on with text the client never sent.
-    for query in ("environment=%ED%A0%80", "query=%ED%B0%80", "x=%FF", "%C0%80=1"):
-        with subtests.test(query=query):
-            before = db_state(issue)
-            response = api.generic(
-                method, f"{url_of(issue)}?{query}", '{"status": "resolved"}', "application/json"
-            )
-            assert response.status_code == 400, response.content
-            assert json_body(response) == NOT_UTF8_IN_URL
+            assert json_body(response) == error
             assert db_state(issue) == before
 
 
@@ -769,7 +712,7 @@ def test_unknown_url_is_404_json_without_credentials(api_client):
 def test_post_and_patch_on_the_issue_are_405(api, issue, method):
     before = db_state(issue)
 
-    response = api.generic(method, url_of(issue), '{"status": "resolved"}', "application/json")
+    response = api.generic(method, issue_url(issue), '{"status": "resolved"}', "application/json")
 
     assert response.status_code == 405, response.content
     assert json_body(response) == {"detail": f'Method "{method}" not allowed.'}
@@ -779,7 +722,7 @@ def test_post_and_patch_on_the_issue_are_405(api, issue, method):
 
 @pytest.mark.parametrize("method", ["POST", "PATCH"])
 def test_post_and_patch_without_credentials_are_401(api_client, issue, method):
-    response = api_client.generic(method, url_of(issue), "{}", "application/json")
+    response = api_client.generic(method, issue_url(issue), "{}", "application/json")
 
     assert response.status_code == 401
     assert json_body(response) == {"detail": "Authentication credentials were not provided."}
@@ -797,7 +740,7 @@ def test_unhandled_error_in_the_view_is_a_json_500_without_internals(
     monkeypatch.setattr("issues.apis.gather_issues", explode)
     api.raise_request_exception = False
 
-    response = api.get(url_of(issue))
+    response = api.get(issue_url(issue))
 
     assert response.status_code == 500
     body = json_body(response)
@@ -820,7 +763,7 @@ def test_each_500_has_its_own_error_id(api, issue, monkeypatch):
     monkeypatch.setattr("issues.apis.gather_issues", lambda *a, **k: 1 / 0)
     api.raise_request_exception = False
 
-    ids = {api.get(url_of(issue)).json()["errorId"] for _ in range(3)}
+    ids = {api.get(issue_url(issue)).json()["errorId"] for _ in range(3)}
 
     assert len(ids) == 3
 
@@ -850,7 +793,7 @@ def test_a_crash_outside_the_api_view_is_a_json_500(api, issue, monkeypatch):
     monkeypatch.setattr(RejectNulMiddleware, "__call__", explode)
     api.raise_request_exception = False
 
-    response = api.get(url_of(issue))
+    response = api.get(issue_url(issue))
 
     assert response.status_code == 500
     assert json_body(response)["detail"] == "Internal Error"
@@ -861,7 +804,7 @@ def test_a_crash_outside_the_api_view_is_a_json_500(api, issue, monkeypatch):
 
 
 def error_responses(api, issue, user, settings, monkeypatch):
-    url = url_of(issue)
+    url = issue_url(issue)
     anonymous = APIClient()
     scopeless = ApiTokenFactory(user=user, scopes=["org:read"]).plaintext
     yield "401", anonymous.get(url)

@@ -1,19 +1,15 @@
 """GET /api/0/organizations/, /api/0/organizations/{org}/ and the short-id lookup
 /api/0/organizations/{org}/shortids/{short_id}/, in Sentry's shapes, over HTTP."""
 
-import re
 from datetime import timedelta
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.utils import timezone
-from openapi_schema_validator import OAS30Validator
 
 from accounts.models import OrganizationMember
 from issues.models import IssueStatus
 from issues.seed import ORGANIZATION_SLUG, build_reference_world, token_for
 from tests.factories import (
-    ApiTokenFactory,
     MemberFactory,
     OrganizationFactory,
     ProjectFactory,
@@ -21,12 +17,20 @@ from tests.factories import (
     UserFactory,
     make_issue,
 )
+from tests.helpers import (
+    NOT_FOUND,
+    PERMISSION_DENIED,
+    assert_error,
+    client_for,
+    follow,
+    get_json,
+    links,
+    short_id_url,
+    validate,
+)
 
 pytestmark = pytest.mark.django_db
 
-NOT_FOUND = {"detail": "The requested resource does not exist"}
-PERMISSION_DENIED = {"detail": "You do not have permission to perform this action."}
-LINK = re.compile(r'<([^>]+)>; rel="(previous|next)"; results="(true|false)"; cursor="([^"]+)"')
 BEYOND_BIGINT = "99999999999999999999"
 
 # ---- Sentry's published schemas (getsentry/sentry-api-schema) -------------------------------
@@ -180,34 +184,14 @@ LIST_QUERIES = 3
 DETAIL_QUERIES = 3
 
 
-def validate(schema, document):
-    OAS30Validator(schema).validate(document)
-
-
-def authorize(api_client, user, scopes=ORG_SCOPES):
-    token = ApiTokenFactory(user=user, scopes=scopes)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.plaintext}")
-    return api_client
-
-
 @pytest.fixture
-def org_api(api_client, user):
+def org_api(scoped_api):
     """`user` (a member of `organization`) with an org:read token."""
-    return authorize(api_client, user)
-
-
-def get_json(client, url, **params):
-    response = client.get(url, params)
-    assert response.status_code == 200, response.content
-    return response.json()
+    return scoped_api(ORG_SCOPES)
 
 
 def detail_url(organization_id_or_slug) -> str:
     return f"/api/0/organizations/{organization_id_or_slug}/"
-
-
-def short_id_url(organization, short_id) -> str:
-    return f"/api/0/organizations/{organization.slug}/shortids/{short_id}/"
 
 
 # ---- GET /api/0/organizations/ ----------------------------------------------------------------
@@ -239,19 +223,19 @@ def test_list_item_is_sentrys_organization_shape(org_api, organization):
     }
 
 
-def test_superuser_lists_only_their_own_memberships(api_client, organization):
+def test_superuser_lists_only_their_own_memberships(organization):
     superuser = UserFactory(is_superuser=True, is_staff=True)
     mine = OrganizationFactory()
     MemberFactory(organization=mine, user=superuser)
-    items = get_json(authorize(api_client, superuser), "/api/0/organizations/")
+    items = get_json(client_for(superuser, ORG_SCOPES), "/api/0/organizations/")
     assert [item["slug"] for item in items] == [mine.slug]
 
 
-def test_user_without_memberships_gets_an_empty_list(api_client):
-    assert get_json(authorize(api_client, UserFactory()), "/api/0/organizations/") == []
+def test_user_without_memberships_gets_an_empty_list():
+    assert get_json(client_for(UserFactory(), ORG_SCOPES), "/api/0/organizations/") == []
 
 
-def test_list_is_paginated_with_sentry_cursors(api_client):
+def test_list_is_paginated_with_sentry_cursors():
     user = UserFactory()
     now = timezone.now()
     organizations = []
@@ -259,18 +243,16 @@ def test_list_is_paginated_with_sentry_cursors(api_client):
         organization = OrganizationFactory(date_created=now - timedelta(minutes=minute))
         MemberFactory(organization=organization, user=user)
         organizations.append(organization.slug)
-    client = authorize(api_client, user)
+    client = client_for(user, ORG_SCOPES)
     response = client.get("/api/0/organizations/", {"per_page": 2})
     pages = []
     while True:
         assert response.status_code == 200, response.content
         pages.append([item["slug"] for item in response.json()])
-        found = {rel: (url, results) for url, rel, results, _ in LINK.findall(response["Link"])}
-        url, results = found["next"]
-        if results == "false":
+        following = links(response)["next"]
+        if not following.results:
             break
-        parsed = urlparse(url)
-        response = client.get(parsed.path, {k: v[-1] for k, v in parse_qs(parsed.query).items()})
+        response = follow(client, following.url)
     assert pages == [organizations[0:2], organizations[2:4], organizations[4:]]
 
 
@@ -278,7 +260,7 @@ def test_list_is_paginated_with_sentry_cursors(api_client):
 
 
 def test_details_validate_and_show_role_access_teams_and_projects(
-    org_api, user, organization, team, project
+    org_api, organization, team, project
 ):
     document = get_json(org_api, detail_url(organization.slug))
     validate(ORGANIZATION_DETAILS, document)
@@ -334,21 +316,19 @@ def test_details_by_numeric_id(org_api, organization):
     assert get_json(org_api, detail_url(organization.pk))["slug"] == organization.slug
 
 
-def test_owner_access_is_the_tokens_scopes(api_client, organization):
+def test_owner_access_is_the_tokens_scopes(organization):
     owner = MemberFactory(organization=organization, role=OrganizationMember.Role.OWNER).user
-    client = authorize(api_client, owner, ["org:read", "org:admin", "event:read"])
+    client = client_for(owner, ["org:read", "org:admin", "event:read"])
     document = get_json(client, detail_url(organization.slug))
     assert document["role"] == "owner"
     assert document["access"] == ["event:read", "org:admin", "org:read"]
 
 
-def test_superuser_who_is_not_a_member_sees_the_details_without_a_role(
-    api_client, organization, team, project
-):
+def test_superuser_who_is_not_a_member_sees_the_details_without_a_role(organization, team, project):
     organization.allow_joinleave = False
     organization.save()
     superuser = UserFactory(is_superuser=True, is_staff=True)
-    client = authorize(api_client, superuser, ["org:read", "event:read"])
+    client = client_for(superuser, ["org:read", "event:read"])
     document = get_json(client, detail_url(organization.slug))
     assert document["role"] is document["orgRole"] is None
     assert document["access"] == ["event:read", "org:read"]  # the token's, uncut
@@ -358,12 +338,12 @@ def test_superuser_who_is_not_a_member_sees_the_details_without_a_role(
     assert [item["slug"] for item in document["projects"]] == [project.slug]
 
 
-def test_details_of_an_organization_without_teams_or_projects(api_client):
+def test_details_of_an_organization_without_teams_or_projects():
     organization = OrganizationFactory()
     member = MemberFactory(organization=organization)
     superuser = UserFactory(is_superuser=True, is_staff=True)
     for requester, role in ((member.user, "member"), (superuser, None)):
-        document = get_json(authorize(api_client, requester), detail_url(organization.pk))
+        document = get_json(client_for(requester, ORG_SCOPES), detail_url(organization.pk))
         validate(ORGANIZATION_DETAILS, document)
         assert (document["role"], document["teams"], document["projects"]) == (role, [], [])
 
@@ -391,13 +371,11 @@ def test_details_sort_by_slug_and_count_only_active_members(org_api, user, organ
     assert projects["zz-project"]["isMember"] is True
 
 
-def test_details_of_an_organization_of_which_the_user_is_not_a_member_is_403(org_api):
-    other = OrganizationFactory()
-    MemberFactory(organization=other)
-    for url in (detail_url(other.slug), detail_url(other.pk)):
-        response = org_api.get(url)
-        assert response.status_code == 403, response.content
-        assert response.json() == PERMISSION_DENIED
+def test_details_of_an_organization_of_which_the_user_is_not_a_member_is_403(
+    org_api, other_organization
+):
+    for url in (detail_url(other_organization.slug), detail_url(other_organization.pk)):
+        assert_error(org_api.get(url), 403, PERMISSION_DENIED)
 
 
 @pytest.mark.parametrize(
@@ -405,8 +383,7 @@ def test_details_of_an_organization_of_which_the_user_is_not_a_member_is_403(org
 )
 def test_unknown_organization_is_404(org_api, organization_id_or_slug):
     response = org_api.get(detail_url(organization_id_or_slug))
-    assert response.status_code == 404, response.content
-    assert response.json() == NOT_FOUND
+    assert_error(response, 404, NOT_FOUND)
 
 
 # ---- links --------------------------------------------------------------------------------------
@@ -447,23 +424,20 @@ def test_links_default_to_the_request_host(org_api, organization, settings):
         ("member", ["org:write"], 403),
     ],
 )
-def test_any_org_scope_the_role_grants_reads_the_organization(
-    api_client, organization, role, scopes, status
-):
+def test_any_org_scope_the_role_grants_reads_the_organization(organization, role, scopes, status):
     member = MemberFactory(organization=organization, role=role)
-    client = authorize(api_client, member.user, scopes)
+    client = client_for(member.user, scopes)
     assert client.get("/api/0/organizations/").status_code == 200
     response = client.get(detail_url(organization.slug))
     assert response.status_code == status, response.content
 
 
 @pytest.mark.parametrize("scopes", [["event:read", "event:write", "event:admin"], ["member:read"]])
-def test_token_without_an_org_scope_is_403(api_client, user, organization, scopes):
-    client = authorize(api_client, user, scopes)
+def test_token_without_an_org_scope_is_403(scoped_api, organization, scopes):
+    client = scoped_api(scopes)
     for url in ("/api/0/organizations/", detail_url(organization.slug), detail_url("nope")):
         response = client.get(url)
-        assert response.status_code == 403, response.content
-        assert response.json() == PERMISSION_DENIED
+        assert_error(response, 403, PERMISSION_DENIED)
 
 
 def test_unauthenticated_is_401(api_client, organization):
@@ -557,15 +531,15 @@ def test_short_id_is_matched_without_case(api, organization, issue):
 @pytest.mark.parametrize("short_id", ["NO-SUCH-PROJECT-1", "1", "PROJECT", "X-" + BEYOND_BIGINT])
 def test_unknown_short_id_is_404(api, organization, issue, short_id):
     response = api.get(short_id_url(organization, short_id))
-    assert response.status_code == 404, response.content
-    assert response.json() == NOT_FOUND
+    assert_error(response, 404, NOT_FOUND)
 
 
-def test_short_id_of_a_project_in_another_organization_is_404(api, user, organization, issue):
-    other = OrganizationFactory()
-    team = TeamFactory(organization=other)
-    MemberFactory(organization=other, user=user, teams=[team])
-    foreign = make_issue(ProjectFactory(organization=other, teams=[team]))
+def test_short_id_of_a_project_in_another_organization_is_404(
+    api, user, organization, issue, foreign_issue
+):
+    foreign = foreign_issue
+    other = foreign.project.organization
+    MemberFactory(organization=other, user=user, teams=[other.teams.get()])
     response = api.get(short_id_url(organization, foreign.qualified_short_id))
     assert response.status_code == 404, response.content
     # ... and found in its own organization.
@@ -574,14 +548,10 @@ def test_short_id_of_a_project_in_another_organization_is_404(api, user, organiz
     )
 
 
-def test_short_id_in_an_organization_of_which_the_user_is_not_a_member_is_403(api):
-    other = OrganizationFactory()
-    team = TeamFactory(organization=other)
-    foreign = make_issue(ProjectFactory(organization=other, teams=[team]))
-    for short_id in (foreign.qualified_short_id, "NO-SUCH-1"):
-        response = api.get(short_id_url(other, short_id))
-        assert response.status_code == 403, response.content
-        assert response.json() == PERMISSION_DENIED
+def test_short_id_in_an_organization_of_which_the_user_is_not_a_member_is_403(api, foreign_issue):
+    other = foreign_issue.project.organization
+    for short_id in (foreign_issue.qualified_short_id, "NO-SUCH-1"):
+        assert_error(api.get(short_id_url(other, short_id)), 403, PERMISSION_DENIED)
     response = api.get("/api/0/organizations/no-such-org/shortids/X-1/")
     assert response.status_code == 404, response.content
 
@@ -606,10 +576,8 @@ def test_short_id_of_a_hidden_issue_is_404(api, organization, issue):
     ("scopes", "status"),
     [(["event:read"], 200), (["event:admin"], 200), (["org:read"], 403), ([], 403)],
 )
-def test_short_id_lookup_needs_an_event_scope(
-    api_client, user, organization, issue, scopes, status
-):
-    client = authorize(api_client, user, scopes)
+def test_short_id_lookup_needs_an_event_scope(scoped_api, organization, issue, scopes, status):
+    client = scoped_api(scopes)
     response = client.get(short_id_url(organization, issue.qualified_short_id))
     assert response.status_code == status, response.content
 

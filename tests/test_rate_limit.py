@@ -28,7 +28,8 @@ from issues.models import Issue, IssueStatus
 from issues_api.api import base, ratelimit
 from issues_api.api.ratelimit import Rate, parse_rate
 from tests.concurrency import run_together
-from tests.factories import ApiTokenFactory, MemberFactory, UserFactory, make_issue
+from tests.factories import ApiTokenFactory, MemberFactory, make_issue
+from tests.helpers import client_for, issue_url
 
 pytestmark = pytest.mark.django_db
 
@@ -78,10 +79,6 @@ def limit(settings):
     return set_limit
 
 
-def url_of(issue) -> str:
-    return f"/api/0/issues/{issue.pk}/"
-
-
 def assert_passed(response, *, limit: int, remaining: int, reset: int):
     assert response.status_code in (200, 202), response.content
     assert response[LIMIT] == str(limit)
@@ -107,9 +104,9 @@ def run_six_gets(api, issue, clock):
     """Five GETs pass, counting down; the sixth is refused until the next second."""
     reset = clock.start + 1
     for remaining in (4, 3, 2, 1, 0):
-        assert_passed(api.get(url_of(issue)), limit=5, remaining=remaining, reset=reset)
+        assert_passed(api.get(issue_url(issue)), limit=5, remaining=remaining, reset=reset)
 
-    assert_limited(api.get(url_of(issue)), rate="5/1s", limit=5, reset=reset, retry_after=1)
+    assert_limited(api.get(issue_url(issue)), rate="5/1s", limit=5, reset=reset, retry_after=1)
 
 
 # Off by default
@@ -122,7 +119,7 @@ def test_rate_limit_is_off_by_default(settings):
 def test_without_a_limit_there_are_no_headers_and_no_429(api, issue, clock):
     # Unknown issues answer 404 after the limiter ran, and cost less than a full GET.
     responses = [api.get("/api/0/issues/987654321/") for _ in range(20)]
-    responses.append(api.get(url_of(issue)))
+    responses.append(api.get(issue_url(issue)))
 
     assert [response.status_code for response in responses] == [404] * 20 + [200]
     for response in responses:
@@ -138,7 +135,7 @@ def test_requests_for_unknown_issues_count_too(api, issue, clock, limit):
         response = api.get("/api/0/issues/987654321/")
         assert response.status_code == 404
         assert response[REMAINING] == str(remaining)
-    assert_passed(api.get(url_of(issue)), limit=5, remaining=0, reset=clock.start + 1)
+    assert_passed(api.get(issue_url(issue)), limit=5, remaining=0, reset=clock.start + 1)
 
     response = api.get("/api/0/issues/987654321/")
 
@@ -157,7 +154,7 @@ def test_five_gets_pass_and_the_sixth_is_429(api, issue, clock, limit):
 def test_reset_is_the_epoch_second_the_next_window_starts(api, issue, clock, limit):
     limit("5/1s")
 
-    response = api.get(url_of(issue))
+    response = api.get(issue_url(issue))
 
     reset = int(response[RESET])
     assert clock.now < reset <= clock.now + 1
@@ -171,7 +168,7 @@ def test_later_requests_in_the_window_stay_limited(api, issue, clock, limit):
 
     for _ in range(3):
         assert_limited(
-            api.get(url_of(issue)), rate="5/1s", limit=5, reset=clock.start + 1, retry_after=1
+            api.get(issue_url(issue)), rate="5/1s", limit=5, reset=clock.start + 1, retry_after=1
         )
 
 
@@ -181,30 +178,36 @@ def test_the_next_window_starts_the_count_again(api, issue, clock, limit):
 
     clock.now += 1
 
-    response = api.get(url_of(issue))
+    response = api.get(issue_url(issue))
     assert_passed(response, limit=5, remaining=4, reset=clock.start + 2)
+
+
+def assert_counted_per_user(api, issue, organization, team, clock):
+    """Once `api`'s user has used up 5/1s, a teammate's first request passes with a count of
+    its own."""
+    run_six_gets(api, issue, clock)
+    teammate = MemberFactory(organization=organization, teams=[team]).user
+
+    # A client of its own: `api` sends its own credentials with every request.
+    response = client_for(teammate).get(issue_url(issue))
+
+    assert_passed(response, limit=5, remaining=4, reset=clock.start + 1)
 
 
 def test_the_limit_is_per_user(api, issue, organization, team, clock, limit):
     limit("5/1s")
-    run_six_gets(api, issue, clock)
-    other = MemberFactory(organization=organization, user=UserFactory(), teams=[team]).user
-    other_token = ApiTokenFactory(user=other).plaintext
 
-    # A client of its own: `api` sends its own credentials with every request.
-    response = APIClient().get(url_of(issue), HTTP_AUTHORIZATION=f"Bearer {other_token}")
-
-    assert_passed(response, limit=5, remaining=4, reset=clock.start + 1)
+    assert_counted_per_user(api, issue, organization, team, clock)
 
 
 def test_the_limit_is_per_user_not_per_token(api_client, issue, user, clock, limit):
     limit("5/1s")
     first, second = ApiTokenFactory(user=user).plaintext, ApiTokenFactory(user=user).plaintext
     for _ in range(5):
-        response = api_client.get(url_of(issue), HTTP_AUTHORIZATION=f"Bearer {first}")
+        response = api_client.get(issue_url(issue), HTTP_AUTHORIZATION=f"Bearer {first}")
         assert response.status_code == 200
 
-    response = api_client.get(url_of(issue), HTTP_AUTHORIZATION=f"Bearer {second}")
+    response = api_client.get(issue_url(issue), HTTP_AUTHORIZATION=f"Bearer {second}")
 
     assert_limited(response, rate="5/1s", limit=5, reset=clock.start + 1, retry_after=1)
 
@@ -214,18 +217,18 @@ def test_put_delete_and_head_count_and_are_limited(api, issue, project, clock, l
     spare = make_issue(project, message="To delete")
     reset = clock.start + 1
 
-    assert_passed(api.get(url_of(issue)), limit=5, remaining=4, reset=reset)
-    assert_passed(api.head(url_of(issue)), limit=5, remaining=3, reset=reset)
-    assert_passed(api.get(url_of(issue)), limit=5, remaining=2, reset=reset)
-    put = api.put(url_of(issue), {"status": "resolved"}, format="json")
+    assert_passed(api.get(issue_url(issue)), limit=5, remaining=4, reset=reset)
+    assert_passed(api.head(issue_url(issue)), limit=5, remaining=3, reset=reset)
+    assert_passed(api.get(issue_url(issue)), limit=5, remaining=2, reset=reset)
+    put = api.put(issue_url(issue), {"status": "resolved"}, format="json")
     assert_passed(put, limit=5, remaining=1, reset=reset)
-    assert_passed(api.delete(url_of(spare)), limit=5, remaining=0, reset=reset)
+    assert_passed(api.delete(issue_url(spare)), limit=5, remaining=0, reset=reset)
 
-    put = api.put(url_of(issue), {"status": "unresolved"}, format="json")
+    put = api.put(issue_url(issue), {"status": "unresolved"}, format="json")
     assert_limited(put, rate="5/1s", limit=5, reset=reset, retry_after=1)
-    delete = api.delete(url_of(issue))
+    delete = api.delete(issue_url(issue))
     assert_limited(delete, rate="5/1s", limit=5, reset=reset, retry_after=1)
-    head = api.head(url_of(issue))
+    head = api.head(issue_url(issue))
     assert head.status_code == 429
     assert head["Retry-After"] == "1"
 
@@ -239,7 +242,7 @@ def test_a_limited_put_is_refused_before_its_body_is_read(api, issue, clock, lim
     limit("5/1s")
     run_six_gets(api, issue, clock)
 
-    response = api.put(url_of(issue), {"status": "bogus"}, format="json")
+    response = api.put(issue_url(issue), {"status": "bogus"}, format="json")
 
     assert response.status_code == 429
     assert response.json() == too_fast("5/1s")
@@ -271,23 +274,23 @@ def test_three_in_ten_seconds(api, issue, clock, limit):
     clock.now = clock.start + 3.25
     reset = clock.start + 10
     for remaining in (2, 1, 0):
-        assert_passed(api.get(url_of(issue)), limit=3, remaining=remaining, reset=reset)
+        assert_passed(api.get(issue_url(issue)), limit=3, remaining=remaining, reset=reset)
 
-    response = api.get(url_of(issue))
+    response = api.get(issue_url(issue))
 
     assert_limited(response, rate="3/10s", limit=3, reset=reset, retry_after=7)
     clock.now = clock.start + 9.99
-    assert api.get(url_of(issue)).status_code == 429
+    assert api.get(issue_url(issue)).status_code == 429
     clock.now = clock.start + 10
-    assert_passed(api.get(url_of(issue)), limit=3, remaining=2, reset=clock.start + 20)
+    assert_passed(api.get(issue_url(issue)), limit=3, remaining=2, reset=clock.start + 20)
 
 
 def test_one_a_minute_in_the_short_form(api, issue, clock, limit):
     limit("1/m")
     minute = clock.start - clock.start % 60
 
-    assert_passed(api.get(url_of(issue)), limit=1, remaining=0, reset=minute + 60)
-    response = api.get(url_of(issue))
+    assert_passed(api.get(issue_url(issue)), limit=1, remaining=0, reset=minute + 60)
+    response = api.get(issue_url(issue))
 
     assert_limited(
         response,
@@ -392,13 +395,8 @@ def test_the_limit_is_per_user_with_redis(
     api, issue, organization, team, clock, limit, redis_cache
 ):
     limit("5/1s")
-    run_six_gets(api, issue, clock)
-    other = MemberFactory(organization=organization, user=UserFactory(), teams=[team]).user
-    token = ApiTokenFactory(user=other).plaintext
 
-    response = APIClient().get(url_of(issue), HTTP_AUTHORIZATION=f"Bearer {token}")
-
-    assert_passed(response, limit=5, remaining=4, reset=clock.start + 1)
+    assert_counted_per_user(api, issue, organization, team, clock)
 
 
 # Requests without valid credentials: counted per client address
@@ -412,7 +410,7 @@ def anonymous(address: str = "203.0.113.7", **headers) -> APIClient:
 def test_anonymous_requests_are_not_limited_without_a_limit(issue, clock):
     client = anonymous()
 
-    responses = [client.get(url_of(issue)) for _ in range(20)]
+    responses = [client.get(issue_url(issue)) for _ in range(20)]
 
     assert [response.status_code for response in responses] == [401] * 20
     assert all(LIMIT not in response for response in responses)
@@ -422,16 +420,16 @@ def test_anonymous_requests_are_limited_per_address(issue, clock, limit):
     limit("5/1s")
     client = anonymous("203.0.113.7")
     for remaining in (4, 3, 2, 1, 0):
-        response = client.get(url_of(issue))
+        response = client.get(issue_url(issue))
         assert response.status_code == 401, response.content
         assert response[REMAINING] == str(remaining)
         assert response[RESET] == str(clock.start + 1)
 
-    response = client.get(url_of(issue))
+    response = client.get(issue_url(issue))
 
     assert_limited(response, rate="5/1s", limit=5, reset=clock.start + 1, retry_after=1)
     # Another address has a count of its own.
-    response = anonymous("198.51.100.9").get(url_of(issue))
+    response = anonymous("198.51.100.9").get(issue_url(issue))
     assert response.status_code == 401
     assert response[REMAINING] == "4"
 
@@ -443,9 +441,9 @@ def test_wrong_and_expired_tokens_count_for_their_address(issue, user, clock, li
     guesses = [f"Bearer {'a' * 64}", f"Bearer {expired.plaintext}", "Bearer", None, "Basic eA=="]
     for guess in guesses:
         headers = {"HTTP_AUTHORIZATION": guess} if guess else {}
-        assert anonymous().get(url_of(issue), **headers).status_code == 401
+        assert anonymous().get(issue_url(issue), **headers).status_code == 401
 
-    response = anonymous().get(url_of(issue), HTTP_AUTHORIZATION=f"Bearer {'b' * 64}")
+    response = anonymous().get(issue_url(issue), HTTP_AUTHORIZATION=f"Bearer {'b' * 64}")
 
     assert_limited(response, rate="5/1s", limit=5, reset=clock.start + 1, retry_after=1)
 
@@ -453,18 +451,18 @@ def test_wrong_and_expired_tokens_count_for_their_address(issue, user, clock, li
 def test_a_valid_token_counts_for_its_user_not_its_address(issue, token, clock, limit):
     limit("5/1s")
     for _ in range(6):
-        anonymous().get(url_of(issue))
+        anonymous().get(issue_url(issue))
 
-    response = anonymous().get(url_of(issue), HTTP_AUTHORIZATION=f"Bearer {token.plaintext}")
+    response = anonymous().get(issue_url(issue), HTTP_AUTHORIZATION=f"Bearer {token.plaintext}")
 
     assert_passed(response, limit=5, remaining=4, reset=clock.start + 1)
 
 
 def test_the_address_limit_is_checked_before_the_body_and_the_permissions(issue, clock, limit):
     limit("1/1s")
-    anonymous().put(url_of(issue), {"status": "bogus"}, format="json")
+    anonymous().put(issue_url(issue), {"status": "bogus"}, format="json")
 
-    response = anonymous().put(url_of(issue), {"status": "bogus"}, format="json")
+    response = anonymous().put(issue_url(issue), {"status": "bogus"}, format="json")
 
     assert response.status_code == 429
     assert response.json() == too_fast("1/1s")
@@ -474,9 +472,9 @@ def test_the_address_limit_is_checked_before_the_body_and_the_permissions(issue,
 def test_x_forwarded_for_is_ignored_without_proxies(issue, clock, limit):
     limit("2/1s")
     for forged in ("192.0.2.1", "192.0.2.2"):
-        anonymous(HTTP_X_FORWARDED_FOR=forged).get(url_of(issue))
+        anonymous(HTTP_X_FORWARDED_FOR=forged).get(issue_url(issue))
 
-    response = anonymous(HTTP_X_FORWARDED_FOR="192.0.2.3").get(url_of(issue))
+    response = anonymous(HTTP_X_FORWARDED_FOR="192.0.2.3").get(issue_url(issue))
 
     assert response.status_code == 429
 
@@ -488,23 +486,23 @@ def test_behind_one_proxy_the_forwarded_address_counts(issue, clock, limit, sett
     # The proxy appends the address it saw; what the client wrote before it does not count.
     first = anonymous(proxy, HTTP_X_FORWARDED_FOR="192.0.2.99, 192.0.2.1")
     for _ in range(2):
-        assert first.get(url_of(issue)).status_code == 401
+        assert first.get(issue_url(issue)).status_code == 401
 
-    assert first.get(url_of(issue)).status_code == 429
+    assert first.get(issue_url(issue)).status_code == 429
     forged = anonymous(proxy, HTTP_X_FORWARDED_FOR="192.0.2.100, 192.0.2.1")
-    assert forged.get(url_of(issue)).status_code == 429
-    other = anonymous(proxy, HTTP_X_FORWARDED_FOR="192.0.2.2").get(url_of(issue))
+    assert forged.get(issue_url(issue)).status_code == 429
+    other = anonymous(proxy, HTTP_X_FORWARDED_FOR="192.0.2.2").get(issue_url(issue))
     assert other.status_code == 401
     assert other[REMAINING] == "1"
 
 
 def test_ipv6_clients_are_counted_per_64_network(issue, clock, limit):
     limit("2/1s")
-    anonymous("2001:db8:1:2::1").get(url_of(issue))
-    anonymous("2001:db8:1:2:ffff::9").get(url_of(issue))
+    anonymous("2001:db8:1:2::1").get(issue_url(issue))
+    anonymous("2001:db8:1:2:ffff::9").get(issue_url(issue))
 
-    assert anonymous("2001:db8:1:2::abcd").get(url_of(issue)).status_code == 429
-    assert anonymous("2001:db8:1:3::1").get(url_of(issue)).status_code == 401
+    assert anonymous("2001:db8:1:2::abcd").get(issue_url(issue)).status_code == 429
+    assert anonymous("2001:db8:1:3::1").get(issue_url(issue)).status_code == 401
 
 
 def test_cors_preflights_are_not_counted(issue, clock, limit):
@@ -512,14 +510,14 @@ def test_cors_preflights_are_not_counted(issue, clock, limit):
     client = anonymous()
     for _ in range(3):
         response = client.options(
-            url_of(issue),
+            issue_url(issue),
             HTTP_ORIGIN="https://app.example.com",
             HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
             HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization",
         )
         assert response.status_code == 200
 
-    response = client.get(url_of(issue))
+    response = client.get(issue_url(issue))
 
     assert response.status_code == 401
     assert response[REMAINING] == "0"
@@ -571,8 +569,8 @@ def test_without_redis_the_counters_are_rows_of_their_own(
 ):
     limit("5/10s")
     for _ in range(3):
-        api.get(url_of(issue))
-    anonymous().get(url_of(issue))
+        api.get(issue_url(issue))
+    anonymous().get(issue_url(issue))
 
     rows = RateLimitCounter.objects.order_by("key").values_list("key", "count", "window_end")
 
@@ -588,7 +586,7 @@ def test_rows_of_ended_windows_are_deleted(api, issue, user, clock, limit, datab
     RateLimitCounter.objects.create(key="current", window_end=clock.start + 1, count=1)
     ratelimit.database_counters.next_purge = 0
 
-    api.get(url_of(issue))
+    api.get(issue_url(issue))
 
     keys = set(RateLimitCounter.objects.values_list("key", flat=True))
     assert keys == {"current", f"issues-api:rate:user:{user.pk}:1:{clock.start}"}
@@ -619,7 +617,7 @@ def test_the_database_counters_admit_exactly_the_limit_under_concurrency(
     limit("20/10s")
     clients = [APIClient(HTTP_AUTHORIZATION=f"Bearer {token.plaintext}") for _ in range(8)]
 
-    results = get_together(clients, url_of(issue), each=5)
+    results = get_together(clients, issue_url(issue), each=5)
 
     assert sorted(results) == [200] * 20 + [429] * 20
     row = RateLimitCounter.objects.get()
@@ -678,8 +676,8 @@ def test_a_dead_redis_lets_requests_through_and_is_logged_once(
 ):
     limit("5/1s")
 
-    responses = [api.get(url_of(issue)) for _ in range(20)]
-    responses += [anonymous().get(url_of(issue)) for _ in range(10)]
+    responses = [api.get(issue_url(issue)) for _ in range(20)]
+    responses += [anonymous().get(issue_url(issue)) for _ in range(10)]
 
     assert [response.status_code for response in responses] == [200] * 20 + [401] * 10
     # Uncounted requests carry no count.
@@ -697,14 +695,14 @@ def test_redis_is_tried_again_a_few_seconds_later_and_its_return_is_noted(
 ):
     limit("5/10s")
     for _ in range(5):
-        assert api.get(url_of(issue)).status_code == 200
+        assert api.get(issue_url(issue)).status_code == 200
     clock.now += ratelimit.RETRY_STORE_AFTER - 0.5
-    assert api.get(url_of(issue)).status_code == 200
+    assert api.get(issue_url(issue)).status_code == 200
     assert store_attempts["cache"] == 1
     settings.CACHES = dead_redis  # Redis is back
     clock.now += 0.5
 
-    response = api.get(url_of(issue))
+    response = api.get(issue_url(issue))
 
     assert_passed(response, limit=5, remaining=4, reset=clock.start + 10)
     assert store_attempts["cache"] == 2
@@ -724,7 +722,7 @@ def test_a_failing_counter_table_lets_requests_through_and_is_logged_once(
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(refuse_counters):
-        responses = [api.get(url_of(issue)) for _ in range(20)]
+        responses = [api.get(issue_url(issue)) for _ in range(20)]
 
     assert [response.status_code for response in responses] == [200] * 20
     [record] = rate_limit_records()

@@ -128,6 +128,12 @@ def add_url(model) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_add")
 
 
+def results(response) -> list:
+    """The rows of a changelist response."""
+    assert response.status_code == 200, response.content[:2000]
+    return list(response.context["cl"].result_list)
+
+
 @pytest.fixture
 def world(db):
     return build_world(0)

@@ -12,8 +12,6 @@ from datetime import timedelta
 
 import pytest
 from django import forms
-from django.apps import apps
-from django.contrib import admin
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.messages import get_messages
 from django.db import connection
@@ -26,8 +24,6 @@ from accounts.models import (
     Organization,
     OrganizationMember,
     Project,
-    RateLimitCounter,
-    Team,
     User,
     UserEmail,
 )
@@ -38,37 +34,26 @@ from issues.models import (
     ActivityType,
     Assignee,
     Bookmark,
-    Environment,
     Event,
     Issue,
-    IssueDailyCount,
     IssueEnvironment,
     IssueHash,
-    IssueHourlyCount,
     IssueLevel,
-    IssueSeen,
     IssueStatus,
     IssueSubstatus,
-    IssueTagKey,
-    IssueTagValue,
-    IssueTombstone,
-    IssueUser,
-    Resolution,
-    Share,
-    Snooze,
     Subscription,
-    UserReport,
 )
 from issues.services import issue_delete, issue_update
 from issues.shapes import ACTIVITY_LIMIT
 from issues.status import Resolve
-from releases.models import Commit, Deploy, Release, ReleaseCommit, ReleaseProject, Repository
+from releases.models import Deploy, Release
 from tests.admin.conftest import (
     add_url,
     build_world,
     change_url,
     changelist_url,
     registered_models,
+    results,
 )
 from tests.factories import (
     ApiTokenFactory,
@@ -87,51 +72,7 @@ pytestmark = pytest.mark.django_db
 MODELS = registered_models()
 MODEL_IDS = [model._meta.label for model in MODELS]
 
-# What an operator may add; everything else is created by the services (record_event,
-# issue_update, issue_discard, release_set_commits) and only viewed, or changed through them.
-ADDABLE = {
-    User,
-    UserEmail,
-    Organization,
-    Team,
-    OrganizationMember,
-    Project,
-    ApiToken,
-    Release,
-    ReleaseProject,
-    Deploy,
-    Repository,
-}
-READ_ONLY = {
-    Environment,
-    Event,
-    IssueEnvironment,
-    IssueUser,
-    IssueDailyCount,
-    IssueHourlyCount,
-    IssueTagKey,
-    IssueTagValue,
-    Activity,
-    Assignee,
-    Snooze,
-    Resolution,
-    Share,
-    Bookmark,
-    Subscription,
-    IssueSeen,
-    IssueHash,
-    IssueTombstone,
-    Commit,
-    ReleaseCommit,
-    RateLimitCounter,
-}
 HEX64 = re.compile(r"\b[0-9a-f]{64}\b")
-
-
-def results(response) -> list:
-    """The rows of a changelist response."""
-    assert response.status_code == 200, response.content[:2000]
-    return list(response.context["cl"].result_list)
 
 
 def messages_of(response) -> list[str]:
@@ -160,6 +101,11 @@ def form_data(response) -> dict:
             else:
                 data[key] = "" if value is None else str(value)
     return data
+
+
+def activity_of(issue) -> list[tuple]:
+    """(type, user id) of the issue's Activity rows, oldest first."""
+    return list(Activity.objects.filter(issue=issue).order_by("id").values_list("type", "user"))
 
 
 def issue_page(client, issue):
@@ -191,98 +137,6 @@ def api_get_issue(user, issue_id):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.plaintext}")
     return client.get(f"/api/0/issues/{issue_id}/")
-
-
-# Every model, every page
-
-
-def test_every_model_of_the_project_is_in_the_admin():
-    missing = [
-        model._meta.label
-        for app in ("accounts", "releases", "issues")
-        for model in apps.get_app_config(app).get_models()
-        if model not in admin.site._registry
-    ]
-    assert missing == []
-    assert ADDABLE | READ_ONLY | {Issue, UserReport} == set(MODELS)
-
-
-def test_the_admin_needs_a_staff_login(client, world):
-    response = client.get(changelist_url(Issue))
-    assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/")
-    client.force_login(world.user)  # a member, not staff
-    assert client.get(changelist_url(Issue)).status_code == 302
-
-
-def test_the_index_lists_every_model(admin_client):
-    response = admin_client.get("/admin/")
-    assert response.status_code == 200
-    for model in MODELS:
-        assert changelist_url(model) in response.content.decode()
-
-
-@pytest.mark.parametrize("model", MODELS, ids=MODEL_IDS)
-def test_changelist_lists_the_rows(admin_client, world, model):
-    rows = results(admin_client.get(changelist_url(model)))
-    assert rows, model
-    assert len(rows) == model.objects.count()
-
-
-@pytest.mark.parametrize("model", MODELS, ids=MODEL_IDS)
-def test_change_page_shows_a_row(admin_client, world, model):
-    obj = model.objects.order_by("pk").first()
-    response = admin_client.get(change_url(obj))
-    assert response.status_code == 200
-    body = response.content.decode()
-    if model in READ_ONLY:
-        assert not response.context["has_change_permission"]
-        assert not response.context["has_delete_permission"]
-        assert 'name="_save"' not in body
-    else:
-        assert response.context["has_change_permission"]
-        assert 'name="_save"' in body
-
-
-@pytest.mark.parametrize("model", MODELS, ids=MODEL_IDS)
-def test_add_page_exists_only_where_adding_is_allowed(admin_client, model):
-    response = admin_client.get(add_url(model))
-    assert response.status_code == (200 if model in ADDABLE else 403)
-
-
-@pytest.mark.parametrize("model", sorted(READ_ONLY, key=str), ids=str)
-def test_read_only_models_cannot_be_changed_or_deleted(admin_client, world, model):
-    obj = model.objects.order_by("pk").first()
-    count = model.objects.count()
-    assert admin_client.post(change_url(obj), {"_save": "Save"}).status_code == 403
-    delete_url = change_url(obj).replace("/change/", "/delete/")
-    assert admin_client.post(delete_url, {"post": "yes"}).status_code == 403
-    response = admin_client.get(changelist_url(model))
-    assert "delete_selected" not in response.context["cl"].model_admin.get_actions(
-        response.wsgi_request
-    )
-    assert model.objects.count() == count
-
-
-# Filters
-
-
-@pytest.mark.parametrize("model", MODELS, ids=MODEL_IDS)
-def test_every_filter_choice_of_every_changelist_answers(admin_client, model):
-    # Two worlds, so that each filter has more than one choice to offer.
-    build_world(1)
-    build_world(2)
-    response = admin_client.get(changelist_url(model))
-    changelist = response.context["cl"]
-    assert bool(changelist.filter_specs) == bool(changelist.model_admin.list_filter)
-    tried = 0
-    for spec in changelist.filter_specs:
-        for choice in spec.choices(changelist):
-            answer = admin_client.get(changelist_url(model) + choice["query_string"])
-            # An invalid lookup redirects to ?e=1.
-            assert answer.status_code == 200, (spec.title, choice["query_string"])
-            tried += 1
-    assert tried >= len(changelist.filter_specs)
 
 
 def issue_ids(response) -> set[int]:
@@ -550,9 +404,7 @@ def test_saving_ignore_then_unresolve(admin_client, admin_user, issue):
     assert save_issue(admin_client, issue, status="unresolved").status_code == 302
     issue.refresh_from_db()
     assert (issue.status, issue.substatus) == (IssueStatus.UNRESOLVED, IssueSubstatus.ONGOING)
-    assert list(
-        Activity.objects.filter(issue=issue).order_by("id").values_list("type", "user")
-    ) == [
+    assert activity_of(issue) == [
         (ActivityType.SET_IGNORED, admin_user.pk),
         (ActivityType.SET_UNRESOLVED, admin_user.pk),
     ]
@@ -576,9 +428,7 @@ def test_saving_the_assignee_assigns_and_unassigns_with_the_admin(
 
     assert save_issue(admin_client, issue, assigned_to="").status_code == 302
     assert not Assignee.objects.filter(issue=issue).exists()
-    assert list(
-        Activity.objects.filter(issue=issue).order_by("id").values_list("type", "user")
-    ) == [
+    assert activity_of(issue) == [
         (ActivityType.ASSIGNED, admin_user.pk),
         (ActivityType.ASSIGNED, admin_user.pk),
         (ActivityType.UNASSIGNED, admin_user.pk),
@@ -705,9 +555,7 @@ def test_the_actions_resolve_ignore_and_unresolve_each_issue(admin_client, admin
         Issue.objects.filter(pk__in=[first.pk, second.pk]).values_list("status", flat=True)
     ) == {IssueStatus.UNRESOLVED}
 
-    assert list(
-        Activity.objects.filter(issue=first).order_by("id").values_list("type", "user")
-    ) == [
+    assert activity_of(first) == [
         (ActivityType.SET_RESOLVED, admin_user.pk),
         (ActivityType.SET_IGNORED, admin_user.pk),
         (ActivityType.SET_UNRESOLVED, admin_user.pk),
@@ -1035,7 +883,16 @@ def page_queries(client, url) -> tuple[int, int]:
     return len(queries), response.context["cl"].result_count
 
 
-def test_changelists_read_as_many_queries_for_30_rows_as_for_1(admin_client):
+# Session, user, the filters' choices (organizations, projects, environment names), the
+# filtered and the full count, the page (with project, organization and assignee joined).
+ISSUE_CHANGELIST_QUERIES = 8
+
+
+def test_changelists_read_as_many_queries_for_30_rows_as_for_1(
+    admin_client, django_assert_num_queries
+):
+    """Every changelist; the issue changelist's number is pinned too, searched or not (in the
+    same test: thirty worlds take a while to build)."""
     build_world(0)
     one = {model: page_queries(admin_client, changelist_url(model)) for model in MODELS}
     for number in range(1, 30):
@@ -1051,17 +908,6 @@ def test_changelists_read_as_many_queries_for_30_rows_as_for_1(admin_client):
     few = {model._meta.label: thirty[model][1] for model in MODELS if thirty[model][1] < 30}
     assert few == {}
 
-
-# Session, user, the filters' choices (organizations, projects, environment names), the
-# filtered and the full count, the page (with project, organization and assignee joined).
-ISSUE_CHANGELIST_QUERIES = 8
-
-
-def test_the_issue_changelist_reads_a_fixed_number_of_queries(
-    admin_client, django_assert_num_queries
-):
-    for number in range(30):
-        build_world(number)
     with django_assert_num_queries(ISSUE_CHANGELIST_QUERIES):
         response = admin_client.get(changelist_url(Issue))
     assert len(results(response)) == 90
@@ -1090,6 +936,9 @@ def test_the_issue_page_reads_as_many_queries_for_30_rows_as_for_1(admin_client,
     users = [MemberFactory(organization=project.organization).user for _ in range(30)]
     project.teams.first().members.add(*OrganizationMember.objects.filter(user__in=users))
     grow_issue(issue, users[:1])
+    # Once unmeasured: the first page of the process also reads the content types into
+    # Django's cache, and this test may be the first to ask.
+    issue_page(admin_client, issue)
     with CaptureQueriesContext(connection) as small:
         issue_page(admin_client, issue)
     grow_issue(issue, users[1:])

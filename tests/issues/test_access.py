@@ -8,39 +8,27 @@ Every refusal leaves the database as it was.
 """
 
 import pytest
-from django.db import connection
 
 from accounts import roles, selectors
 from accounts.models import OrganizationMember
 from accounts.roles import GLOBAL_ROLES, ROLE_SCOPES
 from accounts.scopes import EVENT_SCOPES, SCOPES
-from issues.models import (
-    Activity,
-    Assignee,
-    Bookmark,
-    Issue,
-    IssueHash,
-    IssueSeen,
-    IssueStatus,
-    IssueTombstone,
-    Resolution,
-    Share,
-    Snooze,
-    Subscription,
-)
-from tests.factories import (
-    ApiTokenFactory,
-    MemberFactory,
-    OrganizationFactory,
-    ProjectFactory,
-    TeamFactory,
-    UserFactory,
+from issues.models import Issue, IssueStatus
+from tests.factories import MemberFactory, ProjectFactory, TeamFactory, UserFactory
+from tests.helpers import (
+    NOT_FOUND,
+    PERMISSION_DENIED,
+    USER_INACTIVE,
+    assert_error,
+    db_state,
+    issue_url,
+    new_token,
+    org_issue_url,
+    send,
 )
 
 pytestmark = pytest.mark.django_db
 
-PERMISSION_DENIED = {"detail": "You do not have permission to perform this action."}
-NOT_FOUND = {"detail": "The requested resource does not exist"}
 NO_DISCARD = {"discard": ["You do not have permission to discard events"]}
 
 ROLES = [role.value for role in OrganizationMember.Role]
@@ -64,76 +52,11 @@ ROUTES = [
 
 
 def url_for(route: str, issue, foreign=None) -> str:
-    organization = issue.project.organization
-    if route == "issues":
-        return f"/api/0/issues/{issue.pk}/"
-    if route == "groups":
-        return f"/api/0/groups/{issue.pk}/"
-    if route == "org-slug":
-        return f"/api/0/organizations/{organization.slug}/issues/{issue.pk}/"
-    if route == "org-short-id":
-        return f"/api/0/organizations/{organization.slug}/issues/{issue.qualified_short_id}/"
-    if route == "foreign-org-slug":
-        return f"/api/0/organizations/{foreign.slug}/issues/{issue.pk}/"
-    if route == "foreign-org-short-id":
-        return f"/api/0/organizations/{foreign.slug}/issues/{issue.qualified_short_id}/"
-    raise AssertionError(route)
-
-
-def call(client, method: str, url: str, plaintext: str, body=None):
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {plaintext}"}
-    if method == "PUT":
-        return client.put(
-            url, {"status": "resolved"} if body is None else body, format="json", **headers
-        )
-    return getattr(client, method.lower())(url, **headers)
-
-
-COUNTED = (
-    Issue,
-    Activity,
-    Bookmark,
-    Subscription,
-    IssueSeen,
-    Share,
-    Assignee,
-    Snooze,
-    Resolution,
-    IssueHash,
-    IssueTombstone,
-)
-
-
-def db_state(issue) -> dict:
-    """The issue's status and how many rows each table a request could touch holds (one
-    query, as the matrix takes hundreds of these)."""
-    quote = connection.ops.quote_name
-    # The names are the models' own tables; nothing comes from outside.
-    counts = ", ".join(
-        f"(SELECT COUNT(*) FROM {quote(model._meta.db_table)})"  # noqa: S608
-        for model in COUNTED
-    )
-    table = quote(Issue._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT status, substatus, resolved_at, deletion_requested_at, {counts} "  # noqa: S608
-            f"FROM {table} WHERE id = %s",
-            [issue.pk],
-        )
-        row = cursor.fetchone()
-    names = ["status", "substatus", "resolved_at", "deletion_requested_at"]
-    return dict(zip(names + [model.__name__ for model in COUNTED], row, strict=True))
-
-
-def token_for(user, scopes=EVENT_SCOPES) -> str:
-    return ApiTokenFactory(user=user, scopes=list(scopes)).plaintext
-
-
-def assert_refused(response, expected_status: int, body: dict):
-    assert response.status_code == expected_status, response.content
-    assert response["Content-Type"] == "application/json"
-    if response.request["REQUEST_METHOD"] != "HEAD":
-        assert response.json() == body
+    if route in ("issues", "groups"):
+        return issue_url(issue, route)
+    organization = foreign if route.startswith("foreign-") else issue.project.organization
+    issue_id = issue.qualified_short_id if route.endswith("short-id") else issue.pk
+    return org_issue_url(organization.slug, issue_id)
 
 
 def assert_allowed(response, method: str, issue):
@@ -152,17 +75,17 @@ def assert_allowed(response, method: str, issue):
 
 def assert_get_put_delete_allowed(api_client, issue, plaintext):
     """GET, HEAD, PUT and DELETE in that order, each answered as for a member with access."""
-    url = f"/api/0/issues/{issue.pk}/"
+    url = issue_url(issue)
     for method in ("GET", "HEAD", "PUT", "DELETE"):
-        assert_allowed(call(api_client, method, url, plaintext), method, issue)
+        assert_allowed(send(api_client, method, url, token=plaintext), method, issue)
 
 
 def assert_get_put_delete_refused(api_client, issue, plaintext, status=403, body=None):
     body = PERMISSION_DENIED if body is None else body
     before = db_state(issue)
-    url = f"/api/0/issues/{issue.pk}/"
+    url = issue_url(issue)
     for method in METHODS:
-        assert_refused(call(api_client, method, url, plaintext), status, body)
+        assert_error(send(api_client, method, url, token=plaintext), status, body)
         assert db_state(issue) == before, method
 
 
@@ -170,16 +93,6 @@ def assert_get_put_delete_refused(api_client, issue, plaintext, status=403, body
 def closed_membership(organization):
     organization.allow_joinleave = False
     organization.save(update_fields=["allow_joinleave"])
-    return organization
-
-
-@pytest.fixture
-def other_organization():
-    """An organization with its own team, project and member."""
-    organization = OrganizationFactory()
-    team = TeamFactory(organization=organization)
-    ProjectFactory(organization=organization, teams=[team])
-    MemberFactory(organization=organization, teams=[team])
     return organization
 
 
@@ -202,7 +115,7 @@ def test_every_role_may_get_put_and_delete_with_open_membership(
 ):
     member = MemberFactory(organization=organization, user=UserFactory(), role=role)
 
-    assert_get_put_delete_allowed(api_client, issue, token_for(member.user))
+    assert_get_put_delete_allowed(api_client, issue, new_token(member.user))
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -211,7 +124,7 @@ def test_every_role_on_the_project_team_may_get_put_and_delete(
 ):
     member = MemberFactory(organization=organization, user=UserFactory(), role=role, teams=[team])
 
-    assert_get_put_delete_allowed(api_client, issue, token_for(member.user))
+    assert_get_put_delete_allowed(api_client, issue, new_token(member.user))
 
 
 # Token scopes ∩ role scopes
@@ -237,12 +150,12 @@ def test_role_without_event_admin_cannot_delete_even_with_an_event_admin_token(
     api_client, issue, user, patch_role_scopes
 ):
     patch_role_scopes(without("member", "event:admin"))
-    plaintext = token_for(user, SCOPES)
+    plaintext = new_token(user, SCOPES)
     before = db_state(issue)
 
-    response = call(api_client, "DELETE", f"/api/0/issues/{issue.pk}/", plaintext)
+    response = send(api_client, "DELETE", issue_url(issue), token=plaintext)
 
-    assert_refused(response, 403, PERMISSION_DENIED)
+    assert_error(response, 403, PERMISSION_DENIED)
     assert db_state(issue) == before
 
 
@@ -250,22 +163,22 @@ def test_role_without_event_admin_cannot_discard_even_with_an_event_admin_token(
     api_client, issue, user, patch_role_scopes
 ):
     patch_role_scopes(without("member", "event:admin"))
-    plaintext = token_for(user, SCOPES)
+    plaintext = new_token(user, SCOPES)
     before = db_state(issue)
 
-    response = call(api_client, "PUT", f"/api/0/issues/{issue.pk}/", plaintext, {"discard": True})
+    response = send(api_client, "PUT", issue_url(issue), token=plaintext, body={"discard": True})
 
-    assert_refused(response, 400, NO_DISCARD)
+    assert_error(response, 400, NO_DISCARD)
     assert db_state(issue) == before
 
 
 def test_role_without_event_admin_may_still_get_and_put(api_client, issue, user, patch_role_scopes):
     patch_role_scopes(without("member", "event:admin"))
-    plaintext = token_for(user, SCOPES)
-    url = f"/api/0/issues/{issue.pk}/"
+    plaintext = new_token(user, SCOPES)
+    url = issue_url(issue)
 
-    assert_allowed(call(api_client, "GET", url, plaintext), "GET", issue)
-    assert_allowed(call(api_client, "PUT", url, plaintext), "PUT", issue)
+    assert_allowed(send(api_client, "GET", url, token=plaintext), "GET", issue)
+    assert_allowed(send(api_client, "PUT", url, token=plaintext), "PUT", issue)
 
 
 def test_admin_role_is_not_affected_by_the_member_role_losing_event_admin(
@@ -274,7 +187,7 @@ def test_admin_role_is_not_affected_by_the_member_role_losing_event_admin(
     patch_role_scopes(without("member", "event:admin"))
     admin = MemberFactory(organization=organization, user=UserFactory(), role="admin")
 
-    assert_get_put_delete_allowed(api_client, issue, token_for(admin.user))
+    assert_get_put_delete_allowed(api_client, issue, new_token(admin.user))
 
 
 def test_event_admin_token_on_a_role_without_event_admin_has_no_scope_left(
@@ -284,20 +197,20 @@ def test_event_admin_token_on_a_role_without_event_admin_has_no_scope_left(
     token ∩ role is empty, so the object check refuses every method."""
     patch_role_scopes(without("member", "event:admin"))
 
-    assert_get_put_delete_refused(api_client, issue, token_for(user, ["event:admin"]))
+    assert_get_put_delete_refused(api_client, issue, new_token(user, ["event:admin"]))
 
 
 def test_role_without_event_write_cannot_put_with_an_event_write_token(
     api_client, issue, user, patch_role_scopes
 ):
     patch_role_scopes(without("member", "event:write", "event:admin"))
-    plaintext = token_for(user, ["event:read", "event:write"])
-    url = f"/api/0/issues/{issue.pk}/"
+    plaintext = new_token(user, ["event:read", "event:write"])
+    url = issue_url(issue)
     before = db_state(issue)
 
-    assert_refused(call(api_client, "PUT", url, plaintext), 403, PERMISSION_DENIED)
+    assert_error(send(api_client, "PUT", url, token=plaintext), 403, PERMISSION_DENIED)
     assert db_state(issue) == before
-    assert_allowed(call(api_client, "GET", url, plaintext), "GET", issue)
+    assert_allowed(send(api_client, "GET", url, token=plaintext), "GET", issue)
 
 
 def test_role_without_any_event_scope_is_refused_everything(
@@ -305,13 +218,13 @@ def test_role_without_any_event_scope_is_refused_everything(
 ):
     patch_role_scopes(without("member", *EVENT_SCOPES))
 
-    assert_get_put_delete_refused(api_client, issue, token_for(user, SCOPES))
+    assert_get_put_delete_refused(api_client, issue, new_token(user, SCOPES))
 
 
 def test_unknown_role_has_no_scopes(api_client, issue, user):
     OrganizationMember.objects.filter(user=user).update(role="intern")
 
-    assert_get_put_delete_refused(api_client, issue, token_for(user, SCOPES))
+    assert_get_put_delete_refused(api_client, issue, new_token(user, SCOPES))
 
 
 # Closed membership: team access
@@ -321,7 +234,7 @@ def test_unknown_role_has_no_scopes(api_client, issue, user):
 def test_closed_membership_refuses_member_on_no_team(api_client, closed_membership, issue, role):
     member = MemberFactory(organization=closed_membership, user=UserFactory(), role=role)
 
-    assert_get_put_delete_refused(api_client, issue, token_for(member.user))
+    assert_get_put_delete_refused(api_client, issue, new_token(member.user))
 
 
 @pytest.mark.parametrize("role", sorted(set(ROLES) - GLOBAL_ROLES))
@@ -334,7 +247,7 @@ def test_closed_membership_refuses_member_of_another_team_only(
         organization=closed_membership, user=UserFactory(), role=role, teams=[elsewhere]
     )
 
-    assert_get_put_delete_refused(api_client, issue, token_for(member.user))
+    assert_get_put_delete_refused(api_client, issue, new_token(member.user))
 
 
 @pytest.mark.parametrize("role", sorted(set(ROLES) - GLOBAL_ROLES))
@@ -345,7 +258,7 @@ def test_closed_membership_allows_member_on_a_project_team(
         organization=closed_membership, user=UserFactory(), role=role, teams=[team]
     )
 
-    assert_get_put_delete_allowed(api_client, issue, token_for(member.user))
+    assert_get_put_delete_allowed(api_client, issue, new_token(member.user))
 
 
 def test_closed_membership_allows_member_on_the_second_team_of_the_project(
@@ -355,7 +268,7 @@ def test_closed_membership_allows_member_on_the_second_team_of_the_project(
     project.teams.add(second)
     member = MemberFactory(organization=closed_membership, user=UserFactory(), teams=[second])
 
-    assert_get_put_delete_allowed(api_client, issue, token_for(member.user))
+    assert_get_put_delete_allowed(api_client, issue, new_token(member.user))
 
 
 @pytest.mark.parametrize("role", sorted(GLOBAL_ROLES))
@@ -364,18 +277,18 @@ def test_closed_membership_allows_manager_and_owner_on_no_team(
 ):
     member = MemberFactory(organization=closed_membership, user=UserFactory(), role=role)
 
-    assert_get_put_delete_allowed(api_client, issue, token_for(member.user))
+    assert_get_put_delete_allowed(api_client, issue, new_token(member.user))
 
 
 def test_closed_membership_member_on_no_team_gets_404_for_unknown_issue(
     api_client, closed_membership, issue
 ):
     member = MemberFactory(organization=closed_membership, user=UserFactory())
-    plaintext = token_for(member.user)
+    plaintext = new_token(member.user)
 
     for method in METHODS:
-        response = call(api_client, method, f"/api/0/issues/{issue.pk + 1000}/", plaintext)
-        assert_refused(response, 404, NOT_FOUND)
+        response = send(api_client, method, f"/api/0/issues/{issue.pk + 1000}/", token=plaintext)
+        assert_error(response, 404, NOT_FOUND)
 
 
 def test_closed_membership_member_on_no_team_gets_403_for_issue_pending_deletion(
@@ -385,19 +298,19 @@ def test_closed_membership_member_on_no_team_gets_403_for_issue_pending_deletion
     Issue.objects.filter(pk=issue.pk).update(status=IssueStatus.PENDING_DELETION)
     member = MemberFactory(organization=closed_membership, user=UserFactory())
 
-    assert_get_put_delete_refused(api_client, issue, token_for(member.user))
+    assert_get_put_delete_refused(api_client, issue, new_token(member.user))
 
 
 def test_reopening_membership_gives_the_member_access_again(api_client, closed_membership, issue):
     member = MemberFactory(organization=closed_membership, user=UserFactory())
-    plaintext = token_for(member.user)
-    url = f"/api/0/issues/{issue.pk}/"
-    assert_refused(call(api_client, "GET", url, plaintext), 403, PERMISSION_DENIED)
+    plaintext = new_token(member.user)
+    url = issue_url(issue)
+    assert_error(send(api_client, "GET", url, token=plaintext), 403, PERMISSION_DENIED)
 
     closed_membership.allow_joinleave = True
     closed_membership.save(update_fields=["allow_joinleave"])
 
-    assert_allowed(call(api_client, "GET", url, plaintext), "GET", issue)
+    assert_allowed(send(api_client, "GET", url, token=plaintext), "GET", issue)
 
 
 # Superusers
@@ -411,7 +324,7 @@ def test_active_superuser_who_is_not_a_member_may_get_put_and_delete(
     organization.save(update_fields=["allow_joinleave"])
     superuser = UserFactory(is_superuser=True, is_staff=True)
 
-    assert_get_put_delete_allowed(api_client, issue, token_for(superuser))
+    assert_get_put_delete_allowed(api_client, issue, new_token(superuser))
 
 
 def test_superuser_member_on_no_team_of_closed_org_may_get_put_and_delete(
@@ -420,38 +333,36 @@ def test_superuser_member_on_no_team_of_closed_org_may_get_put_and_delete(
     superuser = UserFactory(is_superuser=True)
     MemberFactory(organization=closed_membership, user=superuser)
 
-    assert_get_put_delete_allowed(api_client, issue, token_for(superuser))
+    assert_get_put_delete_allowed(api_client, issue, new_token(superuser))
 
 
 def test_superuser_keeps_only_the_scopes_of_the_token(api_client, issue):
     superuser = UserFactory(is_superuser=True)
-    plaintext = token_for(superuser, ["event:read"])
-    url = f"/api/0/issues/{issue.pk}/"
+    plaintext = new_token(superuser, ["event:read"])
+    url = issue_url(issue)
     before = db_state(issue)
 
-    assert_allowed(call(api_client, "GET", url, plaintext), "GET", issue)
+    assert_allowed(send(api_client, "GET", url, token=plaintext), "GET", issue)
     for method in ("PUT", "DELETE"):
-        assert_refused(call(api_client, method, url, plaintext), 403, PERMISSION_DENIED)
+        assert_error(send(api_client, method, url, token=plaintext), 403, PERMISSION_DENIED)
     assert db_state(issue) == before
 
 
 def test_superuser_with_event_write_may_not_discard(api_client, issue):
     superuser = UserFactory(is_superuser=True)
-    plaintext = token_for(superuser, ["event:write"])
+    plaintext = new_token(superuser, ["event:write"])
     before = db_state(issue)
 
-    response = call(api_client, "PUT", f"/api/0/issues/{issue.pk}/", plaintext, {"discard": True})
+    response = send(api_client, "PUT", issue_url(issue), token=plaintext, body={"discard": True})
 
-    assert_refused(response, 400, NO_DISCARD)
+    assert_error(response, 400, NO_DISCARD)
     assert db_state(issue) == before
 
 
 def test_inactive_superuser_cannot_authenticate(api_client, issue):
     superuser = UserFactory(is_superuser=True, is_staff=True, is_active=False)
 
-    assert_get_put_delete_refused(
-        api_client, issue, token_for(superuser), 401, {"detail": "User inactive or deleted"}
-    )
+    assert_get_put_delete_refused(api_client, issue, new_token(superuser), 401, USER_INACTIVE)
 
 
 @pytest.mark.parametrize("allow_joinleave", [True, False], ids=["open", "closed"])
@@ -462,7 +373,7 @@ def test_staff_who_is_not_superuser_nor_member_is_refused(
     organization.save(update_fields=["allow_joinleave"])
     staff = UserFactory(is_staff=True)
 
-    assert_get_put_delete_refused(api_client, issue, token_for(staff, SCOPES))
+    assert_get_put_delete_refused(api_client, issue, new_token(staff, SCOPES))
 
 
 # The matrix: every method, every route, requesters who may or may not see the issue
@@ -500,7 +411,7 @@ def make_requester(kind: Requester, *, organization, other_organization, user):
         requester = MemberFactory(organization=organization, user=UserFactory()).user
     else:
         requester = user
-    return token_for(requester, kind.scopes)
+    return new_token(requester, kind.scopes)
 
 
 def expected_status(kind: Requester, method: str, route: str) -> int:
@@ -523,9 +434,8 @@ def test_access_matrix(api_client, subtests, organization, user, other_organizat
         for route in ROUTES:
             with subtests.test(method=method, route=route):
                 before = db_state(issue)
-                response = call(
-                    api_client, method, url_for(route, issue, other_organization), plaintext
-                )
+                url = url_for(route, issue, other_organization)
+                response = send(api_client, method, url, token=plaintext)
                 status = expected_status(kind, method, route)
                 if status in (200, 202):
                     assert_allowed(response, method, issue)
@@ -533,7 +443,7 @@ def test_access_matrix(api_client, subtests, organization, user, other_organizat
                         assert db_state(issue) == before
                 else:
                     body = PERMISSION_DENIED if status == 403 else NOT_FOUND
-                    assert_refused(response, status, body)
+                    assert_error(response, status, body)
                     assert db_state(issue) == before
                 # A successful PUT or DELETE is undone for the next route.
                 Issue.objects.filter(pk=issue.pk).update(

@@ -12,47 +12,27 @@ from django.utils import timezone
 
 from issues.ingest import normalize_event
 from issues.models import Event, IssueStatus
-from tests.factories import (
-    ApiTokenFactory,
-    EventPayloadFactory,
-    OrganizationFactory,
-    ProjectFactory,
-    TeamFactory,
-    UserFactory,
-    make_event,
-    make_issue,
+from tests.factories import EventPayloadFactory, UserFactory, make_event, make_issue
+from tests.helpers import (
+    NOT_FOUND,
+    PERMISSION_DENIED,
+    assert_error,
+    client_for,
+    events_url,
+    get_json,
+    short_id_url,
 )
+from tests.issues.payloads import MALFORMED_INTERFACES
 
 pytestmark = pytest.mark.django_db
 
-PERMISSION_DENIED = {"detail": "You do not have permission to perform this action."}
 # Larger than 64 bits, and a run of digits as long in a string.
 BIG = 123456789012345678901234567890
 
 
-def events_url(issue, suffix=""):
-    return f"/api/0/issues/{issue.pk}/events/{suffix}"
-
-
-def short_id_url(organization, short_id):
-    return f"/api/0/organizations/{organization.slug}/shortids/{short_id}/"
-
-
-def get_json(api, url, **params):
-    response = api.get(url, params)
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
-# Payloads record_event refuses (tests/issues/test_record_event.py), and some it takes.
+# Payloads record_event refuses (tests/issues/payloads.py), and some it takes.
 MALFORMED = [
-    {"contexts": ["browser"]},
-    {"tags": 5},
-    {"fingerprint": 5},
-    {"message": "", "logentry": "hello"},
-    {"exception": 5},
-    {"exception": {"values": [{"type": "E", "stacktrace": {"frames": ["x"]}}]}},
-    {"exception": {"values": [{"type": "E", "mechanism": "generic"}]}},
+    *MALFORMED_INTERFACES.values(),
     {"event_id": "not-hex"},
     {"timestamp": "yesterday"},
 ]
@@ -94,7 +74,7 @@ def test_a_stored_payload_the_reader_now_refuses_is_shown_as_a_plain_message(api
     )
     assert item["metadata"] == {"title": "First line"}
     [full] = get_json(api, events_url(event.issue), full="true")
-    detail = get_json(api, events_url(event.issue, "latest/"))
+    detail = get_json(api, events_url(event.issue, "latest"))
     for document in (full, detail):
         assert (document["type"], document["title"], document["fingerprints"]) == (
             "default",
@@ -126,26 +106,20 @@ def test_full_list_items_name_their_environment(api, project):
 # ---- the short-id lookup when it finds nothing, or an issue the requester may not see -----
 
 
-def test_short_id_of_a_hidden_issue_of_an_organization_of_others_is_403(api):
-    other = OrganizationFactory()
-    issue = make_issue(ProjectFactory(organization=other, teams=[TeamFactory(organization=other)]))
-    issue.status = IssueStatus.PENDING_DELETION
-    issue.save()
-    response = api.get(short_id_url(other, issue.qualified_short_id))
-    assert response.status_code == 403, response.content
-    assert response.json() == PERMISSION_DENIED
+def test_short_id_of_a_hidden_issue_of_an_organization_of_others_is_403(api, foreign_issue):
+    foreign_issue.status = IssueStatus.PENDING_DELETION
+    foreign_issue.save()
+    other = foreign_issue.project.organization
+    response = api.get(short_id_url(other, foreign_issue.qualified_short_id))
+    assert_error(response, 403, PERMISSION_DENIED)
 
 
-def test_short_id_lookup_by_an_active_superuser_who_is_not_a_member(api_client):
-    other = OrganizationFactory()
-    issue = make_issue(ProjectFactory(organization=other, teams=[TeamFactory(organization=other)]))
-    superuser = UserFactory(is_superuser=True, is_staff=True)
-    token = ApiTokenFactory(user=superuser, scopes=["event:read"])
-    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.plaintext}")
-    lookup = get_json(api_client, short_id_url(other, issue.qualified_short_id))
-    assert (lookup["organizationSlug"], lookup["groupId"]) == (other.slug, str(issue.pk))
-    response = api_client.get(short_id_url(other, "NO-SUCH-1"))
-    assert response.status_code == 404, response.content
+def test_short_id_lookup_by_an_active_superuser_who_is_not_a_member(foreign_issue):
+    other = foreign_issue.project.organization
+    client = client_for(UserFactory(is_superuser=True, is_staff=True), ["event:read"])
+    lookup = get_json(client, short_id_url(other, foreign_issue.qualified_short_id))
+    assert (lookup["organizationSlug"], lookup["groupId"]) == (other.slug, str(foreign_issue.pk))
+    assert_error(client.get(short_id_url(other, "NO-SUCH-1")), 404, NOT_FOUND)
 
 
 def test_short_id_lookup_names_the_organization_by_id_or_slug(api, organization, issue):

@@ -19,32 +19,30 @@ from tests.factories import (
     MemberFactory,
     OrganizationFactory,
     ProjectFactory,
-    TeamFactory,
     UserFactory,
     make_issue,
+)
+from tests.helpers import (
+    INVALID_TOKEN,
+    NOT_FOUND,
+    NOT_PROVIDED,
+    PERMISSION_DENIED,
+    ROUTES,
+    TOKEN_EXPIRED,
+    USER_INACTIVE,
+    assert_error,
+    client_for,
+    issue_url,
+    org_issue_url,
+    route_url,
 )
 
 pytestmark = pytest.mark.django_db
 
-NOT_PROVIDED = {"detail": "Authentication credentials were not provided."}
-PERMISSION_DENIED = {"detail": "You do not have permission to perform this action."}
-NOT_FOUND = {"detail": "The requested resource does not exist"}
-WWW_AUTHENTICATE = 'xBasic realm="api"'
-
-ROUTES = ["issues", "groups", "organization"]
 BEYOND_BIGINT = "99999999999999999999"
-
-
-def issue_url(route: str, issue_id, organization=None) -> str:
-    if route == "issues":
-        return f"/api/0/issues/{issue_id}/"
-    if route == "groups":
-        return f"/api/0/groups/{issue_id}/"
-    return f"/api/0/organizations/{organization.slug}/issues/{issue_id}/"
-
-
-def org_issue_url(organization_id_or_slug, issue_id) -> str:
-    return f"/api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/"
+# Only ASCII digits make a numeric id: str.isdigit() is also true for "²" (which int() rejects)
+# and for the fullwidth one and the Arabic-Indic three (which int() reads as 1 and 3).
+UNICODE_DIGITS = ["\u00b2", "\uff11", "\u0663"]
 
 
 def get(client, url, authorization=None):
@@ -53,110 +51,87 @@ def get(client, url, authorization=None):
     return client.get(url, HTTP_AUTHORIZATION=authorization)
 
 
-def assert_unauthorized(response, body):
-    assert response.status_code == 401, response.content
-    assert response.json() == body
-    assert response["WWW-Authenticate"] == WWW_AUTHENTICATE
-
-
 def assert_ok(response, issue):
     assert response.status_code == 200, response.content
     assert response.json()["id"] == str(issue.pk)
 
 
-@pytest.fixture
-def other_organization():
-    """An organization `user` is not a member of, with one issue."""
-    organization = OrganizationFactory()
-    team = TeamFactory(organization=organization)
-    ProjectFactory(organization=organization, teams=[team])
-    MemberFactory(organization=organization, teams=[team])
-    return organization
-
-
-@pytest.fixture
-def foreign_issue(other_organization):
-    return make_issue(other_organization.projects.get())
-
-
 # Authentication (401)
 
+# Authorization headers that authenticate no one, and the 401 each answers; {token} stands for
+# a valid token of the member.
+UNAUTHENTICATED = [
+    pytest.param(None, NOT_PROVIDED, id="none"),
+    pytest.param(
+        "Bearer", {"detail": "Invalid token header. No credentials provided."}, id="keyword-only"
+    ),
+    pytest.param(
+        "Bearer a b",
+        {"detail": "Invalid token header. Token string should not contain spaces."},
+        id="spaces",
+    ),
+    pytest.param("Bearer " + "0" * 64, INVALID_TOKEN, id="unknown-token"),
+    pytest.param("Basic eHh4Og==", NOT_PROVIDED, id="basic-credentials"),
+    *(
+        pytest.param(f"{scheme} {{token}}", NOT_PROVIDED, id=f"scheme-{scheme}")
+        for scheme in ("Token", "Basic", "Digest", "Bearer:")
+    ),
+]
 
+
+@pytest.mark.parametrize(("authorization", "body"), UNAUTHENTICATED)
 @pytest.mark.parametrize("route", ROUTES)
-def test_get_without_authorization_returns_401_not_provided(api_client, issue, route):
-    response = api_client.get(issue_url(route, issue.pk, issue.project.organization))
+def test_get_without_valid_credentials_returns_401(
+    api_client, issue, token, route, authorization, body
+):
+    if authorization is not None:
+        authorization = authorization.format(token=token.plaintext)
 
-    assert_unauthorized(response, NOT_PROVIDED)
+    response = get(api_client, issue_url(issue, route), authorization)
+
+    assert_error(response, 401, body)
 
 
 @pytest.mark.parametrize("route", ROUTES)
 def test_get_without_authorization_returns_401_even_for_unknown_issue(api_client, project, route):
-    response = api_client.get(issue_url(route, 987654321, project.organization))
+    response = api_client.get(route_url(route, 987654321, project.organization))
 
-    assert_unauthorized(response, NOT_PROVIDED)
+    assert_error(response, 401, NOT_PROVIDED)
 
 
 def test_get_without_authorization_returns_401_for_unknown_organization(api_client):
     response = api_client.get(org_issue_url("no-such-org", 1))
 
-    assert_unauthorized(response, NOT_PROVIDED)
-
-
-@pytest.mark.parametrize("route", ROUTES)
-def test_get_with_bearer_keyword_only_returns_401_no_credentials(api_client, issue, route):
-    response = get(api_client, issue_url(route, issue.pk, issue.project.organization), "Bearer")
-
-    assert_unauthorized(response, {"detail": "Invalid token header. No credentials provided."})
-
-
-@pytest.mark.parametrize("route", ROUTES)
-def test_get_with_token_containing_spaces_returns_401(api_client, issue, route):
-    response = get(api_client, issue_url(route, issue.pk, issue.project.organization), "Bearer a b")
-
-    assert_unauthorized(
-        response, {"detail": "Invalid token header. Token string should not contain spaces."}
-    )
+    assert_error(response, 401, NOT_PROVIDED)
 
 
 @pytest.mark.parametrize("keyword", ["bearer", "BEARER", "Bearer"])
 @pytest.mark.parametrize("route", ROUTES)
 def test_get_accepts_bearer_keyword_in_any_case(api_client, issue, token, route, keyword):
-    url = issue_url(route, issue.pk, issue.project.organization)
-
-    response = get(api_client, url, f"{keyword} {token.plaintext}")
+    response = get(api_client, issue_url(issue, route), f"{keyword} {token.plaintext}")
 
     assert_ok(response, issue)
 
 
-@pytest.mark.parametrize("route", ROUTES)
-def test_get_with_unknown_token_returns_401_invalid_token(api_client, issue, route):
-    url = issue_url(route, issue.pk, issue.project.organization)
-
-    response = get(api_client, url, "Bearer " + "0" * 64)
-
-    assert_unauthorized(response, {"detail": "Invalid token"})
-
-
 def test_get_with_stored_digest_as_token_returns_401_invalid_token(api_client, issue, token):
-    response = get(api_client, f"/api/0/issues/{issue.pk}/", f"Bearer {token.token_digest}")
+    response = get(api_client, issue_url(issue), f"Bearer {token.token_digest}")
 
-    assert_unauthorized(response, {"detail": "Invalid token"})
+    assert_error(response, 401, INVALID_TOKEN)
 
 
 @pytest.mark.parametrize("route", ROUTES)
 def test_get_with_expired_token_returns_401_token_expired(api_client, issue, user, route):
     expired = ApiTokenFactory(user=user, expires_at=timezone.now() - timedelta(seconds=1))
-    url = issue_url(route, issue.pk, issue.project.organization)
 
-    response = get(api_client, url, f"Bearer {expired.plaintext}")
+    response = get(api_client, issue_url(issue, route), f"Bearer {expired.plaintext}")
 
-    assert_unauthorized(response, {"detail": "Token expired"})
+    assert_error(response, 401, TOKEN_EXPIRED)
 
 
 def test_get_with_token_expiring_in_the_future_returns_200(api_client, issue, user):
     token = ApiTokenFactory(user=user, expires_at=timezone.now() + timedelta(hours=1))
 
-    response = get(api_client, f"/api/0/issues/{issue.pk}/", f"Bearer {token.plaintext}")
+    response = get(api_client, issue_url(issue), f"Bearer {token.plaintext}")
 
     assert_ok(response, issue)
 
@@ -165,11 +140,10 @@ def test_get_with_token_expiring_in_the_future_returns_200(api_client, issue, us
 def test_get_with_token_of_inactive_user_returns_401(api_client, issue, user, token, route):
     user.is_active = False
     user.save(update_fields=["is_active"])
-    url = issue_url(route, issue.pk, issue.project.organization)
 
-    response = get(api_client, url, f"Bearer {token.plaintext}")
+    response = get(api_client, issue_url(issue, route), f"Bearer {token.plaintext}")
 
-    assert_unauthorized(response, {"detail": "User inactive or deleted"})
+    assert_error(response, 401, USER_INACTIVE)
 
 
 def test_get_with_expired_token_of_inactive_user_returns_401_token_expired(api_client, issue, user):
@@ -177,31 +151,15 @@ def test_get_with_expired_token_of_inactive_user_returns_401_token_expired(api_c
     user.is_active = False
     user.save(update_fields=["is_active"])
 
-    response = get(api_client, f"/api/0/issues/{issue.pk}/", f"Bearer {expired.plaintext}")
+    response = get(api_client, issue_url(issue), f"Bearer {expired.plaintext}")
 
-    assert_unauthorized(response, {"detail": "Token expired"})
-
-
-@pytest.mark.parametrize("scheme", ["Token", "Basic", "Digest", "Bearer:"])
-@pytest.mark.parametrize("route", ROUTES)
-def test_get_with_other_scheme_returns_401_not_provided(api_client, issue, token, route, scheme):
-    url = issue_url(route, issue.pk, issue.project.organization)
-
-    response = get(api_client, url, f"{scheme} {token.plaintext}")
-
-    assert_unauthorized(response, NOT_PROVIDED)
-
-
-def test_get_with_basic_credentials_returns_401_not_provided(api_client, issue):
-    response = get(api_client, f"/api/0/issues/{issue.pk}/", "Basic eHh4Og==")
-
-    assert_unauthorized(response, NOT_PROVIDED)
+    assert_error(response, 401, TOKEN_EXPIRED)
 
 
 def test_get_with_bad_token_for_unknown_issue_returns_401_before_404(api_client, project):
     response = get(api_client, "/api/0/issues/987654321/", "Bearer nope")
 
-    assert_unauthorized(response, {"detail": "Invalid token"})
+    assert_error(response, 401, INVALID_TOKEN)
 
 
 # Token scopes (403 before any lookup)
@@ -209,60 +167,43 @@ def test_get_with_bad_token_for_unknown_issue_returns_401_before_404(api_client,
 
 @pytest.mark.parametrize("scopes", [["project:read"], ["org:read", "project:admin"], []])
 @pytest.mark.parametrize("route", ROUTES)
-def test_get_with_token_lacking_event_scope_returns_403(api_client, issue, user, route, scopes):
-    token = ApiTokenFactory(user=user, scopes=scopes)
-    url = issue_url(route, issue.pk, issue.project.organization)
+def test_get_with_token_lacking_event_scope_returns_403(scoped_api, issue, route, scopes):
+    response = scoped_api(scopes).get(issue_url(issue, route))
 
-    response = get(api_client, url, f"Bearer {token.plaintext}")
-
-    assert response.status_code == 403, response.content
-    assert response.json() == PERMISSION_DENIED
+    assert_error(response, 403, PERMISSION_DENIED)
 
 
 @pytest.mark.parametrize("route", ROUTES)
 def test_get_with_token_lacking_event_scope_returns_403_for_unknown_issue(
-    api_client, project, user, route
+    scoped_api, project, route
 ):
-    token = ApiTokenFactory(user=user, scopes=["project:read"])
-    url = issue_url(route, 987654321, project.organization)
+    response = scoped_api(["project:read"]).get(route_url(route, 987654321, project.organization))
 
-    response = get(api_client, url, f"Bearer {token.plaintext}")
-
-    assert response.status_code == 403, response.content
-    assert response.json() == PERMISSION_DENIED
+    assert_error(response, 403, PERMISSION_DENIED)
 
 
 @pytest.mark.parametrize(
     "url",
     [org_issue_url("no-such-org", 1), "/api/0/issues/abc/", f"/api/0/issues/{BEYOND_BIGINT}/"],
 )
-def test_get_with_token_lacking_event_scope_returns_403_before_any_lookup(api_client, user, url):
-    token = ApiTokenFactory(user=user, scopes=["project:read"])
+def test_get_with_token_lacking_event_scope_returns_403_before_any_lookup(scoped_api, url):
+    response = scoped_api(["project:read"]).get(url)
 
-    response = get(api_client, url, f"Bearer {token.plaintext}")
-
-    assert response.status_code == 403, response.content
-    assert response.json() == PERMISSION_DENIED
+    assert_error(response, 403, PERMISSION_DENIED)
 
 
 @pytest.mark.parametrize("scope", ["event:read", "event:write", "event:admin"])
 @pytest.mark.parametrize("route", ROUTES)
-def test_get_with_any_single_event_scope_returns_200(api_client, issue, user, route, scope):
-    token = ApiTokenFactory(user=user, scopes=[scope])
-    url = issue_url(route, issue.pk, issue.project.organization)
-
-    response = get(api_client, url, f"Bearer {token.plaintext}")
+def test_get_with_any_single_event_scope_returns_200(scoped_api, issue, route, scope):
+    response = scoped_api([scope]).get(issue_url(issue, route))
 
     assert_ok(response, issue)
 
 
-def test_get_ignores_unknown_scopes_on_the_token(api_client, issue, user):
-    token = ApiTokenFactory(user=user, scopes=["event:everything", "project:read"])
+def test_get_ignores_unknown_scopes_on_the_token(scoped_api, issue):
+    response = scoped_api(["event:everything", "project:read"]).get(issue_url(issue))
 
-    response = get(api_client, f"/api/0/issues/{issue.pk}/", f"Bearer {token.plaintext}")
-
-    assert response.status_code == 403, response.content
-    assert response.json() == PERMISSION_DENIED
+    assert_error(response, 403, PERMISSION_DENIED)
 
 
 # Lookup (404)
@@ -270,48 +211,35 @@ def test_get_ignores_unknown_scopes_on_the_token(api_client, issue, user):
 
 @pytest.mark.parametrize("route", ROUTES)
 def test_get_returns_200_for_existing_issue(api, issue, route):
-    response = api.get(issue_url(route, issue.pk, issue.project.organization))
-
-    assert_ok(response, issue)
+    assert_ok(api.get(issue_url(issue, route)), issue)
 
 
+@pytest.mark.parametrize(
+    "issue_id",
+    ["{unknown}", BEYOND_BIGINT, str(2**63), str(2**63 - 1), "0", *UNICODE_DIGITS],
+)
 @pytest.mark.parametrize("route", ROUTES)
-def test_get_returns_404_for_unknown_numeric_id(api, issue, route):
-    response = api.get(issue_url(route, issue.pk + 1000, issue.project.organization))
+def test_get_returns_404_for_an_id_of_no_issue(api, issue, route, issue_id):
+    issue_id = issue_id.format(unknown=issue.pk + 1000)
 
-    assert response.status_code == 404, response.content
-    assert response.json() == NOT_FOUND
+    response = api.get(route_url(route, issue_id, issue.project.organization))
 
-
-@pytest.mark.parametrize("route", ROUTES)
-@pytest.mark.parametrize("issue_id", [BEYOND_BIGINT, str(2**63), str(2**63 - 1), "0"])
-def test_get_returns_404_for_zero_or_bigint_edge_ids(api, issue, route, issue_id):
-    response = api.get(issue_url(route, issue_id, issue.project.organization))
-
-    assert response.status_code == 404, response.content
-    assert response.json() == NOT_FOUND
+    assert_error(response, 404, NOT_FOUND)
 
 
 @pytest.mark.parametrize("route", ["issues", "groups"])
-@pytest.mark.parametrize("issue_id", ["abc", "PROJECT-1", "-1", "1.0", "1e3", "0x1"])
+@pytest.mark.parametrize("issue_id", ["abc", "PROJECT-1", "-1", "1.0", "1e3", "0x1", "{short_id}"])
 def test_get_on_legacy_route_returns_404_for_non_numeric_id(api, issue, route, issue_id):
-    response = api.get(issue_url(route, issue_id))
+    issue_id = issue_id.format(short_id=issue.qualified_short_id)
 
-    assert response.status_code == 404, response.content
-    assert response.json() == NOT_FOUND
+    response = api.get(route_url(route, issue_id))
 
-
-@pytest.mark.parametrize("route", ["issues", "groups"])
-def test_get_on_legacy_route_returns_404_for_existing_short_id(api, issue, route):
-    response = api.get(issue_url(route, issue.qualified_short_id))
-
-    assert response.status_code == 404, response.content
-    assert response.json() == NOT_FOUND
+    assert_error(response, 404, NOT_FOUND)
 
 
 def test_get_on_groups_alias_returns_the_same_issue(api, issue):
-    via_issues = api.get(f"/api/0/issues/{issue.pk}/")
-    via_groups = api.get(f"/api/0/groups/{issue.pk}/")
+    via_issues = api.get(issue_url(issue, "issues"))
+    via_groups = api.get(issue_url(issue, "groups"))
 
     assert_ok(via_groups, issue)
     assert via_groups.json()["shortId"] == via_issues.json()["shortId"]
@@ -320,42 +248,27 @@ def test_get_on_groups_alias_returns_the_same_issue(api, issue):
 # Membership (403) and hidden statuses (404)
 
 
+@pytest.mark.parametrize("status", [IssueStatus.UNRESOLVED, IssueStatus.PENDING_DELETION])
 @pytest.mark.parametrize("route", ROUTES)
-def test_get_returns_403_for_issue_in_other_org(api, foreign_issue, route):
-    response = api.get(issue_url(route, foreign_issue.pk, foreign_issue.project.organization))
+def test_get_returns_403_to_non_member_whatever_the_status(api, foreign_issue, route, status):
+    """403 also for an issue pending deletion: its hidden status is not revealed."""
+    type(foreign_issue).objects.filter(pk=foreign_issue.pk).update(status=status)
 
-    assert response.status_code == 403, response.content
-    assert response.json() == PERMISSION_DENIED
+    response = api.get(issue_url(foreign_issue, route))
+
+    assert_error(response, 403, PERMISSION_DENIED)
 
 
 def test_get_returns_404_for_unknown_issue_in_other_org(api, foreign_issue):
     url = org_issue_url(foreign_issue.project.organization.slug, foreign_issue.pk + 1000)
 
-    response = api.get(url)
-
-    assert response.status_code == 404, response.content
-    assert response.json() == NOT_FOUND
+    assert_error(api.get(url), 404, NOT_FOUND)
 
 
 def test_get_returns_403_for_short_id_in_other_org(api, foreign_issue):
     url = org_issue_url(foreign_issue.project.organization.slug, foreign_issue.qualified_short_id)
 
-    response = api.get(url)
-
-    assert response.status_code == 403, response.content
-    assert response.json() == PERMISSION_DENIED
-
-
-@pytest.mark.parametrize("route", ROUTES)
-def test_get_returns_403_to_non_member_for_issue_pending_deletion(api, foreign_issue, route):
-    type(foreign_issue).objects.filter(pk=foreign_issue.pk).update(
-        status=IssueStatus.PENDING_DELETION
-    )
-
-    response = api.get(issue_url(route, foreign_issue.pk, foreign_issue.project.organization))
-
-    assert response.status_code == 403, response.content
-    assert response.json() == PERMISSION_DENIED
+    assert_error(api.get(url), 403, PERMISSION_DENIED)
 
 
 @pytest.mark.parametrize(
@@ -370,95 +283,63 @@ def test_get_returns_403_to_non_member_for_issue_pending_deletion(api, foreign_i
 def test_get_returns_404_to_member_for_hidden_issue(api, issue, route, status):
     type(issue).objects.filter(pk=issue.pk).update(status=status)
 
-    response = api.get(issue_url(route, issue.pk, issue.project.organization))
-
-    assert response.status_code == 404, response.content
-    assert response.json() == NOT_FOUND
+    assert_error(api.get(issue_url(issue, route)), 404, NOT_FOUND)
 
 
 @pytest.mark.parametrize("status", [IssueStatus.RESOLVED, IssueStatus.IGNORED])
 def test_get_returns_200_to_member_for_resolved_or_ignored_issue(api, issue, status):
     type(issue).objects.filter(pk=issue.pk).update(status=status)
 
-    response = api.get(f"/api/0/issues/{issue.pk}/")
-
-    assert_ok(response, issue)
+    assert_ok(api.get(issue_url(issue)), issue)
 
 
 @pytest.mark.parametrize("route", ROUTES)
-def test_get_returns_200_to_active_superuser_who_is_not_a_member(api_client, issue, route):
+def test_get_returns_200_to_active_superuser_who_is_not_a_member(issue, route):
     superuser = UserFactory(is_superuser=True, is_staff=True)
-    token = ApiTokenFactory(user=superuser, scopes=["event:read"])
-    url = issue_url(route, issue.pk, issue.project.organization)
 
-    response = get(api_client, url, f"Bearer {token.plaintext}")
+    response = client_for(superuser, ["event:read"]).get(issue_url(issue, route))
 
     assert_ok(response, issue)
 
 
-def test_get_returns_403_to_superuser_token_without_event_scope(api_client, issue):
+def test_get_returns_403_to_superuser_token_without_event_scope(issue):
     superuser = UserFactory(is_superuser=True, is_staff=True)
-    token = ApiTokenFactory(user=superuser, scopes=["org:admin"])
 
-    response = get(api_client, f"/api/0/issues/{issue.pk}/", f"Bearer {token.plaintext}")
+    response = client_for(superuser, ["org:admin"]).get(issue_url(issue))
 
-    assert response.status_code == 403, response.content
-    assert response.json() == PERMISSION_DENIED
+    assert_error(response, 403, PERMISSION_DENIED)
 
 
-def test_get_returns_403_to_staff_who_is_not_superuser_nor_member(api_client, issue):
-    staff = UserFactory(is_staff=True)
-    token = ApiTokenFactory(user=staff)
+def test_get_returns_403_to_staff_who_is_not_superuser_nor_member(issue):
+    response = client_for(UserFactory(is_staff=True)).get(issue_url(issue))
 
-    response = get(api_client, f"/api/0/issues/{issue.pk}/", f"Bearer {token.plaintext}")
-
-    assert response.status_code == 403, response.content
-    assert response.json() == PERMISSION_DENIED
+    assert_error(response, 403, PERMISSION_DENIED)
 
 
-def test_get_returns_200_to_member_of_the_org_on_no_team(api_client, issue, organization):
+def test_get_returns_200_to_member_of_the_org_on_no_team(issue, organization):
     member = MemberFactory(organization=organization, user=UserFactory())
-    token = ApiTokenFactory(user=member.user)
 
-    response = get(api_client, f"/api/0/issues/{issue.pk}/", f"Bearer {token.plaintext}")
-
-    assert_ok(response, issue)
+    assert_ok(client_for(member.user).get(issue_url(issue)), issue)
 
 
 # Organization route
 
 
-def test_org_route_returns_404_for_unknown_org_slug(api, issue):
-    response = api.get(org_issue_url("no-such-org", issue.pk))
+@pytest.mark.parametrize(
+    "organization_id", ["no-such-org", "{unknown}", BEYOND_BIGINT, *UNICODE_DIGITS]
+)
+def test_org_route_returns_404_for_an_unknown_organization(api, issue, organization_id):
+    organization_id = organization_id.format(unknown=issue.project.organization_id + 1000)
 
-    assert response.status_code == 404, response.content
-    assert response.json() == NOT_FOUND
-
-
-def test_org_route_returns_404_for_unknown_org_id(api, issue):
-    response = api.get(org_issue_url(issue.project.organization_id + 1000, issue.pk))
-
-    assert response.status_code == 404, response.content
-    assert response.json() == NOT_FOUND
+    assert_error(api.get(org_issue_url(organization_id, issue.pk)), 404, NOT_FOUND)
 
 
-def test_org_route_returns_404_for_org_id_beyond_bigint(api, issue):
-    response = api.get(org_issue_url(BEYOND_BIGINT, issue.pk))
+@pytest.mark.parametrize("by", ["slug", "id"])
+def test_org_route_returns_200_with_org_slug_or_numeric_id(api, issue, by):
+    organization = issue.project.organization
+    org = organization.slug if by == "slug" else organization.pk
 
-    assert response.status_code == 404, response.content
-    assert response.json() == NOT_FOUND
-
-
-def test_org_route_returns_200_with_org_slug(api, issue):
-    response = api.get(org_issue_url(issue.project.organization.slug, issue.pk))
-
-    assert_ok(response, issue)
-
-
-def test_org_route_returns_200_with_numeric_org_id(api, issue):
-    response = api.get(org_issue_url(issue.project.organization_id, issue.pk))
-
-    assert_ok(response, issue)
+    assert_ok(api.get(org_issue_url(org, issue.pk)), issue)
 
 
 def test_org_route_groups_alias_returns_200(api, issue):
@@ -475,10 +356,7 @@ def test_org_route_returns_404_for_issue_of_another_org_the_user_belongs_to(api,
     MemberFactory(organization=other, user=user)
     org = other.slug if by == "slug" else other.pk
 
-    response = api.get(org_issue_url(org, issue.pk))
-
-    assert response.status_code == 404, response.content
-    assert response.json() == NOT_FOUND
+    assert_error(api.get(org_issue_url(org, issue.pk)), 404, NOT_FOUND)
 
 
 def test_org_route_returns_404_for_short_id_of_another_org_the_user_belongs_to(api, issue, user):
@@ -487,8 +365,7 @@ def test_org_route_returns_404_for_short_id_of_another_org_the_user_belongs_to(a
 
     response = api.get(org_issue_url(other.slug, issue.qualified_short_id))
 
-    assert response.status_code == 404, response.content
-    assert response.json() == NOT_FOUND
+    assert_error(response, 404, NOT_FOUND)
 
 
 @pytest.mark.parametrize("transform", [str, str.lower], ids=["as-is", "lower-case"])
@@ -515,25 +392,22 @@ def test_org_route_short_id_selects_the_issue_of_its_project(api, issue, organiz
 
 @pytest.mark.parametrize(
     "short_id",
-    ["NO-SUCH-PROJECT-1", "NOPROJECT-1", "{slug}-ZZZZ", "{slug}-U", "{slug}-", "{slug}", "-"],
+    [
+        "NO-SUCH-PROJECT-1",
+        "NOPROJECT-1",
+        "{slug}-ZZZZ",
+        "{slug}-U",
+        "{slug}-",
+        "{slug}",
+        "-",
+        "{slug}-" + "Z" * 20,  # beyond a bigint
+    ],
 )
 def test_org_route_returns_404_for_unknown_short_id(api, issue, short_id):
     organization = issue.project.organization
     short_id = short_id.format(slug=issue.project.slug.upper())
 
-    response = api.get(org_issue_url(organization.slug, short_id))
-
-    assert response.status_code == 404, response.content
-    assert response.json() == NOT_FOUND
-
-
-def test_org_route_returns_404_for_short_id_beyond_bigint(api, issue):
-    short_id = f"{issue.project.slug.upper()}-{'Z' * 20}"
-
-    response = api.get(org_issue_url(issue.project.organization.slug, short_id))
-
-    assert response.status_code == 404, response.content
-    assert response.json() == NOT_FOUND
+    assert_error(api.get(org_issue_url(organization.slug, short_id)), 404, NOT_FOUND)
 
 
 # Token storage
@@ -556,25 +430,3 @@ def test_stored_token_row_never_holds_the_plaintext(token):
     assert row is not None
     assert all(token.plaintext not in str(value) for value in row)
     assert not ApiToken.objects.filter(token_digest=token.plaintext).exists()
-
-
-# Only ASCII digits make a numeric id: str.isdigit() is also true for "²" (which int() rejects)
-# and for the fullwidth one and the Arabic-Indic three (which int() reads as 1 and 3).
-UNICODE_DIGITS = ["\u00b2", "\uff11", "\u0663"]
-
-
-@pytest.mark.parametrize("issue_id", UNICODE_DIGITS)
-@pytest.mark.parametrize("route", ROUTES)
-def test_get_returns_404_for_non_ascii_digit_id(api, issue, route, issue_id):
-    response = api.get(issue_url(route, issue_id, issue.project.organization))
-
-    assert response.status_code == 404, response.content
-    assert response.json() == NOT_FOUND
-
-
-@pytest.mark.parametrize("organization_id", UNICODE_DIGITS)
-def test_org_route_returns_404_for_non_ascii_digit_org(api, issue, organization_id):
-    response = api.get(org_issue_url(organization_id, issue.pk))
-
-    assert response.status_code == 404, response.content
-    assert response.json() == NOT_FOUND

@@ -4,31 +4,27 @@ recommended), in Sentry's shapes, over HTTP."""
 import re
 import uuid
 from datetime import timedelta
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.utils import timezone
-from openapi_schema_validator import OAS30Validator
 
 from issues.models import IssueStatus
 from issues.seed import python_sample_event
-from tests.factories import (
-    ApiTokenFactory,
-    MemberFactory,
-    OrganizationFactory,
-    ProjectFactory,
-    TeamFactory,
-    UserFactory,
-    make_event,
-    make_issue,
+from tests.factories import make_event
+from tests.helpers import (
+    DATETIME,
+    NOT_FOUND,
+    PERMISSION_DENIED,
+    assert_error,
+    events_url,
+    follow,
+    get_json,
+    links,
+    validate,
 )
 
 pytestmark = pytest.mark.django_db
 
-NOT_FOUND = {"detail": "The requested resource does not exist"}
-PERMISSION_DENIED = {"detail": "You do not have permission to perform this action."}
-LINK = re.compile(r'<([^>]+)>; rel="(previous|next)"; results="(true|false)"; cursor="([^"]+)"')
-DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
 
 # ---- Sentry's published schemas (getsentry/sentry-api-schema), the parts our data fills ----
 # Sentry answers null for user attributes the SDK did not send (its own latest-event example
@@ -393,36 +389,10 @@ LIST_QUERIES = 4
 DETAIL_QUERIES = 4
 
 
-def validate(schema, document):
-    OAS30Validator(schema).validate(document)
-
-
 def validate_detail(document):
     validate(EVENT_DETAILED, document)
     for entry in document["entries"]:
         validate(ENTRY_DATA[entry["type"]], entry["data"])
-
-
-def events_url(issue, *rest):
-    return "/".join([f"/api/0/issues/{issue.pk}/events", *rest]) + "/"
-
-
-def get_json(api, url, **params):
-    response = api.get(url, params)
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
-def links(response):
-    return {
-        rel: {"url": url, "results": results == "true", "cursor": cursor}
-        for url, rel, results, cursor in LINK.findall(response["Link"])
-    }
-
-
-def follow(api, url):
-    parsed = urlparse(url)
-    return api.get(parsed.path, {key: values[-1] for key, values in parse_qs(parsed.query).items()})
 
 
 def sample(project, *, minutes_ago=5, **payload):
@@ -575,24 +545,24 @@ def test_pagination_walks_to_the_end_with_sentry_cursors(api, project):
         pages.append([item["eventID"] for item in response.json()])
         page_links = links(response)
         cursors.append((page_links["previous"], page_links["next"]))
-        if not page_links["next"]["results"]:
+        if not page_links["next"].results:
             break
-        response = follow(api, page_links["next"]["url"])
+        response = follow(api, page_links["next"].url)
 
     assert [len(page) for page in pages] == [3, 3, 1]
     assert [event_id for page in pages for event_id in page] == [e.event_id for e in events]
-    assert [(p["cursor"], n["cursor"]) for p, n in cursors] == [
+    assert [(p.cursor, n.cursor) for p, n in cursors] == [
         ("0:0:1", "0:3:0"),
         ("0:0:1", "0:6:0"),
         ("0:3:1", "0:9:0"),
     ]
-    assert [(p["results"], n["results"]) for p, n in cursors] == [
+    assert [(p.results, n.results) for p, n in cursors] == [
         (False, True),
         (True, True),
         (True, False),
     ]
     # The previous cursor of the last page leads back to the second page.
-    back = follow(api, cursors[-1][0]["url"])
+    back = follow(api, cursors[-1][0].url)
     assert [item["eventID"] for item in back.json()] == pages[1]
 
 
@@ -600,7 +570,7 @@ def test_link_urls_keep_other_parameters_and_replace_the_cursor(api, project):
     event = make_event(project, environment="production")
     response = api.get(events_url(event.issue), {"environment": "production", "cursor": "0:0:0"})
     assert response.status_code == 200, response.content
-    url = links(response)["next"]["url"]
+    url = links(response)["next"].url
     assert url == (
         f"http://testserver/api/0/issues/{event.issue_id}/events/"
         "?environment=production&cursor=0:100:0"
@@ -622,7 +592,7 @@ def test_link_urls_use_the_configured_url_prefix(api, project, settings):
     event = make_event(project)
     response = api.get(events_url(event.issue))
     for link in links(response).values():
-        assert link["url"].startswith(
+        assert link.url.startswith(
             f"https://errors.example.org/api/0/issues/{event.issue_id}/events/?"
         )
 
@@ -633,7 +603,7 @@ def test_link_urls_default_to_the_request_host(api, project, settings):
     response = api.get(events_url(event.issue), HTTP_HOST="issues.example.test")
     assert response.status_code == 200, response.content
     for link in links(response).values():
-        assert link["url"].startswith("http://issues.example.test/api/0/issues/")
+        assert link.url.startswith("http://issues.example.test/api/0/issues/")
 
 
 def test_limit_is_an_alias_of_per_page(api, project):
@@ -669,8 +639,8 @@ def test_a_cursor_past_the_end_gives_an_empty_page(api, issue):
     response = api.get(events_url(issue), {"cursor": "0:500:0"})
     assert response.status_code == 200, response.content
     assert response.json() == []
-    assert links(response)["previous"]["results"] is True
-    assert links(response)["next"]["results"] is False
+    assert links(response)["previous"].results is True
+    assert links(response)["next"].results is False
 
 
 # ---- one event ------------------------------------------------------------------------------
@@ -949,9 +919,8 @@ def test_every_route_answers(api, project):
         assert get_json(api, f"{base}{event.event_id}/")["eventID"] == event.event_id
 
 
-def test_organization_route_of_another_organization_is_404(api, project, issue):
-    other = OrganizationFactory()
-    MemberFactory(organization=other, user=UserFactory())
+def test_organization_route_of_another_organization_is_404(api, issue, other_organization):
+    other = other_organization
     response = api.get(f"/api/0/organizations/{other.slug}/issues/{issue.pk}/events/")
     assert response.status_code == 404, response.content
 
@@ -963,27 +932,17 @@ def test_unauthenticated_is_401(api_client, issue):
 
 
 @pytest.mark.parametrize("scopes", [["org:read"], ["project:read", "member:read"]])
-def test_token_without_an_event_scope_is_403(api_client, user, issue, scopes):
-    token = ApiTokenFactory(user=user, scopes=scopes)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.plaintext}")
+def test_token_without_an_event_scope_is_403(scoped_api, issue, scopes):
+    client = scoped_api(scopes)
     for url in (events_url(issue), events_url(issue, "latest")):
-        response = api_client.get(url)
-        assert response.status_code == 403, response.content
-        assert response.json() == PERMISSION_DENIED
+        assert_error(client.get(url), 403, PERMISSION_DENIED)
 
 
-def test_non_member_is_403_and_unknown_issue_is_404(api, user):
-    organization = OrganizationFactory()
-    team = TeamFactory(organization=organization)
-    foreign = make_issue(ProjectFactory(organization=organization, teams=[team]))
-    for url in (events_url(foreign), events_url(foreign, "latest")):
-        response = api.get(url)
-        assert response.status_code == 403, response.content
-        assert response.json() == PERMISSION_DENIED
+def test_non_member_is_403_and_unknown_issue_is_404(api, foreign_issue):
+    for url in (events_url(foreign_issue), events_url(foreign_issue, "latest")):
+        assert_error(api.get(url), 403, PERMISSION_DENIED)
     for url in ("/api/0/issues/999999999/events/", "/api/0/issues/999999999/events/latest/"):
-        response = api.get(url)
-        assert response.status_code == 404, response.content
-        assert response.json() == NOT_FOUND
+        assert_error(api.get(url), 404, NOT_FOUND)
 
 
 def test_hidden_issue_is_404(api, issue):

@@ -1,6 +1,5 @@
 """GET /api/0/issues/{id}/: every value computed from the data, as docs/behaviour.md §2 says."""
 
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,22 +19,14 @@ from issues.models import (
     SubscriptionReason,
     UserReport,
 )
-from tests.factories import (
-    ProjectFactory,
-    ReleaseFactory,
-    TeamFactory,
-    UserFactory,
-    make_event,
-    make_issue,
-)
+from tests.factories import ReleaseFactory, TeamFactory, UserFactory, make_event, make_issue
+from tests.helpers import DATETIME, NOT_FOUND, assert_error, issue_url
 
 pytestmark = pytest.mark.django_db
 
-DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
-
 
 def get(api, issue, **params):
-    response = api.get(f"/api/0/issues/{issue.pk}/", params)
+    response = api.get(issue_url(issue), params)
     assert response.status_code == 200, response.content
     return response.json()
 
@@ -454,16 +445,15 @@ def test_environment_filters_counts_seen_stats_and_tags(api, project):
 
 
 def test_unknown_environment_answers_404(api, issue):
-    response = api.get(f"/api/0/issues/{issue.pk}/", {"environment": "nowhere"})
-    assert response.status_code == 404
-    assert response.json() == {"detail": "The requested resource does not exist"}
+    response = api.get(issue_url(issue), {"environment": "nowhere"})
+    assert_error(response, 404, NOT_FOUND)
 
 
-def test_environment_of_another_organization_is_unknown(api, issue):
-    other_project = make_issue(ProjectFactory(), environment="elsewhere").project
-    assert other_project.organization_id != issue.project.organization_id
-    response = api.get(f"/api/0/issues/{issue.pk}/", {"environment": "elsewhere"})
-    assert response.status_code == 404
+def test_environment_of_another_organization_is_unknown(api, issue, other_organization):
+    make_event(other_organization.projects.get(), environment="elsewhere")
+    assert other_organization.pk != issue.project.organization_id
+    response = api.get(issue_url(issue), {"environment": "elsewhere"})
+    assert_error(response, 404, NOT_FOUND)
 
 
 def test_releases_are_the_first_and_last_seen(api, project, user):

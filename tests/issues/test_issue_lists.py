@@ -2,7 +2,6 @@
 
 import re
 from datetime import timedelta
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.utils import timezone
@@ -18,11 +17,11 @@ from tests.factories import (
     make_event,
     make_issue,
 )
+from tests.helpers import PERMISSION_DENIED, client_for, follow, issue_url, links
 from tests.issues.lists import ids, org_url, project_url
 
 pytestmark = pytest.mark.django_db
 
-LINK = re.compile(r'<([^>]+)>; rel="(previous|next)"; results="(true|false)"; cursor="([^"]+)"')
 DETAIL_ONLY = {
     "activity",
     "seenBy",
@@ -37,31 +36,23 @@ DETAIL_ONLY = {
 }
 
 
-def links(response):
-    return {
-        rel: (url, results == "true", cursor)
-        for url, rel, results, cursor in LINK.findall(response["Link"])
-    }
-
-
 def walk(api, url, **params):
     """Follow rel="next" to the end; return every id seen, page by page."""
     pages = []
     response = api.get(url, params)
     while True:
         pages.append(ids(response))
-        url, has_more, _ = links(response)["next"]
-        if not has_more:
+        following = links(response)["next"]
+        if not following.results:
             return pages
-        parsed = urlparse(url)
-        response = api.get(parsed.path, {k: v[-1] for k, v in parse_qs(parsed.query).items()})
+        response = follow(api, following.url)
 
 
 def test_project_list_items_are_the_issue_document_without_detail_parts(api, project):
     issue = make_issue(project)
     response = api.get(project_url(project))
     [item] = response.json()
-    detail = api.get(f"/api/0/issues/{issue.pk}/").json()
+    detail = api.get(issue_url(issue)).json()
     assert set(item) == (set(detail) - DETAIL_ONLY)
     assert set(item["stats"]) == {"24h"}
     assert len(item["stats"]["24h"]) == 25
@@ -173,7 +164,7 @@ def test_organization_list_covers_the_projects_the_member_reaches(api, organizat
     assert ids(only) == [second_issue.pk]
 
 
-def test_closed_membership_limits_the_organization_list(api_client, organization, project):
+def test_closed_membership_limits_the_organization_list(organization, project):
     organization.allow_joinleave = False
     organization.save()
     other_team = TeamFactory(organization=organization)
@@ -181,41 +172,36 @@ def test_closed_membership_limits_the_organization_list(api_client, organization
     visible = make_issue(project, message="a")
     make_issue(hidden, message="b")
     member = MemberFactory(organization=organization, teams=list(project.teams.all()))
-    token = ApiTokenFactory(user=member.user)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.plaintext}")
-    assert ids(api_client.get(org_url(organization))) == [visible.pk]
-    assert api_client.get(project_url(hidden)).status_code == 403
+    client = client_for(member.user)
+    assert ids(client.get(org_url(organization))) == [visible.pk]
+    assert client.get(project_url(hidden)).status_code == 403
 
 
-def test_lists_answer_403_to_non_members_and_404_for_unknown(api_client, project):
+def test_lists_answer_403_to_non_members_and_404_for_unknown(project):
     make_issue(project)
-    outsider = ApiTokenFactory(user=UserFactory())
-    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {outsider.plaintext}")
+    client = client_for(UserFactory())
     for url in (project_url(project), org_url(project.organization)):
-        response = api_client.get(url)
+        response = client.get(url)
         assert response.status_code == 403, url
-        assert response.json() == {"detail": "You do not have permission to perform this action."}
-    assert api_client.get("/api/0/organizations/nope/issues/").status_code == 404
+        assert response.json() == PERMISSION_DENIED
+    assert client.get("/api/0/organizations/nope/issues/").status_code == 404
     assert (
-        api_client.get(f"/api/0/projects/{project.organization.slug}/nope/issues/").status_code
-        == 404
+        client.get(f"/api/0/projects/{project.organization.slug}/nope/issues/").status_code == 404
     )
 
 
-def test_lists_need_an_event_scope(api_client, user, project):
-    token = ApiTokenFactory(user=user, scopes=["project:read"])
-    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.plaintext}")
-    assert api_client.get(project_url(project)).status_code == 403
-    assert api_client.get(org_url(project.organization)).status_code == 403
+def test_lists_need_an_event_scope(scoped_api, project):
+    client = scoped_api(["project:read"])
+    assert client.get(project_url(project)).status_code == 403
+    assert client.get(org_url(project.organization)).status_code == 403
 
 
-def test_superuser_sees_every_list(api_client, project):
+def test_superuser_sees_every_list(project):
     issue = make_issue(project)
     admin = UserFactory(is_superuser=True)
-    token = ApiTokenFactory(user=admin)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.plaintext}")
-    assert ids(api_client.get(project_url(project))) == [issue.pk]
-    assert ids(api_client.get(org_url(project.organization))) == [issue.pk]
+    client = client_for(admin)
+    assert ids(client.get(project_url(project))) == [issue.pk]
+    assert ids(client.get(org_url(project.organization))) == [issue.pk]
 
 
 def test_page_query_count_does_not_grow_with_the_page(
@@ -260,17 +246,16 @@ def test_a_list_runs_a_fixed_number_of_queries(
 
 def test_deleted_issues_are_not_listed(api, project):
     issue = make_issue(project)
-    assert api.delete(f"/api/0/issues/{issue.pk}/").status_code == 202
+    assert api.delete(issue_url(issue)).status_code == 202
     assert ids(api.get(project_url(project), {"query": ""})) == []
 
 
-def test_members_role_does_not_matter_for_listing(api_client, organization, project):
+def test_members_role_does_not_matter_for_listing(organization, project):
     issue = make_issue(project)
     for role in OrganizationMember.Role.values:
         member = MemberFactory(organization=organization, role=role)
-        token = ApiTokenFactory(user=member.user)
-        api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.plaintext}")
-        assert ids(api_client.get(org_url(organization))) == [issue.pk], role
+        client = client_for(member.user)
+        assert ids(client.get(org_url(organization))) == [issue.pk], role
 
 
 # ?collapse= on the issue GET
@@ -289,14 +274,14 @@ def test_members_role_does_not_matter_for_listing(api_client, organization, proj
 )
 def test_collapse_leaves_parts_out(api, project, collapse, gone):
     issue = make_issue(project, release="1.0.0")
-    full = api.get(f"/api/0/issues/{issue.pk}/").json()
-    collapsed = api.get(f"/api/0/issues/{issue.pk}/", {"collapse": collapse}).json()
+    full = api.get(issue_url(issue)).json()
+    collapsed = api.get(issue_url(issue), {"collapse": collapse}).json()
     assert set(full) - set(collapsed) == gone
     assert set(collapsed) <= set(full)
 
 
 def test_collapse_base_keeps_only_the_id_and_the_detail_parts(api, issue):
-    document = api.get(f"/api/0/issues/{issue.pk}/", {"collapse": ["base", "stats"]}).json()
+    document = api.get(issue_url(issue), {"collapse": ["base", "stats"]}).json()
     assert "id" in document
     assert "title" not in document and "status" not in document
     assert "stats" not in document
@@ -314,7 +299,7 @@ def test_collapse_skips_the_reads_of_what_it_leaves_out(api, issue):
             assert api.get(url).status_code == 200
         return " ".join(statement_text(query["sql"]) for query in queries)
 
-    full = tables_read(f"/api/0/issues/{issue.pk}/")
+    full = tables_read(issue_url(issue))
     collapsed = tables_read(
         f"/api/0/issues/{issue.pk}/?collapse=stats&collapse=tags&collapse=release"
     )
@@ -324,9 +309,9 @@ def test_collapse_skips_the_reads_of_what_it_leaves_out(api, issue):
 
 
 def test_unknown_expand_and_collapse_values_are_ignored(api, issue):
-    full = api.get(f"/api/0/issues/{issue.pk}/").json()
+    full = api.get(issue_url(issue)).json()
     other = api.get(
-        f"/api/0/issues/{issue.pk}/", {"expand": ["inbox", "nonsense"], "collapse": "nonsense"}
+        issue_url(issue), {"expand": ["inbox", "nonsense"], "collapse": "nonsense"}
     ).json()
     full.pop("stats")
     other.pop("stats")

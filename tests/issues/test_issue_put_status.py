@@ -18,7 +18,7 @@ from issues.models import (
 )
 from releases.models import Release, ReleaseProject, Repository
 from releases.services import release_for_version, release_set_commits
-from tests.contract import OPENAPI
+from tests.contract import NEWER_KEYS, OPENAPI
 from tests.factories import ProjectFactory, make_event, make_issue
 
 pytestmark = pytest.mark.django_db
@@ -65,17 +65,7 @@ PUT_KEYS = {
     "subscriptionDetails",
     "hasSeen",
     "annotations",
-    # ...plus the newer ones current Sentry requires (docs/behaviour.md, Decision 1).
-    "substatus",
-    "priority",
-    "priorityLockedAt",
-    "issueType",
-    "issueCategory",
-    "isUnhandled",
-    "seerFixabilityScore",
-    "seerAutofixLastTriggered",
-    "seerExplorerAutofixLastTriggered",
-}
+} | NEWER_KEYS  # ...plus the newer ones current Sentry requires.
 PUT_ROUTES = (
     "/api/0/issues/{issue_id}/",
     "/api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/",
@@ -190,6 +180,25 @@ def resolve(issue):
     Issue.objects.filter(pk=issue.pk).update(
         status=IssueStatus.RESOLVED, substatus=None, resolved_at=timezone.now()
     )
+
+
+def assert_regressed(issue, version: str):
+    """An event brought the issue back: unresolved as a regression of the event's release,
+    and no resolution left."""
+    issue = refreshed(issue)
+    assert issue.status == IssueStatus.UNRESOLVED
+    assert issue.substatus == IssueSubstatus.REGRESSED
+    assert activities(issue)[-1] == ("set_regression", {"version": version})
+    assert not Resolution.objects.filter(issue=issue).exists()
+
+
+def assert_still_resolved_in(api, issue, version: str):
+    """Events left the issue resolved in the release `version`."""
+    issue = refreshed(issue)
+    assert issue.status == IssueStatus.RESOLVED
+    assert Resolution.objects.filter(issue=issue).exists()
+    assert "set_regression" not in activity_types(issue)
+    assert get(api, issue)["statusDetails"]["inRelease"] == version
 
 
 # The PUT document
@@ -325,6 +334,19 @@ def test_plain_resolve_removes_a_release_resolution(api, issue, project):
 # resolvedInNextRelease
 
 
+def assert_resolution(issue, user, release, kind, status) -> Resolution:
+    """The issue is resolved by `user` with one resolution in `release` of that kind and
+    status, which its one activity names."""
+    issue = refreshed(issue)
+    assert issue.status == IssueStatus.RESOLVED
+    resolution = Resolution.objects.get(issue=issue)
+    assert (resolution.type, resolution.status) == (kind, status)
+    assert (resolution.release_id, resolution.actor_id) == (release.pk, user.pk)
+    assert Activity.objects.get(issue=issue).ident == str(resolution.pk)
+    assert status_change_subscribers(issue) == {user.pk}
+    return resolution
+
+
 def assert_resolved_in_next_release(document, issue, user, release):
     assert document["status"] == "resolved"
     assert document["substatus"] is None
@@ -332,55 +354,40 @@ def assert_resolved_in_next_release(document, issue, user, release):
     assert document["statusDetails"]["actor"]["id"] == str(user.pk)
     assert set(document["statusDetails"]) == {"inNextRelease", "actor"}
 
-    issue = refreshed(issue)
-    assert issue.status == IssueStatus.RESOLVED
-    resolution = Resolution.objects.get(issue=issue)
-    assert resolution.type == Resolution.Type.IN_NEXT_RELEASE
-    assert resolution.status == Resolution.Status.PENDING
-    assert resolution.release_id == release.pk
-    assert resolution.actor_id == user.pk
+    assert_resolution(
+        issue, user, release, Resolution.Type.IN_NEXT_RELEASE, Resolution.Status.PENDING
+    )
     activity = Activity.objects.get(issue=issue)
     assert activity.get_type_display() == "set_resolved_in_release"
     assert activity.data == {"version": ""}
-    assert activity.ident == str(resolution.pk)
     assert activity.user_id == user.pk
-    assert status_change_subscribers(issue) == {user.pk}
 
 
-def test_resolved_in_next_release_uses_the_latest_release_by_date(api, issue, project, user):
-    make_release(project, "alpha", date_added=ago(hours=3))
-    latest = make_release(project, "beta", date_added=ago(hours=2))
-    make_release(project, "gamma", date_added=ago(hours=4))
-    document = put(api, issue, {"status": "resolvedInNextRelease"})
-    assert_resolved_in_next_release(document, issue, user, latest)
-
-
-def test_resolved_in_next_release_orders_by_date_released_first(api, issue, project, user):
-    released = make_release(
-        project, "alpha", date_added=ago(hours=3), date_released=ago(minutes=10)
-    )
-    make_release(project, "beta", date_added=ago(hours=1))
-    document = put(api, issue, {"status": "resolvedInNextRelease"})
-    assert_resolved_in_next_release(document, issue, user, released)
-
-
-def test_resolved_in_next_release_orders_versions_without_a_package_by_date(
-    api, issue, project, user
-):
+# Releases (version, created hours ago, released minutes ago) of a project that does not follow
+# semver, and the one "next release" names: the latest, by date released, then created.
+NEXT_RELEASE_BY_DATE = {
+    "latest-created": ([("alpha", 3, None), ("beta", 2, None), ("gamma", 4, None)], "beta"),
+    "released-first": ([("alpha", 3, 10), ("beta", 1, None)], "alpha"),
     # Sentry only takes "package@version" for semver (Release.is_semver_version).
-    make_release(project, "1.10.0", date_added=ago(hours=2))
-    latest = make_release(project, "1.9.0", date_added=ago(hours=1))
-    document = put(api, issue, {"status": "resolvedInNextRelease"})
-    assert_resolved_in_next_release(document, issue, user, latest)
+    "versions-without-a-package": ([("1.10.0", 2, None), ("1.9.0", 1, None)], "1.9.0"),
+    "not-all-semver": ([("1.10.0", 2, None), ("nightly", 1, None)], "nightly"),
+}
 
 
-def test_resolved_in_next_release_uses_the_latest_when_not_all_releases_are_semver(
-    api, issue, project, user
-):
-    make_release(project, "1.10.0", date_added=ago(hours=2))
-    latest = make_release(project, "nightly", date_added=ago(hours=1))
+@pytest.mark.parametrize("case", NEXT_RELEASE_BY_DATE)
+def test_resolved_in_next_release_is_the_latest_release_by_date(api, issue, project, user, case):
+    releases, expected = NEXT_RELEASE_BY_DATE[case]
+    made = {
+        version: make_release(
+            project,
+            version,
+            date_added=ago(hours=hours),
+            date_released=None if minutes is None else ago(minutes=minutes),
+        )
+        for version, hours, minutes in releases
+    }
     document = put(api, issue, {"status": "resolvedInNextRelease"})
-    assert_resolved_in_next_release(document, issue, user, latest)
+    assert_resolved_in_next_release(document, issue, user, made[expected])
 
 
 def make_semver_releases(project):
@@ -399,14 +406,10 @@ def assert_resolved_in_the_greatest_semver_release(document, issue, user, greate
     assert document["statusDetails"]["inRelease"] == "package@2.0+0"
     assert document["statusDetails"]["actor"]["id"] == str(user.pk)
 
-    issue = refreshed(issue)
-    assert issue.status == IssueStatus.RESOLVED
-    resolution = Resolution.objects.get(issue=issue)
-    assert resolution.type == Resolution.Type.IN_RELEASE
-    assert resolution.status == Resolution.Status.RESOLVED
-    assert resolution.release_id == greatest.pk
+    resolution = assert_resolution(
+        issue, user, greatest, Resolution.Type.IN_RELEASE, Resolution.Status.RESOLVED
+    )
     assert resolution.current_release_version == "package@2.0+0"
-    assert resolution.actor_id == user.pk
     # Sentry keeps "version" empty and names the version to exceed.
     assert activities(issue) == [
         (
@@ -414,8 +417,6 @@ def assert_resolved_in_the_greatest_semver_release(document, issue, user, greate
             {"version": "", "current_release_version": "package@2.0+0"},
         )
     ]
-    assert Activity.objects.get(issue=issue).ident == str(resolution.pk)
-    assert status_change_subscribers(issue) == {user.pk}
 
 
 @pytest.mark.parametrize(
@@ -973,43 +974,25 @@ def test_event_with_a_release_regresses_a_plainly_resolved_issue(api, issue):
     assert activities(issue)[-1] == ("set_regression", {"version": "3.1.0"})
 
 
-def test_event_of_an_older_release_leaves_an_issue_resolved_in_a_newer_one(api, issue, project):
+@pytest.mark.parametrize("release", ["1.0.0", None], ids=["older-release", "no-release"])
+def test_event_of_an_older_release_or_none_leaves_an_issue_resolved_in_release(
+    api, issue, project, release
+):
     make_release(project, "1.0.0", date_added=ago(hours=2))
     make_release(project, "2.0.0", date_added=ago(hours=1))
     put(api, issue, {"status": "resolved", "statusDetails": {"inRelease": "2.0.0"}})
-    make_event(project, release="1.0.0")
-    issue = refreshed(issue)
-    assert issue.status == IssueStatus.RESOLVED
-    assert Resolution.objects.filter(issue=issue).exists()
-    assert "set_regression" not in activity_types(issue)
-    assert get(api, issue)["statusDetails"]["inRelease"] == "2.0.0"
+    make_event(project, **({} if release is None else {"release": release}))
+    assert_still_resolved_in(api, issue, "2.0.0")
 
 
-def test_event_of_the_release_it_was_resolved_in_regresses(api, issue, project):
+@pytest.mark.parametrize("release", ["1.0.0", "2.0.0"], ids=["that-release", "newer-release"])
+def test_event_of_the_release_it_was_resolved_in_or_a_newer_one_regresses(
+    api, issue, project, release
+):
     make_release(project, "1.0.0", date_added=ago(hours=2))
     put(api, issue, {"status": "resolved", "statusDetails": {"inRelease": "1.0.0"}})
-    make_event(project, release="1.0.0")
-    issue = refreshed(issue)
-    assert issue.status == IssueStatus.UNRESOLVED
-    assert issue.substatus == IssueSubstatus.REGRESSED
-    assert activities(issue)[-1] == ("set_regression", {"version": "1.0.0"})
-    assert not Resolution.objects.filter(issue=issue).exists()
-
-
-def test_event_of_a_newer_release_regresses_an_issue_resolved_in_release(api, issue, project):
-    make_release(project, "1.0.0", date_added=ago(hours=2))
-    put(api, issue, {"status": "resolved", "statusDetails": {"inRelease": "1.0.0"}})
-    make_event(project, release="2.0.0")
-    issue = refreshed(issue)
-    assert issue.status == IssueStatus.UNRESOLVED
-    assert activities(issue)[-1] == ("set_regression", {"version": "2.0.0"})
-
-
-def test_event_without_release_leaves_an_issue_resolved_in_release(api, issue, project):
-    make_release(project, "1.0.0", date_added=ago(hours=2))
-    put(api, issue, {"status": "resolved", "statusDetails": {"inRelease": "1.0.0"}})
-    make_event(project)
-    assert refreshed(issue).status == IssueStatus.RESOLVED
+    make_event(project, release=release)
+    assert_regressed(issue, release)
 
 
 def test_in_next_release_holds_for_that_release_and_regresses_in_a_newer_one(api, issue, project):
@@ -1021,11 +1004,7 @@ def test_in_next_release_holds_for_that_release_and_regresses_in_a_newer_one(api
     assert get(api, issue)["statusDetails"]["inNextRelease"] is True
 
     make_event(project, release="2.0.0")
-    issue = refreshed(issue)
-    assert issue.status == IssueStatus.UNRESOLVED
-    assert issue.substatus == IssueSubstatus.REGRESSED
-    assert activities(issue)[-1] == ("set_regression", {"version": "2.0.0"})
-    assert not Resolution.objects.filter(issue=issue).exists()
+    assert_regressed(issue, "2.0.0")
 
 
 # The issue's scenario: releases package@1.0+0, package@2.0+0, package@1.0+1 created in that
@@ -1046,11 +1025,7 @@ def test_semver_resolution_holds_for_versions_up_to_the_greatest(api, issue, pro
     make_semver_releases(project)
     put(api, issue, {"status": "resolvedInNextRelease"})
     make_event(project, release=version)
-    issue = refreshed(issue)
-    assert issue.status == IssueStatus.RESOLVED
-    assert Resolution.objects.filter(issue=issue).exists()
-    assert "set_regression" not in activity_types(issue)
-    assert get(api, issue)["statusDetails"]["inRelease"] == "package@2.0+0"
+    assert_still_resolved_in(api, issue, "package@2.0+0")
 
 
 @pytest.mark.parametrize(
@@ -1065,11 +1040,7 @@ def test_semver_resolution_regresses_for_a_greater_version(api, issue, project, 
     make_semver_releases(project)
     put(api, issue, {"status": "resolvedInNextRelease"})
     make_event(project, release=version)
-    issue = refreshed(issue)
-    assert issue.status == IssueStatus.UNRESOLVED
-    assert issue.substatus == IssueSubstatus.REGRESSED
-    assert activities(issue)[-1] == ("set_regression", {"version": version})
-    assert not Resolution.objects.filter(issue=issue).exists()
+    assert_regressed(issue, version)
 
 
 def test_semver_resolution_walks_through_the_issue_scenario(api, issue, project, user):
@@ -1082,15 +1053,10 @@ def test_semver_resolution_walks_through_the_issue_scenario(api, issue, project,
         assert refreshed(issue).status == IssueStatus.RESOLVED, version
     later = Release.objects.get(version="package@1.1+0")
     assert later.date_added > greatest.date_added
-    assert "set_regression" not in activity_types(issue)
-    assert get(api, issue)["statusDetails"]["inRelease"] == "package@2.0+0"
+    assert_still_resolved_in(api, issue, "package@2.0+0")
 
     make_event(project, release="package@3.0+0")
-    issue = refreshed(issue)
-    assert issue.status == IssueStatus.UNRESOLVED
-    assert issue.substatus == IssueSubstatus.REGRESSED
-    assert activities(issue)[-1] == ("set_regression", {"version": "package@3.0+0"})
-    assert not Resolution.objects.filter(issue=issue).exists()
+    assert_regressed(issue, "package@3.0+0")
     document = get(api, issue)
     assert document["status"] == "unresolved"
     assert document["substatus"] == "regressed"
@@ -1103,9 +1069,7 @@ def test_an_event_of_a_version_that_is_not_semver_is_compared_by_date(api, issue
     make_semver_releases(project)
     put(api, issue, {"status": "resolvedInNextRelease"})
     make_event(project, release="nightly")
-    issue = refreshed(issue)
-    assert issue.status == IssueStatus.UNRESOLVED
-    assert activities(issue)[-1] == ("set_regression", {"version": "nightly"})
+    assert_regressed(issue, "nightly")
 
 
 def test_an_event_of_an_older_release_not_semver_leaves_a_semver_resolution(api, issue, project):
@@ -1117,8 +1081,7 @@ def test_an_event_of_an_older_release_not_semver_leaves_a_semver_resolution(api,
     put(api, issue, {"status": "resolvedInNextRelease"})
     assert Resolution.objects.get(issue=issue).current_release_version == "package@2.0+0"
     make_event(project, release="nightly")
-    assert refreshed(issue).status == IssueStatus.RESOLVED
-    assert "set_regression" not in activity_types(issue)
+    assert_still_resolved_in(api, issue, "package@2.0+0")
 
 
 def test_resolved_in_a_release_of_a_semver_project_compares_by_semver(api, issue, project):
@@ -1129,9 +1092,7 @@ def test_resolved_in_a_release_of_a_semver_project_compares_by_semver(api, issue
     assert refreshed(issue).status == IssueStatus.RESOLVED
 
     make_event(project, release="package@2.1")
-    issue = refreshed(issue)
-    assert issue.status == IssueStatus.UNRESOLVED
-    assert activities(issue)[-1] == ("set_regression", {"version": "package@2.1"})
+    assert_regressed(issue, "package@2.1")
 
 
 def test_in_next_release_of_a_project_without_semver_stays_pending_by_date(
@@ -1149,9 +1110,7 @@ def test_in_next_release_of_a_project_without_semver_stays_pending_by_date(
     assert get(api, issue)["statusDetails"]["inNextRelease"] is True
 
     make_event(project, release="gamma")
-    issue = refreshed(issue)
-    assert issue.status == IssueStatus.UNRESOLVED
-    assert activities(issue)[-1] == ("set_regression", {"version": "gamma"})
+    assert_regressed(issue, "gamma")
 
 
 def test_event_leaves_an_issue_ignored_forever(api, issue):
@@ -1279,6 +1238,12 @@ def test_resolve_on_every_route(api, issue, route):
     assert activity_types(issue) == ["set_resolved"]
 
 
+# statusDetails of a resolve in a release (2.0.0 is the only one), and what the answer shows.
+IN_RELEASE = {
+    "inNextRelease": ({"inNextRelease": True}, {"inNextRelease": True}),
+    "inRelease": ({"inRelease": "2.0.0"}, {"inRelease": "2.0.0"}),
+    "inRelease-latest": ({"inRelease": "latest"}, {"inRelease": "2.0.0"}),
+}
 ORG_ROUTE_TRANSITIONS = [
     pytest.param(None, {"status": "resolved"}, "resolved", {}, "set_resolved", id="resolved"),
     pytest.param(
@@ -1289,29 +1254,16 @@ ORG_ROUTE_TRANSITIONS = [
         "set_resolved_in_release",
         id="resolvedInNextRelease",
     ),
-    pytest.param(
-        "release",
-        {"status": "resolved", "statusDetails": {"inNextRelease": True}},
-        "resolved",
-        {"inNextRelease": True},
-        "set_resolved_in_release",
-        id="inNextRelease",
-    ),
-    pytest.param(
-        "release",
-        {"status": "resolved", "statusDetails": {"inRelease": "2.0.0"}},
-        "resolved",
-        {"inRelease": "2.0.0"},
-        "set_resolved_in_release",
-        id="inRelease",
-    ),
-    pytest.param(
-        "release",
-        {"status": "resolved", "statusDetails": {"inRelease": "latest"}},
-        "resolved",
-        {"inRelease": "2.0.0"},
-        "set_resolved_in_release",
-        id="inRelease-latest",
+    *(
+        pytest.param(
+            "release",
+            {"status": "resolved", "statusDetails": sent},
+            "resolved",
+            shown,
+            "set_resolved_in_release",
+            id=name,
+        )
+        for name, (sent, shown) in IN_RELEASE.items()
     ),
     pytest.param(
         "commit",

@@ -16,40 +16,25 @@ from django.utils import timezone
 
 from accounts import authentication
 from accounts.models import ApiToken
-from issues.models import Activity, Issue, IssueStatus, Subscription
+from issues.models import Issue, IssueStatus
 from tests.factories import ApiTokenFactory
+from tests.helpers import (
+    INVALID_TOKEN,
+    TOKEN_EXPIRED,
+    USER_INACTIVE,
+    assert_error,
+    db_state,
+    issue_url,
+    send,
+)
 
 pytestmark = pytest.mark.django_db
 
-INVALID = {"detail": "Invalid token"}
-EXPIRED = {"detail": "Token expired"}
-INACTIVE = {"detail": "User inactive or deleted"}
 METHODS = ["GET", "HEAD", "PUT", "DELETE"]
 
 
 def call(client, method, issue, plaintext):
-    url = f"/api/0/issues/{issue.pk}/"
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {plaintext}"}
-    if method == "PUT":
-        return client.put(url, {"status": "resolved"}, format="json", **headers)
-    return getattr(client, method.lower())(url, **headers)
-
-
-def issue_state(issue):
-    fresh = Issue.objects.get(pk=issue.pk)
-    return (
-        fresh.status,
-        fresh.deletion_requested_at,
-        Activity.objects.count(),
-        Subscription.objects.count(),
-    )
-
-
-def assert_401(response, body):
-    assert response.status_code == 401, response.content
-    assert response["WWW-Authenticate"] == 'xBasic realm="api"'
-    if response.request["REQUEST_METHOD"] != "HEAD":
-        assert response.json() == body
+    return send(client, method, issue_url(issue), token=plaintext)
 
 
 def last_used(token):
@@ -70,17 +55,17 @@ def clock(monkeypatch):
 @pytest.mark.parametrize("method", METHODS)
 def test_expired_token_is_401_token_expired_and_changes_nothing(api_client, issue, user, method):
     token = ApiTokenFactory(user=user, expires_at=timezone.now() - timedelta(seconds=1))
-    before = issue_state(issue)
+    before = db_state(issue)
 
-    assert_401(call(api_client, method, issue, token.plaintext), EXPIRED)
-    assert issue_state(issue) == before
+    assert_error(call(api_client, method, issue, token.plaintext), 401, TOKEN_EXPIRED)
+    assert db_state(issue) == before
     assert last_used(token) is None
 
 
 def test_token_expiring_exactly_now_is_expired(api_client, issue, user, clock):
     token = ApiTokenFactory(user=user, expires_at=clock.now)
 
-    assert_401(call(api_client, "GET", issue, token.plaintext), EXPIRED)
+    assert_error(call(api_client, "GET", issue, token.plaintext), 401, TOKEN_EXPIRED)
 
 
 def test_token_expiring_a_second_later_still_works(api_client, issue, user, clock):
@@ -92,10 +77,10 @@ def test_token_expiring_a_second_later_still_works(api_client, issue, user, cloc
 @pytest.mark.parametrize("method", METHODS)
 def test_revoked_token_is_401_invalid_token_and_changes_nothing(api_client, issue, token, method):
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
-    before = issue_state(issue)
+    before = db_state(issue)
 
-    assert_401(call(api_client, method, issue, token.plaintext), INVALID)
-    assert issue_state(issue) == before
+    assert_error(call(api_client, method, issue, token.plaintext), 401, INVALID_TOKEN)
+    assert db_state(issue) == before
     assert last_used(token) is None
 
 
@@ -103,14 +88,14 @@ def test_token_revoked_in_the_future_is_already_invalid(api_client, issue, token
     """revoked_at set means revoked, whatever its time."""
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now() + timedelta(days=1))
 
-    assert_401(call(api_client, "GET", issue, token.plaintext), INVALID)
+    assert_error(call(api_client, "GET", issue, token.plaintext), 401, INVALID_TOKEN)
 
 
 def test_revoked_and_expired_token_is_invalid_not_expired(api_client, issue, user):
     token = ApiTokenFactory(user=user, expires_at=timezone.now() - timedelta(days=1))
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
 
-    assert_401(call(api_client, "GET", issue, token.plaintext), INVALID)
+    assert_error(call(api_client, "GET", issue, token.plaintext), 401, INVALID_TOKEN)
 
 
 def test_revoking_a_token_leaves_the_users_other_tokens_working(api_client, issue, user):
@@ -118,7 +103,7 @@ def test_revoking_a_token_leaves_the_users_other_tokens_working(api_client, issu
     kept = ApiTokenFactory(user=user)
     ApiToken.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now())
 
-    assert_401(call(api_client, "GET", issue, revoked.plaintext), INVALID)
+    assert_error(call(api_client, "GET", issue, revoked.plaintext), 401, INVALID_TOKEN)
     assert call(api_client, "GET", issue, kept.plaintext).status_code == 200
 
 
@@ -127,24 +112,24 @@ def test_revoked_token_of_inactive_user_is_invalid(api_client, issue, user, toke
     user.is_active = False
     user.save(update_fields=["is_active"])
 
-    assert_401(call(api_client, "GET", issue, token.plaintext), INVALID)
+    assert_error(call(api_client, "GET", issue, token.plaintext), 401, INVALID_TOKEN)
 
 
 @pytest.mark.parametrize("method", METHODS)
 def test_inactive_user_is_401_and_changes_nothing(api_client, issue, user, token, method):
     user.is_active = False
     user.save(update_fields=["is_active"])
-    before = issue_state(issue)
+    before = db_state(issue)
 
-    assert_401(call(api_client, method, issue, token.plaintext), INACTIVE)
-    assert issue_state(issue) == before
+    assert_error(call(api_client, method, issue, token.plaintext), 401, USER_INACTIVE)
+    assert db_state(issue) == before
     assert last_used(token) is None
 
 
 def test_reactivated_user_may_use_the_token_again(api_client, issue, user, token):
     user.is_active = False
     user.save(update_fields=["is_active"])
-    assert_401(call(api_client, "GET", issue, token.plaintext), INACTIVE)
+    assert_error(call(api_client, "GET", issue, token.plaintext), 401, USER_INACTIVE)
 
     user.is_active = True
     user.save(update_fields=["is_active"])
@@ -155,14 +140,14 @@ def test_reactivated_user_may_use_the_token_again(api_client, issue, user, token
 def test_deleted_user_token_is_invalid(api_client, issue, user, token):
     user.delete()
 
-    assert_401(call(api_client, "GET", issue, token.plaintext), INVALID)
+    assert_error(call(api_client, "GET", issue, token.plaintext), 401, INVALID_TOKEN)
 
 
 def test_token_refused_for_a_failed_request_leaves_the_issue_alone(api_client, issue, user):
     """An expired token with every scope: DELETE is refused before anything happens."""
     token = ApiTokenFactory(user=user, expires_at=timezone.now() - timedelta(minutes=1))
 
-    assert_401(call(api_client, "DELETE", issue, token.plaintext), EXPIRED)
+    assert_error(call(api_client, "DELETE", issue, token.plaintext), 401, TOKEN_EXPIRED)
     assert Issue.objects.get(pk=issue.pk).status == IssueStatus.UNRESOLVED
 
 
@@ -305,7 +290,7 @@ def test_plaintext_is_nowhere_in_the_database_after_use(api_client, issue, user,
 def test_a_refused_plaintext_is_not_stored_either(api_client, issue):
     guess = "f" * 64
 
-    assert_401(call(api_client, "GET", issue, guess), INVALID)
+    assert_error(call(api_client, "GET", issue, guess), 401, INVALID_TOKEN)
 
     assert guess not in database_text()
 

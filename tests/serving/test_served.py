@@ -546,19 +546,7 @@ def test_nginx_answers_for_a_stopped_gunicorn_in_sentrys_format(tmp_path):
     assert answer.json() == {"detail": "The service is unavailable."}
 
 
-@pytest.mark.parametrize(
-    ("ci", "outcome"),
-    [
-        (None, pytest.skip.Exception),
-        ("false", pytest.skip.Exception),
-        ("true", pytest.fail.Exception),
-    ],
-)
-def test_without_nginx_the_served_tests_skip_except_on_ci(monkeypatch, ci, outcome):
+def test_without_nginx_the_served_tests_skip_except_on_ci(monkeypatch, missing_program_outcome):
     monkeypatch.setattr(sys.modules[__name__], "NGINX", Path("/nonexistent/nginx"))
-    if ci is None:
-        monkeypatch.delenv("CI", raising=False)
-    else:
-        monkeypatch.setenv("CI", ci)
-    with pytest.raises(outcome, match="nginx is missing"):
+    with pytest.raises(missing_program_outcome, match="nginx is missing"):
         require_nginx()
