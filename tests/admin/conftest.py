@@ -114,6 +114,8 @@ def registered_models():
 
 
 APPS = ("accounts", "releases", "issues")
+MODELS = registered_models()
+MODEL_IDS = [model._meta.label for model in MODELS]
 
 
 def changelist_url(model) -> str:

@@ -46,11 +46,11 @@ from issues.models import (
 from issues.services import issue_delete, issue_update
 from releases.models import Deploy, Release
 from tests.admin.conftest import (
+    MODELS,
     add_url,
     build_world,
     change_url,
     changelist_url,
-    registered_models,
     results,
 )
 from tests.factories import (
@@ -67,8 +67,6 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-MODELS = registered_models()
-MODEL_IDS = [model._meta.label for model in MODELS]
 
 HEX64 = re.compile(r"\b[0-9a-f]{64}\b")
 

@@ -43,18 +43,17 @@ from issues.models import (
 )
 from releases.models import Commit, Deploy, Release, ReleaseCommit, ReleaseProject, Repository
 from tests.admin.conftest import (
+    MODEL_IDS,
+    MODELS,
     add_url,
     build_world,
     change_url,
     changelist_url,
-    registered_models,
     results,
 )
 
 pytestmark = pytest.mark.django_db
 
-MODELS = registered_models()
-MODEL_IDS = [model._meta.label for model in MODELS]
 
 # What an operator may add; everything else is created by the services (record_event,
 # issue_update, issue_discard, release_set_commits) and only viewed, or changed through them.
