@@ -3,7 +3,8 @@ from django.db import connection, transaction
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from accounts.models import OrganizationMember
+from accounts.models import ApiToken, Organization, OrganizationMember, Project, Team, User
+from issues.models import Issue
 from tests.factories import (
     ApiTokenFactory,
     MemberFactory,
@@ -50,11 +51,12 @@ def django_db_setup(django_db_setup, django_db_blocker, configured_connection_op
 
 @pytest.fixture(scope="module")
 def module_db(django_db_setup, django_db_blocker):
-    """For rows that are costly to build and that a module's tests only read: a module-scoped
-    fixture writes them `with module_db():`. They are written in a transaction that stays
-    open for the module's tests, each test's own transaction nested in it (as in Django's
-    setUpTestData), and rolled back after the last test. A transactional_db test cannot run
-    in such a module."""
+    """For rows that are costly to build and that every test of a module starts from: a
+    module-scoped fixture writes them `with module_db():`. They are written in a transaction
+    that stays open for the module's tests, each test's own transaction nested in it (as in
+    Django's setUpTestData), so what a test writes is gone for the next; the rows go when the
+    module's transaction is rolled back after its last test. A transactional_db test cannot
+    run in such a module."""
     with django_db_blocker.unblock():
         # Inside a test's transaction, the rows would go with that test's rollback.
         assert not connection.in_atomic_block, "request the module's fixture from the test itself"
@@ -100,24 +102,40 @@ def api_client():
     return APIClient()
 
 
-@pytest.fixture
-def organization():
-    return OrganizationFactory()
+@pytest.fixture(scope="module")
+def shared_rows(module_db) -> dict:
+    """The rows of organization, team, project, user, token and issue, built once for a module
+    that asks with `pytest.mark.usefixtures("shared_rows")`: those fixtures then read their
+    row afresh for each test, and find it as built, since what a test writes is rolled back
+    (module_db). For modules whose every test lives with all six (an issue in the project, a
+    member with a token), and that have no transactional_db test."""
+    with module_db():
+        organization = OrganizationFactory()
+        team = TeamFactory(organization=organization)
+        project = ProjectFactory(organization=organization, teams=[team])
+        user = new_member(organization, team)
+        token = ApiTokenFactory(user=user)
+        issue = make_issue(project)
+    return {
+        "organization": organization.pk,
+        "team": team.pk,
+        "project": project.pk,
+        "user": user.pk,
+        "token": token.pk,
+        "plaintext": token.plaintext,
+        "issue": issue.pk,
+    }
 
 
-@pytest.fixture
-def team(organization):
-    return TeamFactory(organization=organization)
+def shared(request, name: str):
+    """What shared_rows holds under `name`, or None in a module that builds its rows per test."""
+    if "shared_rows" not in request.fixturenames:
+        return None
+    return request.getfixturevalue("shared_rows")[name]
 
 
-@pytest.fixture
-def project(organization, team):
-    return ProjectFactory(organization=organization, teams=[team])
-
-
-@pytest.fixture
-def user(organization, team):
-    """A member of the organization, on the project's team."""
+def new_member(organization, team):
+    """A member of the organization, on the team."""
     member = MemberFactory(
         organization=organization, teams=[team], role=OrganizationMember.Role.MEMBER
     )
@@ -125,7 +143,40 @@ def user(organization, team):
 
 
 @pytest.fixture
-def token(user):
+def organization(request):
+    if (pk := shared(request, "organization")) is not None:
+        return Organization.objects.get(pk=pk)
+    return OrganizationFactory()
+
+
+@pytest.fixture
+def team(request, organization):
+    if (pk := shared(request, "team")) is not None:
+        return Team.objects.select_related("organization").get(pk=pk)
+    return TeamFactory(organization=organization)
+
+
+@pytest.fixture
+def project(request, organization, team):
+    if (pk := shared(request, "project")) is not None:
+        return Project.objects.select_related("organization").get(pk=pk)
+    return ProjectFactory(organization=organization, teams=[team])
+
+
+@pytest.fixture
+def user(request, organization, team):
+    """A member of the organization, on the project's team."""
+    if (pk := shared(request, "user")) is not None:
+        return User.objects.get(pk=pk)
+    return new_member(organization, team)
+
+
+@pytest.fixture
+def token(request, user):
+    if (pk := shared(request, "token")) is not None:
+        token = ApiToken.objects.select_related("user").get(pk=pk)
+        token.plaintext = shared(request, "plaintext")
+        return token
     return ApiTokenFactory(user=user)
 
 
@@ -144,7 +195,9 @@ def scoped_api(user):
 
 
 @pytest.fixture
-def issue(project):
+def issue(request, project):
+    if (pk := shared(request, "issue")) is not None:
+        return Issue.objects.select_related("project__organization").get(pk=pk)
     return make_issue(project)
 
 

@@ -87,8 +87,9 @@ def route_url(route: str, issue_id, organization=None) -> str:
 
 
 def issue_url(issue, route: str = "issues") -> str:
-    """The issue's own URL on one of ROUTES."""
-    return route_url(route, issue.pk, issue.project.organization)
+    """The issue's own URL on one of ROUTES (only the organization route reads the project)."""
+    organization = issue.project.organization if route == "organization" else None
+    return route_url(route, issue.pk, organization)
 
 
 def events_url(issue, *rest: str) -> str:

@@ -18,7 +18,7 @@ from issues.models import Issue, IssueStatus
 from tests.factories import ApiTokenFactory, ReleaseProjectFactory
 from tests.helpers import NOT_FOUND, TOO_LARGE, db_state, issue_url
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_rows")]
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 UNKNOWN_ACTOR = {"assignedTo": ["Unknown actor input"]}

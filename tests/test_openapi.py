@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 from openapi_schema_validator import OAS30Validator
 
-from issues.models import IssueStatus
+from accounts.models import User
+from issues.models import Issue, IssueStatus
 from issues.openapi import ISSUE_DETAIL, ISSUE_ROUTES
 from issues.seed import PUMP_STATION_VERSION, build_reference_world, token_for
 from issues.validators import IssueUpdateValidator, StatusDetailsValidator
@@ -174,11 +175,21 @@ def test_docs_page_is_public_and_self_hosted(client, db):
 # Live responses against the served schema.
 
 
+@pytest.fixture(scope="module")
+def reference_world(module_db):
+    """The reference world, built once for the module: each test starts from it as built."""
+    with module_db():
+        user, issue = build_reference_world()
+    return user.pk, issue.pk
+
+
 @pytest.fixture
-def reference(db, settings):
+def reference(reference_world, db, settings):
     """The reference world's issue 1 and a client with its owner's all-event-scopes token."""
     settings.ISSUES_API_URL_PREFIX = "https://sentry.io"
-    user, issue = build_reference_world()
+    user_pk, issue_pk = reference_world
+    user = User.objects.get(pk=user_pk)
+    issue = Issue.objects.select_related("project__organization").get(pk=issue_pk)
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(user)}")
     return user, issue, client
 

@@ -114,6 +114,8 @@ def registered_models():
 
 
 APPS = ("accounts", "releases", "issues")
+MODELS = registered_models()
+MODEL_IDS = [model._meta.label for model in MODELS]
 
 
 def changelist_url(model) -> str:
@@ -137,3 +139,11 @@ def results(response) -> list:
 @pytest.fixture
 def world(db):
     return build_world(0)
+
+
+@pytest.fixture(scope="module")
+def worlds(module_db):
+    """Two worlds, so that each filter has more than one choice to offer; built once for a
+    module whose tests all start from them (module_db)."""
+    with module_db():
+        return [build_world(1), build_world(2)]

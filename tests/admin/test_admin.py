@@ -48,11 +48,11 @@ from issues.shapes import ACTIVITY_LIMIT
 from issues.status import Resolve
 from releases.models import Deploy, Release
 from tests.admin.conftest import (
+    MODELS,
     add_url,
     build_world,
     change_url,
     changelist_url,
-    registered_models,
     results,
 )
 from tests.factories import (
@@ -69,8 +69,6 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-MODELS = registered_models()
-MODEL_IDS = [model._meta.label for model in MODELS]
 
 HEX64 = re.compile(r"\b[0-9a-f]{64}\b")
 

@@ -1,8 +1,8 @@
 """Every model of the admin, page by page: its changelist, change page, add page and every
 choice of its filters, read through Django's test client.
 
-The two worlds the pages show are built once for the module (module_db): the tests only
-read them, and what a test writes is rolled back after it.
+The two worlds the pages show (the worlds fixture) are built once for the module: what a test
+writes is rolled back after it.
 """
 
 import pytest
@@ -43,18 +43,16 @@ from issues.models import (
 )
 from releases.models import Commit, Deploy, Release, ReleaseCommit, ReleaseProject, Repository
 from tests.admin.conftest import (
+    MODEL_IDS,
+    MODELS,
     add_url,
-    build_world,
     change_url,
     changelist_url,
-    registered_models,
     results,
 )
 
 pytestmark = pytest.mark.django_db
 
-MODELS = registered_models()
-MODEL_IDS = [model._meta.label for model in MODELS]
 
 # What an operator may add; everything else is created by the services (record_event,
 # issue_update, issue_discard, release_set_commits) and only viewed, or changed through them.
@@ -94,13 +92,6 @@ READ_ONLY = {
     ReleaseCommit,
     RateLimitCounter,
 }
-
-
-@pytest.fixture(scope="module")
-def worlds(module_db):
-    """Two worlds, so that each filter has more than one choice to offer."""
-    with module_db():
-        return [build_world(1), build_world(2)]
 
 
 def test_every_model_of_the_project_is_in_the_admin():

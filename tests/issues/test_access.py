@@ -27,7 +27,7 @@ from tests.helpers import (
     send,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_rows")]
 
 NO_DISCARD = {"discard": ["You do not have permission to discard events"]}
 

@@ -37,7 +37,7 @@ from tests.helpers import (
     route_url,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_rows")]
 
 BEYOND_BIGINT = "99999999999999999999"
 # Only ASCII digits make a numeric id: str.isdigit() is also true for "²" (which int() rejects)

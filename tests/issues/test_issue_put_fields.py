@@ -46,7 +46,7 @@ from tests.helpers import (
     send,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_rows")]
 
 UNKNOWN_ACTOR = "Unknown actor input"
 NON_TEAM_MEMBER = "Cannot assign to non-team member"

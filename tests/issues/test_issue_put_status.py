@@ -19,9 +19,9 @@ from issues.models import (
 from releases.models import Release, ReleaseProject, Repository
 from releases.services import release_for_version, release_set_commits
 from tests.contract import NEWER_KEYS, OPENAPI
-from tests.factories import ProjectFactory, make_event, make_issue
+from tests.factories import ProjectFactory, make_event
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_rows")]
 
 # The GET keys the PUT document leaves out (Sentry's GroupSerializer vs. the endpoint's extras).
 GET_ONLY_KEYS = {
@@ -1163,18 +1163,24 @@ def test_ignore_user_count_ends_after_that_many_more_users(api, issue):
     assert activities(issue)[-1] == ("set_regression", {"version": ""})
 
 
+def windowed_event(project, when, **payload):
+    """An event of the window tests' issue, which starts hours ago: one of its own, not the
+    module's shared issue."""
+    return make_event(project, message="Seen in a window", timestamp=when.isoformat(), **payload)
+
+
 def test_ignore_count_in_a_window_counts_events_within_the_window(api, project):
-    issue = make_issue(project, timestamp=ago(hours=3).isoformat())
+    issue = windowed_event(project, ago(hours=3)).issue
     put(api, issue, {"status": "ignored", "statusDetails": {"ignoreCount": 2, "ignoreWindow": 60}})
 
-    make_event(project, timestamp=ago(hours=2).isoformat())  # outside the window
-    make_event(project, timestamp=ago(minutes=5).isoformat())
+    windowed_event(project, ago(hours=2))  # outside the window
+    windowed_event(project, ago(minutes=5))
     assert refreshed(issue).status == IssueStatus.IGNORED
     document = get(api, issue)
     assert document["statusDetails"]["ignoreCount"] == 2
     assert document["statusDetails"]["ignoreWindow"] == 60
 
-    make_event(project, timestamp=ago(minutes=1).isoformat())
+    windowed_event(project, ago(minutes=1))
     issue = refreshed(issue)
     assert issue.status == IssueStatus.UNRESOLVED
     assert not Snooze.objects.filter(issue=issue).exists()
@@ -1182,17 +1188,17 @@ def test_ignore_count_in_a_window_counts_events_within_the_window(api, project):
 
 
 def test_ignore_user_count_in_a_window_counts_users_within_the_window(api, project):
-    issue = make_issue(project, timestamp=ago(hours=3).isoformat(), user={"id": "old"})
+    issue = windowed_event(project, ago(hours=3), user={"id": "old"}).issue
     put(
         api,
         issue,
         {"status": "ignored", "statusDetails": {"ignoreUserCount": 2, "ignoreUserWindow": 60}},
     )
-    make_event(project, timestamp=ago(minutes=5).isoformat(), user={"id": "alice"})
-    make_event(project, timestamp=ago(minutes=4).isoformat(), user={"id": "alice"})
+    windowed_event(project, ago(minutes=5), user={"id": "alice"})
+    windowed_event(project, ago(minutes=4), user={"id": "alice"})
     assert refreshed(issue).status == IssueStatus.IGNORED
 
-    make_event(project, timestamp=ago(minutes=3).isoformat(), user={"id": "bob"})
+    windowed_event(project, ago(minutes=3), user={"id": "bob"})
     assert refreshed(issue).status == IssueStatus.UNRESOLVED
     assert not Snooze.objects.filter(issue=issue).exists()
 

@@ -28,7 +28,7 @@ from tests.helpers import (
     send,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_rows")]
 
 METHODS = ["GET", "HEAD", "PUT", "DELETE"]
 
