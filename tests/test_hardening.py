@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from issues.models import Issue, IssueStatus
 from tests.factories import ApiTokenFactory, ReleaseProjectFactory
-from tests.helpers import NOT_FOUND, TOO_LARGE, db_state, issue_url
+from tests.helpers import NOT_FOUND, NOT_PROVIDED, TOO_LARGE, db_state, issue_url
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_rows")]
 
@@ -725,7 +725,7 @@ def test_post_and_patch_without_credentials_are_401(api_client, issue, method):
     response = api_client.generic(method, issue_url(issue), "{}", "application/json")
 
     assert response.status_code == 401
-    assert json_body(response) == {"detail": "Authentication credentials were not provided."}
+    assert json_body(response) == NOT_PROVIDED
 
 
 # Crashes

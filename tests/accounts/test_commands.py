@@ -14,6 +14,7 @@ from issues.models import Activity, Event, Issue
 from issues.seed import EMAIL, ORGANIZATION_SLUG, SEED_TOKEN_SCOPES
 from releases.models import Release, ReleaseProject
 from tests.factories import ApiTokenFactory, UserFactory
+from tests.helpers import PERMISSION_DENIED
 
 pytestmark = pytest.mark.django_db
 
@@ -112,7 +113,7 @@ def test_createtoken_token_without_event_scope_is_refused_by_the_api(project, us
     response = get_issue(plaintext, issue.pk)
 
     assert response.status_code == 403, response.content
-    assert response.json() == {"detail": "You do not have permission to perform this action."}
+    assert response.json() == PERMISSION_DENIED
 
 
 UNKNOWN_SCOPES = ("event:read,event:destroy", "nope", "EVENT:READ")

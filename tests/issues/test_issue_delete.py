@@ -34,23 +34,13 @@ from issues.services import issue_delete
 from releases.models import Release
 from tests.concurrency import run_together
 from tests.factories import MemberFactory, UserFactory, make_event, make_issue
+from tests.helpers import ROUTES, assert_gone, issue_url
 
 pytestmark = pytest.mark.django_db
 
-NOT_FOUND = {"detail": "The requested resource does not exist"}
-ROUTES = ["issues", "groups", "organization"]
-
-
-def issue_url(route: str, issue) -> str:
-    if route == "issues":
-        return f"/api/0/issues/{issue.pk}/"
-    if route == "groups":
-        return f"/api/0/groups/{issue.pk}/"
-    return f"/api/0/organizations/{issue.project.organization.slug}/issues/{issue.pk}/"
-
 
 def delete(api, issue, route="issues"):
-    response = api.delete(issue_url(route, issue))
+    response = api.delete(issue_url(issue, route))
     assert response.status_code == 202, response.content
     return response
 
@@ -151,7 +141,7 @@ def build_big_issue(api, project, teammate, *, message: str, events: int = 24) -
 
 @pytest.mark.parametrize("route", ROUTES)
 def test_delete_returns_202_with_empty_body(api, issue, route):
-    response = api.delete(issue_url(route, issue))
+    response = api.delete(issue_url(issue, route))
 
     assert response.status_code == 202, response.content
     assert response.content == b""
@@ -176,7 +166,7 @@ def test_delete_marks_pending_deletion_and_forgets_the_fingerprints(api, project
 
 @pytest.mark.parametrize("status", ["resolved", "ignored"])
 def test_delete_works_for_resolved_and_ignored_issues(api, issue, status):
-    assert api.put(issue_url("issues", issue), {"status": status}, format="json").status_code == 200
+    assert api.put(issue_url(issue), {"status": status}, format="json").status_code == 200
 
     delete(api, issue)
 
@@ -188,16 +178,8 @@ def test_delete_works_for_resolved_and_ignored_issues(api, issue, status):
 def test_after_delete_get_put_delete_answer_404(api, issue, deleted_via, then_route):
     delete(api, issue, deleted_via)
     requested_at = Issue.objects.get(pk=issue.pk).deletion_requested_at
-    url = issue_url(then_route, issue)
 
-    for response in (
-        api.get(url),
-        api.put(url, {"status": "unresolved"}, format="json"),
-        api.put(url, {"discard": True}, format="json"),
-        api.delete(url),
-    ):
-        assert response.status_code == 404, response.content
-        assert response.json() == NOT_FOUND
+    assert_gone(api, issue_url(issue, then_route))
     fresh = Issue.objects.get(pk=issue.pk)
     assert fresh.status == IssueStatus.PENDING_DELETION
     assert fresh.deletion_requested_at == requested_at
@@ -229,7 +211,7 @@ def test_after_delete_a_new_event_opens_a_new_issue(api, project):
     assert IssueHash.objects.get(issue=new).hash
     assert Issue.objects.get(pk=issue.pk).status == IssueStatus.PENDING_DELETION
     assert Issue.objects.get(pk=issue.pk).times_seen == 1
-    response = api.get(issue_url("issues", new))
+    response = api.get(issue_url(new))
     assert response.status_code == 200, response.content
     assert response.json()["shortId"] == new.qualified_short_id
     assert response.json()["count"] == "1"
@@ -247,7 +229,7 @@ def test_put_that_loses_the_race_to_a_delete_does_not_bring_the_issue_back(api, 
 
     monkeypatch.setattr(apis, "issue_update", delete_first)
 
-    response = api.put(issue_url("issues", issue), {"status": "resolved"}, format="json")
+    response = api.put(issue_url(issue), {"status": "resolved"}, format="json")
 
     assert Issue.objects.get(pk=issue.pk).status == IssueStatus.PENDING_DELETION
     assert response.status_code == 404, response.content
@@ -377,7 +359,7 @@ def test_run_deletions_removes_everything_hanging_off_the_issue(
     assert (
         set(UserEmail.objects.filter(user_id__in=users).values_list("user_id", flat=True)) == users
     )
-    response = api.get(issue_url("issues", other))
+    response = api.get(issue_url(other))
     assert response.status_code == 200, response.content
     assert response.json()["count"] == "7"
 
@@ -414,7 +396,7 @@ def test_run_deletions_deletes_every_dependent_table_in_batches(
 
 def test_run_deletions_after_discard_keeps_the_tombstone(api, project, one_hour_grace):
     issue = make_issue(project, message="Discarded")
-    assert api.put(issue_url("issues", issue), {"discard": True}, format="json").status_code == 204
+    assert api.put(issue_url(issue), {"discard": True}, format="json").status_code == 204
     tombstone = IssueTombstone.objects.get(previous_issue_id=issue.pk)
 
     assert run_deletions("--now").strip() == "Deleted 1 issue(s)."
@@ -449,7 +431,7 @@ def put_together(token, url, bodies) -> list:
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_bookmark_and_status_are_both_applied(project, user, token):
     issue = make_issue(project)
-    url = issue_url("issues", issue)
+    url = issue_url(issue)
 
     for round_number in range(6):
         bookmarked = round_number % 2 == 0
@@ -474,7 +456,7 @@ def test_concurrent_first_subscriptions_on_fresh_issues(project, user, token):
     subscription row at once."""
     for round_number in range(5):
         issue = make_issue(project, message=f"Fresh {round_number}")
-        url = issue_url("issues", issue)
+        url = issue_url(issue)
 
         results = put_together(
             token, url, [{"isBookmarked": True}, {"status": "resolved"}, {"hasSeen": True}]
@@ -497,7 +479,7 @@ def test_concurrent_assignments_leave_one_assignee(project, user, token, organiz
     other = MemberFactory(organization=organization, teams=[team]).user
     for round_number in range(5):
         issue = make_issue(project, message=f"Assign {round_number}")
-        url = issue_url("issues", issue)
+        url = issue_url(issue)
 
         results = put_together(token, url, [{"assignedTo": user.pk}, {"assignedTo": other.pk}])
 
@@ -516,7 +498,7 @@ def test_concurrent_delete_and_put_leave_the_issue_deleted(project, token):
     that looked the issue up before the DELETE committed must not bring it back)."""
     for round_number in range(20):
         issue = make_issue(project, message=f"Race {round_number}")
-        url = issue_url("issues", issue)
+        url = issue_url(issue)
         barrier = threading.Barrier(2)
         results: dict = {}
 

@@ -35,6 +35,7 @@ import pytest
 from django.db import connection
 
 from tests.environment import cannot_run
+from tests.helpers import TOO_LARGE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 NGINX = Path("/usr/sbin/nginx")
@@ -43,7 +44,6 @@ MAX_BODY_BYTES = 256 * 1024
 STARTUP_SECONDS = 60
 SLOW_CLIENTS = 64
 PROBES = 10
-TOO_LARGE = {"detail": "Request body is too large."}
 
 # One module, one pair of servers: keep its tests on one xdist worker.
 pytestmark = pytest.mark.xdist_group("served")
