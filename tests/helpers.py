@@ -153,6 +153,18 @@ def get_json(client, url: str, **params):
     return response.json()
 
 
+def get_issue(client, issue) -> dict:
+    """The issue's document, which must answer 200."""
+    return get_json(client, issue_url(issue))
+
+
+def put_issue(client, issue, body, *, url: str | None = None) -> dict:
+    """The answer of a PUT of `body` to the issue (or `url`), which must be 200."""
+    response = client.put(url or issue_url(issue), body, format="json")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
 def validate(schema: dict, document) -> None:
     """`document` against an OpenAPI 3.0 schema (Sentry's published ones)."""
     OAS30Validator(schema).validate(document)

@@ -20,6 +20,7 @@ from releases.models import Release, ReleaseProject, Repository
 from releases.services import release_for_version, release_set_commits
 from tests.contract import NEWER_KEYS, OPENAPI
 from tests.factories import ProjectFactory, make_event
+from tests.helpers import get_issue, issue_url, put_issue
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_rows")]
 
@@ -88,30 +89,14 @@ def put_schema(route):
     ]
 
 
-def issue_url(issue):
-    return f"/api/0/issues/{issue.pk}/"
-
-
 def org_url(issue):
     organization = issue.project.organization
     return f"/api/0/organizations/{organization.slug}/issues/{issue.qualified_short_id}/"
 
 
-def put(api, issue, body, *, url=None):
-    response = api.put(url or issue_url(issue), body, format="json")
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
 def put_invalid(api, issue, body):
     response = api.put(issue_url(issue), body, format="json")
     assert response.status_code == 400, response.content
-    return response.json()
-
-
-def get(api, issue):
-    response = api.get(issue_url(issue))
-    assert response.status_code == 200, response.content
     return response.json()
 
 
@@ -198,21 +183,21 @@ def assert_still_resolved_in(api, issue, version: str):
     assert issue.status == IssueStatus.RESOLVED
     assert Resolution.objects.filter(issue=issue).exists()
     assert "set_regression" not in activity_types(issue)
-    assert get(api, issue)["statusDetails"]["inRelease"] == version
+    assert get_issue(api, issue)["statusDetails"]["inRelease"] == version
 
 
 # The PUT document
 
 
 def test_put_answers_with_the_get_keys_minus_the_detail_ones(api, issue):
-    get_document = get(api, issue)
-    document = put(api, issue, {"status": "resolved"})
+    get_document = get_issue(api, issue)
+    document = put_issue(api, issue, {"status": "resolved"})
     assert set(document) == PUT_KEYS
     assert set(document) == set(get_document) - GET_ONLY_KEYS
 
 
 def test_put_document_has_the_issue_values(api, issue, project):
-    document = put(api, issue, {})
+    document = put_issue(api, issue, {})
     assert document["id"] == str(issue.pk)
     assert document["shortId"] == issue.qualified_short_id
     assert document["count"] == "1"
@@ -222,7 +207,7 @@ def test_put_document_has_the_issue_values(api, issue, project):
 
 @pytest.mark.parametrize("route", PUT_ROUTES)
 def test_put_of_an_unresolved_issue_validates_against_sentry_put_schema(api, issue, route):
-    document = put(api, issue, {"status": "unresolved"})
+    document = put_issue(api, issue, {"status": "unresolved"})
     assert document["status"] == "unresolved"
     OAS30Validator(put_schema(route)).validate(document)
 
@@ -232,14 +217,16 @@ def test_put_of_an_unresolved_issue_validates_against_sentry_put_schema(api, iss
 @pytest.mark.parametrize("route", PUT_ROUTES)
 def test_put_resolved_in_release_validates_against_sentry_put_schema(api, issue, project, route):
     make_release(project, "2.0.0")
-    document = put(api, issue, {"status": "resolved", "statusDetails": {"inRelease": "2.0.0"}})
+    document = put_issue(
+        api, issue, {"status": "resolved", "statusDetails": {"inRelease": "2.0.0"}}
+    )
     assert document["statusDetails"]["inRelease"] == "2.0.0"
     OAS30Validator(put_schema(route)).validate(document)
 
 
 @pytest.mark.parametrize("route", PUT_ROUTES)
 def test_put_ignored_with_snooze_validates_against_sentry_put_schema(api, issue, route):
-    document = put(
+    document = put_issue(
         api,
         issue,
         {"status": "ignored", "statusDetails": {"ignoreDuration": 30, "ignoreCount": 5}},
@@ -249,7 +236,7 @@ def test_put_ignored_with_snooze_validates_against_sentry_put_schema(api, issue,
 
 
 def test_empty_body_changes_nothing(api, issue):
-    document = put(api, issue, {})
+    document = put_issue(api, issue, {})
     assert document["status"] == "unresolved"
     assert document["statusDetails"] == {}
     assert refreshed(issue).status == IssueStatus.UNRESOLVED
@@ -267,17 +254,17 @@ def test_no_body_at_all_changes_nothing(api, issue):
 
 
 def test_unknown_keys_are_ignored(api, issue):
-    document = put(api, issue, {"foo": "bar", "statusDetails2": {"x": 1}})
+    document = put_issue(api, issue, {"foo": "bar", "statusDetails2": {"x": 1}})
     assert document["status"] == "unresolved"
     assert activities(issue) == []
 
-    document = put(api, issue, {"status": "resolved", "foo": 1})
+    document = put_issue(api, issue, {"status": "resolved", "foo": 1})
     assert document["status"] == "resolved"
     assert activity_types(issue) == ["set_resolved"]
 
 
 def test_merge_is_accepted_and_has_no_effect(api, issue):
-    document = put(api, issue, {"merge": True})
+    document = put_issue(api, issue, {"merge": True})
     assert document["status"] == "unresolved"
     assert refreshed(issue).status == IssueStatus.UNRESOLVED
     assert activities(issue) == []
@@ -288,7 +275,7 @@ def test_merge_is_accepted_and_has_no_effect(api, issue):
 
 
 def test_resolve_sets_status_and_writes_set_resolved(api, issue, user):
-    document = put(api, issue, {"status": "resolved"})
+    document = put_issue(api, issue, {"status": "resolved"})
     assert document["status"] == "resolved"
     assert document["statusDetails"] == {}
     assert document["substatus"] is None
@@ -306,16 +293,16 @@ def test_resolve_sets_status_and_writes_set_resolved(api, issue, user):
 
 
 def test_resolving_a_resolved_issue_writes_set_resolved_again(api, issue):
-    put(api, issue, {"status": "resolved"})
-    document = put(api, issue, {"status": "resolved"})
+    put_issue(api, issue, {"status": "resolved"})
+    document = put_issue(api, issue, {"status": "resolved"})
     assert document["status"] == "resolved"
     assert activity_types(issue) == ["set_resolved", "set_resolved"]
 
 
 def test_resolve_removes_a_snooze(api, issue):
-    put(api, issue, {"status": "ignored", "ignoreDuration": 30})
+    put_issue(api, issue, {"status": "ignored", "ignoreDuration": 30})
     assert Snooze.objects.filter(issue=issue).exists()
-    document = put(api, issue, {"status": "resolved"})
+    document = put_issue(api, issue, {"status": "resolved"})
     assert document["status"] == "resolved"
     assert document["statusDetails"] == {}
     assert not Snooze.objects.filter(issue=issue).exists()
@@ -323,9 +310,9 @@ def test_resolve_removes_a_snooze(api, issue):
 
 def test_plain_resolve_removes_a_release_resolution(api, issue, project):
     make_release(project, "2.0.0")
-    put(api, issue, {"status": "resolved", "statusDetails": {"inRelease": "2.0.0"}})
+    put_issue(api, issue, {"status": "resolved", "statusDetails": {"inRelease": "2.0.0"}})
     assert Resolution.objects.filter(issue=issue).exists()
-    document = put(api, issue, {"status": "resolved"})
+    document = put_issue(api, issue, {"status": "resolved"})
     assert document["statusDetails"] == {}
     assert not Resolution.objects.filter(issue=issue).exists()
     assert activity_types(issue) == ["set_resolved_in_release", "set_resolved"]
@@ -386,7 +373,7 @@ def test_resolved_in_next_release_is_the_latest_release_by_date(api, issue, proj
         )
         for version, hours, minutes in releases
     }
-    document = put(api, issue, {"status": "resolvedInNextRelease"})
+    document = put_issue(api, issue, {"status": "resolvedInNextRelease"})
     assert_resolved_in_next_release(document, issue, user, made[expected])
 
 
@@ -430,10 +417,10 @@ def test_resolved_in_next_release_of_a_semver_project_is_resolved_in_the_greates
     api, issue, project, user, body
 ):
     greatest = make_semver_releases(project)
-    document = put(api, issue, body)
+    document = put_issue(api, issue, body)
     assert_resolved_in_the_greatest_semver_release(document, issue, user, greatest)
 
-    document = get(api, issue)
+    document = get_issue(api, issue)
     assert document["status"] == "resolved"
     assert document["statusDetails"]["inRelease"] == "package@2.0+0"
     assert document["statusDetails"]["actor"]["id"] == str(user.pk)
@@ -449,21 +436,23 @@ def test_resolved_in_next_release_of_a_semver_project_validates_against_sentry_p
     api, issue, project, route
 ):
     make_semver_releases(project)
-    document = put(api, issue, {"status": "resolvedInNextRelease"})
+    document = put_issue(api, issue, {"status": "resolvedInNextRelease"})
     assert document["statusDetails"]["inRelease"] == "package@2.0+0"
     OAS30Validator(put_schema(route)).validate(document)
 
 
 def test_resolved_with_in_next_release_details(api, issue, project, user):
     release = make_release(project, "1.0.0")
-    document = put(api, issue, {"status": "resolved", "statusDetails": {"inNextRelease": True}})
+    document = put_issue(
+        api, issue, {"status": "resolved", "statusDetails": {"inNextRelease": True}}
+    )
     assert_resolved_in_next_release(document, issue, user, release)
 
 
 def test_resolved_in_next_release_reads_back_on_get(api, issue, project, user):
     make_release(project, "1.0.0")
-    put(api, issue, {"status": "resolvedInNextRelease"})
-    document = get(api, issue)
+    put_issue(api, issue, {"status": "resolvedInNextRelease"})
+    document = get_issue(api, issue)
     assert document["status"] == "resolved"
     assert document["statusDetails"]["inNextRelease"] is True
     assert document["statusDetails"]["actor"]["id"] == str(user.pk)
@@ -472,14 +461,14 @@ def test_resolved_in_next_release_reads_back_on_get(api, issue, project, user):
 def test_resolved_in_next_release_ignores_releases_of_other_projects(api, issue, organization):
     other = ProjectFactory(organization=organization)
     make_release(other, "1.0.0")
-    document = put(api, issue, {"status": "resolvedInNextRelease"})
+    document = put_issue(api, issue, {"status": "resolvedInNextRelease"})
     assert document["status"] == "resolved"
     assert document["statusDetails"] == {}
     assert not Resolution.objects.filter(issue=issue).exists()
 
 
 def test_bare_resolved_in_next_release_without_release_is_a_plain_resolve(api, issue):
-    document = put(api, issue, {"status": "resolvedInNextRelease"})
+    document = put_issue(api, issue, {"status": "resolvedInNextRelease"})
     assert document["status"] == "resolved"
     assert document["statusDetails"] == {}
     assert refreshed(issue).status == IssueStatus.RESOLVED
@@ -500,7 +489,9 @@ def test_in_next_release_details_without_release_is_a_400(api, issue):
 def test_resolved_in_a_release_by_version(api, issue, project, user):
     release = make_release(project, "2.0.0", date_added=ago(hours=2))
     make_release(project, "3.0.0", date_added=ago(hours=1))
-    document = put(api, issue, {"status": "resolved", "statusDetails": {"inRelease": "2.0.0"}})
+    document = put_issue(
+        api, issue, {"status": "resolved", "statusDetails": {"inRelease": "2.0.0"}}
+    )
     assert document["status"] == "resolved"
     assert document["substatus"] is None
     assert set(document["statusDetails"]) == {"inRelease", "actor"}
@@ -521,7 +512,9 @@ def test_resolved_in_a_release_by_version(api, issue, project, user):
 def test_resolved_in_the_latest_release(api, issue, project, user):
     make_release(project, "2.0.0", date_added=ago(hours=2))
     latest = make_release(project, "1.5.0", date_added=ago(hours=1))
-    document = put(api, issue, {"status": "resolved", "statusDetails": {"inRelease": "latest"}})
+    document = put_issue(
+        api, issue, {"status": "resolved", "statusDetails": {"inRelease": "latest"}}
+    )
     assert document["statusDetails"] == {
         "inRelease": "1.5.0",
         "actor": document["statusDetails"]["actor"],
@@ -558,7 +551,7 @@ def test_a_release_of_another_project_is_unknown(api, issue, organization):
 
 def test_resolved_in_a_commit(api, issue, project, user):
     repository, commit = make_commit(project)
-    document = put(
+    document = put_issue(
         api,
         issue,
         {
@@ -587,7 +580,7 @@ def test_resolved_in_a_commit_already_in_a_release_is_resolved_in_that_release(
 ):
     release = make_release(project, "2.0.0")
     repository, commit = make_commit(project, release=release)
-    document = put(
+    document = put_issue(
         api,
         issue,
         {
@@ -645,7 +638,7 @@ def test_unresolve_a_resolved_issue(api, issue, project, user):
         type=Resolution.Type.IN_RELEASE,
         status=Resolution.Status.RESOLVED,
     )
-    document = put(api, issue, {"status": "unresolved"})
+    document = put_issue(api, issue, {"status": "unresolved"})
     assert document["status"] == "unresolved"
     assert document["statusDetails"] == {}
     assert document["substatus"] == "ongoing"
@@ -661,16 +654,16 @@ def test_unresolve_a_resolved_issue(api, issue, project, user):
 
 
 def test_unresolve_after_a_put_resolve(api, issue):
-    put(api, issue, {"status": "resolved"})
-    document = put(api, issue, {"status": "unresolved"})
+    put_issue(api, issue, {"status": "resolved"})
+    document = put_issue(api, issue, {"status": "unresolved"})
     assert document["status"] == "unresolved"
     assert document["substatus"] == "ongoing"
     assert activity_types(issue) == ["set_resolved", "set_unresolved"]
 
 
 def test_unresolve_an_ignored_issue_ends_its_snooze(api, issue):
-    put(api, issue, {"status": "ignored", "ignoreDuration": 30})
-    document = put(api, issue, {"status": "unresolved"})
+    put_issue(api, issue, {"status": "ignored", "ignoreDuration": 30})
+    document = put_issue(api, issue, {"status": "unresolved"})
     assert document["status"] == "unresolved"
     assert document["statusDetails"] == {}
     assert not Snooze.objects.filter(issue=issue).exists()
@@ -678,7 +671,7 @@ def test_unresolve_an_ignored_issue_ends_its_snooze(api, issue):
 
 
 def test_unresolve_an_unresolved_issue_writes_no_activity(api, issue):
-    document = put(api, issue, {"status": "unresolved"})
+    document = put_issue(api, issue, {"status": "unresolved"})
     assert document["status"] == "unresolved"
     assert activities(issue) == []
     assert status_change_subscribers(issue) == set()
@@ -689,7 +682,7 @@ def test_unresolve_an_unresolved_issue_writes_no_activity(api, issue):
 
 @pytest.mark.parametrize("status", ["ignored", "muted"])
 def test_ignore_forever(api, issue, user, status):
-    document = put(api, issue, {"status": status})
+    document = put_issue(api, issue, {"status": status})
     assert document["status"] == "ignored"
     assert document["statusDetails"] == {}
     assert document["substatus"] == "archived_forever"
@@ -708,8 +701,8 @@ def test_ignore_forever(api, issue, user, status):
 
 def test_ignore_removes_a_resolution(api, issue, project):
     make_release(project, "2.0.0")
-    put(api, issue, {"status": "resolved", "statusDetails": {"inRelease": "2.0.0"}})
-    document = put(api, issue, {"status": "ignored"})
+    put_issue(api, issue, {"status": "resolved", "statusDetails": {"inRelease": "2.0.0"}})
+    document = put_issue(api, issue, {"status": "ignored"})
     assert document["status"] == "ignored"
     assert not Resolution.objects.filter(issue=issue).exists()
 
@@ -755,13 +748,13 @@ def assert_ignored_for_30_minutes(document, issue, user, before, after):
 )
 def test_ignore_for_a_duration(api, issue, user, body):
     before = timezone.now()
-    document = put(api, issue, body)
+    document = put_issue(api, issue, body)
     after = timezone.now()
     assert_ignored_for_30_minutes(document, issue, user, before, after)
 
 
 def test_ignore_for_a_count(api, issue, user):
-    document = put(api, issue, {"status": "ignored", "statusDetails": {"ignoreCount": 2}})
+    document = put_issue(api, issue, {"status": "ignored", "statusDetails": {"ignoreCount": 2}})
     assert document["status"] == "ignored"
     assert document["statusDetails"]["ignoreCount"] == 2
     assert "ignoreUntil" not in document["statusDetails"]
@@ -777,7 +770,7 @@ def test_ignore_for_a_count(api, issue, user):
 
 
 def test_ignore_for_a_count_in_a_window(api, issue):
-    document = put(
+    document = put_issue(
         api, issue, {"status": "ignored", "statusDetails": {"ignoreCount": 10, "ignoreWindow": 60}}
     )
     assert document["statusDetails"]["ignoreCount"] == 10
@@ -790,7 +783,7 @@ def test_ignore_for_a_count_in_a_window(api, issue):
 
 
 def test_ignore_for_a_user_count(api, issue):
-    document = put(api, issue, {"status": "ignored", "ignoreUserCount": 3})
+    document = put_issue(api, issue, {"status": "ignored", "ignoreUserCount": 3})
     assert document["statusDetails"]["ignoreUserCount"] == 3
     snooze = Snooze.objects.get(issue=issue)
     assert snooze.user_count == 3
@@ -800,7 +793,7 @@ def test_ignore_for_a_user_count(api, issue):
 
 
 def test_ignore_for_a_user_count_in_a_window(api, issue):
-    document = put(
+    document = put_issue(
         api,
         issue,
         {"status": "ignored", "statusDetails": {"ignoreUserCount": 3, "ignoreUserWindow": 120}},
@@ -814,8 +807,8 @@ def test_ignore_for_a_user_count_in_a_window(api, issue):
 
 
 def test_ignoring_an_ignored_issue_updates_the_snooze_without_activity(api, issue):
-    put(api, issue, {"status": "ignored", "ignoreDuration": 30})
-    document = put(api, issue, {"status": "ignored", "ignoreCount": 4})
+    put_issue(api, issue, {"status": "ignored", "ignoreDuration": 30})
+    document = put_issue(api, issue, {"status": "ignored", "ignoreCount": 4})
     assert document["status"] == "ignored"
     assert document["statusDetails"]["ignoreCount"] == 4
     assert "ignoreUntil" not in document["statusDetails"]
@@ -825,8 +818,8 @@ def test_ignoring_an_ignored_issue_updates_the_snooze_without_activity(api, issu
 
 
 def test_ignoring_forever_an_issue_ignored_with_a_snooze_removes_it(api, issue):
-    put(api, issue, {"status": "ignored", "ignoreDuration": 30})
-    document = put(api, issue, {"status": "ignored"})
+    put_issue(api, issue, {"status": "ignored", "ignoreDuration": 30})
+    document = put_issue(api, issue, {"status": "ignored"})
     assert document["statusDetails"] == {}
     assert document["substatus"] == "archived_forever"
     assert not Snooze.objects.filter(issue=issue).exists()
@@ -937,12 +930,12 @@ def test_one_invalid_field_changes_nothing(api, issue, user, body):
     assert activities(issue) == []
     assert not Snooze.objects.filter(issue=issue).exists()
     assert not Subscription.objects.filter(issue=issue).exists()
-    assert get(api, issue)["isBookmarked"] is False
+    assert get_issue(api, issue)["isBookmarked"] is False
 
 
 def test_a_400_leaves_a_resolved_issue_as_it_was(api, issue, project):
     make_release(project, "2.0.0")
-    put(api, issue, {"status": "resolved", "statusDetails": {"inRelease": "2.0.0"}})
+    put_issue(api, issue, {"status": "resolved", "statusDetails": {"inRelease": "2.0.0"}})
     put_invalid(api, issue, {"status": "unresolved", "hasSeen": "maybe"})
     assert refreshed(issue).status == IssueStatus.RESOLVED
     assert Resolution.objects.filter(issue=issue).exists()
@@ -953,20 +946,20 @@ def test_a_400_leaves_a_resolved_issue_as_it_was(api, issue, project):
 
 
 def test_event_regresses_a_resolved_issue(api, issue):
-    put(api, issue, {"status": "resolved"})
+    put_issue(api, issue, {"status": "resolved"})
     make_event(issue.project)
     issue = refreshed(issue)
     assert issue.status == IssueStatus.UNRESOLVED
     assert issue.substatus == IssueSubstatus.REGRESSED
     assert activities(issue)[-1] == ("set_regression", {"version": ""})
-    document = get(api, issue)
+    document = get_issue(api, issue)
     assert document["status"] == "unresolved"
     assert document["substatus"] == "regressed"
     assert document["statusDetails"] == {}
 
 
 def test_event_with_a_release_regresses_a_plainly_resolved_issue(api, issue):
-    put(api, issue, {"status": "resolved"})
+    put_issue(api, issue, {"status": "resolved"})
     make_event(issue.project, release="3.1.0")
     issue = refreshed(issue)
     assert issue.status == IssueStatus.UNRESOLVED
@@ -980,7 +973,7 @@ def test_event_of_an_older_release_or_none_leaves_an_issue_resolved_in_release(
 ):
     make_release(project, "1.0.0", date_added=ago(hours=2))
     make_release(project, "2.0.0", date_added=ago(hours=1))
-    put(api, issue, {"status": "resolved", "statusDetails": {"inRelease": "2.0.0"}})
+    put_issue(api, issue, {"status": "resolved", "statusDetails": {"inRelease": "2.0.0"}})
     make_event(project, **({} if release is None else {"release": release}))
     assert_still_resolved_in(api, issue, "2.0.0")
 
@@ -990,18 +983,18 @@ def test_event_of_the_release_it_was_resolved_in_or_a_newer_one_regresses(
     api, issue, project, release
 ):
     make_release(project, "1.0.0", date_added=ago(hours=2))
-    put(api, issue, {"status": "resolved", "statusDetails": {"inRelease": "1.0.0"}})
+    put_issue(api, issue, {"status": "resolved", "statusDetails": {"inRelease": "1.0.0"}})
     make_event(project, release=release)
     assert_regressed(issue, release)
 
 
 def test_in_next_release_holds_for_that_release_and_regresses_in_a_newer_one(api, issue, project):
     make_release(project, "1.0.0", date_added=ago(hours=2))
-    put(api, issue, {"status": "resolvedInNextRelease"})
+    put_issue(api, issue, {"status": "resolvedInNextRelease"})
 
     make_event(project, release="1.0.0")
     assert refreshed(issue).status == IssueStatus.RESOLVED
-    assert get(api, issue)["statusDetails"]["inNextRelease"] is True
+    assert get_issue(api, issue)["statusDetails"]["inNextRelease"] is True
 
     make_event(project, release="2.0.0")
     assert_regressed(issue, "2.0.0")
@@ -1023,7 +1016,7 @@ def test_in_next_release_holds_for_that_release_and_regresses_in_a_newer_one(api
 )
 def test_semver_resolution_holds_for_versions_up_to_the_greatest(api, issue, project, version):
     make_semver_releases(project)
-    put(api, issue, {"status": "resolvedInNextRelease"})
+    put_issue(api, issue, {"status": "resolvedInNextRelease"})
     make_event(project, release=version)
     assert_still_resolved_in(api, issue, "package@2.0+0")
 
@@ -1038,14 +1031,14 @@ def test_semver_resolution_holds_for_versions_up_to_the_greatest(api, issue, pro
 )
 def test_semver_resolution_regresses_for_a_greater_version(api, issue, project, version):
     make_semver_releases(project)
-    put(api, issue, {"status": "resolvedInNextRelease"})
+    put_issue(api, issue, {"status": "resolvedInNextRelease"})
     make_event(project, release=version)
     assert_regressed(issue, version)
 
 
 def test_semver_resolution_walks_through_the_issue_scenario(api, issue, project, user):
     greatest = make_semver_releases(project)
-    document = put(api, issue, {"status": "resolvedInNextRelease"})
+    document = put_issue(api, issue, {"status": "resolvedInNextRelease"})
     assert_resolved_in_the_greatest_semver_release(document, issue, user, greatest)
 
     for version in ("package@1.0+0", "package@2.0+0", "package@1.0+1", "package@1.1+0"):
@@ -1057,7 +1050,7 @@ def test_semver_resolution_walks_through_the_issue_scenario(api, issue, project,
 
     make_event(project, release="package@3.0+0")
     assert_regressed(issue, "package@3.0+0")
-    document = get(api, issue)
+    document = get_issue(api, issue)
     assert document["status"] == "unresolved"
     assert document["substatus"] == "regressed"
     assert document["statusDetails"] == {}
@@ -1067,7 +1060,7 @@ def test_an_event_of_a_version_that_is_not_semver_is_compared_by_date(api, issue
     # The project stops following semver, so the greatest version noted at resolution is
     # compared by date (Sentry's has_resolution): a release created later regresses.
     make_semver_releases(project)
-    put(api, issue, {"status": "resolvedInNextRelease"})
+    put_issue(api, issue, {"status": "resolvedInNextRelease"})
     make_event(project, release="nightly")
     assert_regressed(issue, "nightly")
 
@@ -1078,7 +1071,7 @@ def test_an_event_of_an_older_release_not_semver_leaves_a_semver_resolution(api,
     for minor in range(7):
         make_release(project, f"package@0.{minor}", date_added=ago(hours=10 - minor))
     make_semver_releases(project)
-    put(api, issue, {"status": "resolvedInNextRelease"})
+    put_issue(api, issue, {"status": "resolvedInNextRelease"})
     assert Resolution.objects.get(issue=issue).current_release_version == "package@2.0+0"
     make_event(project, release="nightly")
     assert_still_resolved_in(api, issue, "package@2.0+0")
@@ -1086,7 +1079,7 @@ def test_an_event_of_an_older_release_not_semver_leaves_a_semver_resolution(api,
 
 def test_resolved_in_a_release_of_a_semver_project_compares_by_semver(api, issue, project):
     make_semver_releases(project)
-    put(api, issue, {"status": "resolved", "statusDetails": {"inRelease": "package@2.0+0"}})
+    put_issue(api, issue, {"status": "resolved", "statusDetails": {"inRelease": "package@2.0+0"}})
     # Created after package@2.0+0 but lower by semver.
     make_event(project, release="package@1.0+1")
     assert refreshed(issue).status == IssueStatus.RESOLVED
@@ -1100,40 +1093,40 @@ def test_in_next_release_of_a_project_without_semver_stays_pending_by_date(
 ):
     make_release(project, "alpha", date_added=ago(hours=2))
     latest = make_release(project, "beta", date_added=ago(hours=1))
-    document = put(api, issue, {"status": "resolvedInNextRelease"})
+    document = put_issue(api, issue, {"status": "resolvedInNextRelease"})
     assert_resolved_in_next_release(document, issue, user, latest)
     assert Resolution.objects.get(issue=issue).current_release_version == ""
 
     make_event(project, release="alpha")
     make_event(project, release="beta")
     assert refreshed(issue).status == IssueStatus.RESOLVED
-    assert get(api, issue)["statusDetails"]["inNextRelease"] is True
+    assert get_issue(api, issue)["statusDetails"]["inNextRelease"] is True
 
     make_event(project, release="gamma")
     assert_regressed(issue, "gamma")
 
 
 def test_event_leaves_an_issue_ignored_forever(api, issue):
-    put(api, issue, {"status": "ignored"})
+    put_issue(api, issue, {"status": "ignored"})
     make_event(issue.project)
     make_event(issue.project)
     issue = refreshed(issue)
     assert issue.status == IssueStatus.IGNORED
     assert issue.substatus == IssueSubstatus.ARCHIVED_FOREVER
     assert activity_types(issue) == ["set_ignored"]
-    assert get(api, issue)["status"] == "ignored"
+    assert get_issue(api, issue)["status"] == "ignored"
 
 
 def test_ignore_count_ends_after_that_many_more_events(api, issue):
-    document = put(api, issue, {"status": "ignored", "ignoreCount": 2})
+    document = put_issue(api, issue, {"status": "ignored", "ignoreCount": 2})
     assert document["statusDetails"]["ignoreCount"] == 2
 
     make_event(issue.project)
     assert refreshed(issue).status == IssueStatus.IGNORED
-    document = get(api, issue)
+    document = get_issue(api, issue)
     assert document["status"] == "ignored"
     assert document["statusDetails"]["ignoreCount"] == 1
-    assert put(api, issue, {})["statusDetails"]["ignoreCount"] == 1
+    assert put_issue(api, issue, {})["statusDetails"]["ignoreCount"] == 1
 
     make_event(issue.project)
     issue = refreshed(issue)
@@ -1141,19 +1134,19 @@ def test_ignore_count_ends_after_that_many_more_events(api, issue):
     assert issue.substatus == IssueSubstatus.ONGOING
     assert not Snooze.objects.filter(issue=issue).exists()
     assert activities(issue)[-1] == ("set_regression", {"version": ""})
-    document = get(api, issue)
+    document = get_issue(api, issue)
     assert document["status"] == "unresolved"
     assert document["statusDetails"] == {}
 
 
 def test_ignore_user_count_ends_after_that_many_more_users(api, issue):
-    document = put(api, issue, {"status": "ignored", "ignoreUserCount": 2})
+    document = put_issue(api, issue, {"status": "ignored", "ignoreUserCount": 2})
     assert document["statusDetails"]["ignoreUserCount"] == 2
 
     make_event(issue.project, user={"id": "alice"})
     make_event(issue.project, user={"id": "alice"})
     assert refreshed(issue).status == IssueStatus.IGNORED
-    document = get(api, issue)
+    document = get_issue(api, issue)
     assert document["statusDetails"]["ignoreUserCount"] == 1
 
     make_event(issue.project, user={"id": "bob"})
@@ -1171,12 +1164,14 @@ def windowed_event(project, when, **payload):
 
 def test_ignore_count_in_a_window_counts_events_within_the_window(api, project):
     issue = windowed_event(project, ago(hours=3)).issue
-    put(api, issue, {"status": "ignored", "statusDetails": {"ignoreCount": 2, "ignoreWindow": 60}})
+    put_issue(
+        api, issue, {"status": "ignored", "statusDetails": {"ignoreCount": 2, "ignoreWindow": 60}}
+    )
 
     windowed_event(project, ago(hours=2))  # outside the window
     windowed_event(project, ago(minutes=5))
     assert refreshed(issue).status == IssueStatus.IGNORED
-    document = get(api, issue)
+    document = get_issue(api, issue)
     assert document["statusDetails"]["ignoreCount"] == 2
     assert document["statusDetails"]["ignoreWindow"] == 60
 
@@ -1189,7 +1184,7 @@ def test_ignore_count_in_a_window_counts_events_within_the_window(api, project):
 
 def test_ignore_user_count_in_a_window_counts_users_within_the_window(api, project):
     issue = windowed_event(project, ago(hours=3), user={"id": "old"}).issue
-    put(
+    put_issue(
         api,
         issue,
         {"status": "ignored", "statusDetails": {"ignoreUserCount": 2, "ignoreUserWindow": 60}},
@@ -1204,16 +1199,16 @@ def test_ignore_user_count_in_a_window_counts_users_within_the_window(api, proje
 
 
 def test_an_ignored_issue_whose_until_passed_reads_back_unresolved(api, issue):
-    put(api, issue, {"status": "ignored", "ignoreDuration": 30})
+    put_issue(api, issue, {"status": "ignored", "ignoreDuration": 30})
     Snooze.objects.filter(issue=issue).update(until=ago(minutes=1))
-    document = get(api, issue)
+    document = get_issue(api, issue)
     assert document["status"] == "unresolved"
     assert document["statusDetails"] == {}
-    assert put(api, issue, {})["status"] == "unresolved"
+    assert put_issue(api, issue, {})["status"] == "unresolved"
 
 
 def test_an_event_after_until_passed_ends_the_snooze(api, issue):
-    put(api, issue, {"status": "ignored", "ignoreDuration": 30})
+    put_issue(api, issue, {"status": "ignored", "ignoreDuration": 30})
     Snooze.objects.filter(issue=issue).update(until=ago(minutes=1))
     make_event(issue.project)
     issue = refreshed(issue)
@@ -1237,7 +1232,7 @@ def test_resolve_on_every_route(api, issue, route):
         "org-short-id": org_url(issue),
         "org-id-numeric-issue": f"/api/0/organizations/{organization.pk}/issues/{issue.pk}/",
     }[route]
-    document = put(api, issue, {"status": "resolved"}, url=url)
+    document = put_issue(api, issue, {"status": "resolved"}, url=url)
     assert set(document) == PUT_KEYS
     assert document["status"] == "resolved"
     assert refreshed(issue).status == IssueStatus.RESOLVED
@@ -1305,7 +1300,7 @@ def test_transitions_on_the_org_route_with_the_short_id(
         make_commit(project, repository_name="r")
     elif setup == "resolved":
         resolve(issue)
-    document = put(api, issue, body, url=org_url(issue))
+    document = put_issue(api, issue, body, url=org_url(issue))
     assert document["status"] == status
     assert document["id"] == str(issue.pk)
     shown = dict(document["statusDetails"])

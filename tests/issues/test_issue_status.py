@@ -22,26 +22,11 @@ from issues.validators import IssueUpdateValidator
 from releases.models import Commit, Release, ReleaseProject, Repository
 from releases.services import release_set_commits
 from tests.factories import make_event
+from tests.helpers import get_issue, put_issue
 
 pytestmark = pytest.mark.django_db
 
 SHA = "c" * 40
-
-
-def issue_url(issue):
-    return f"/api/0/issues/{issue.pk}/"
-
-
-def put(api, issue, body):
-    response = api.put(issue_url(issue), body, format="json")
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
-def get(api, issue):
-    response = api.get(issue_url(issue))
-    assert response.status_code == 200, response.content
-    return response.json()
 
 
 def refreshed(issue) -> Issue:
@@ -75,7 +60,7 @@ def test_a_release_named_beside_a_commit_wins(api, issue, project):
     ReleaseProject.objects.create(release=other, project=project)
 
     details = {"inRelease": "2.0.0", "inCommit": {"commit": SHA, "repository": "r"}}
-    document = put(api, issue, {"status": "resolved", "statusDetails": details})
+    document = put_issue(api, issue, {"status": "resolved", "statusDetails": details})
 
     assert set(document["statusDetails"]) == {"inRelease", "actor"}
     assert document["statusDetails"]["inRelease"] == "2.0.0"
@@ -85,9 +70,9 @@ def test_a_release_named_beside_a_commit_wins(api, issue, project):
 
 
 def test_every_resolve_stamps_the_time_it_was_resolved(api, issue):
-    put(api, issue, {"status": "resolved"})
+    put_issue(api, issue, {"status": "resolved"})
     first = refreshed(issue).resolved_at
-    put(api, issue, {"status": "resolved"})
+    put_issue(api, issue, {"status": "resolved"})
     assert refreshed(issue).resolved_at > first
 
 
@@ -96,7 +81,7 @@ def test_every_resolve_stamps_the_time_it_was_resolved(api, issue):
 
 def test_ignore_conditions_of_zero_ignore_forever_and_the_activity_keeps_them(api, issue):
     body = {"status": "ignored", "statusDetails": {"ignoreCount": 0, "ignoreDuration": 0}}
-    document = put(api, issue, body)
+    document = put_issue(api, issue, body)
 
     assert document["substatus"] == "archived_forever"
     assert document["statusDetails"] == {}
@@ -106,11 +91,11 @@ def test_ignore_conditions_of_zero_ignore_forever_and_the_activity_keeps_them(ap
 
 
 def test_ignoring_again_counts_from_the_events_seen_by_then(api, issue, project):
-    put(api, issue, {"status": "ignored", "ignoreCount": 3})
+    put_issue(api, issue, {"status": "ignored", "ignoreCount": 3})
     make_event(project)
-    assert get(api, issue)["statusDetails"]["ignoreCount"] == 2
+    assert get_issue(api, issue)["statusDetails"]["ignoreCount"] == 2
 
-    document = put(api, issue, {"status": "ignored", "ignoreCount": 3})
+    document = put_issue(api, issue, {"status": "ignored", "ignoreCount": 3})
 
     assert document["statusDetails"]["ignoreCount"] == 3
     assert Snooze.objects.get(issue=issue).state == {"times_seen": 2}
@@ -118,7 +103,7 @@ def test_ignoring_again_counts_from_the_events_seen_by_then(api, issue, project)
 
 def test_statusdetails_wins_over_the_top_level_ignore_forms(api, issue):
     body = {"status": "ignored", "ignoreCount": 7, "statusDetails": {"ignoreUserCount": 2}}
-    document = put(api, issue, body)
+    document = put_issue(api, issue, body)
 
     assert document["statusDetails"]["ignoreUserCount"] == 2
     assert "ignoreCount" not in document["statusDetails"]
@@ -127,10 +112,10 @@ def test_statusdetails_wins_over_the_top_level_ignore_forms(api, issue):
 
 
 def test_an_expired_snooze_reads_unresolved_and_ongoing(api, issue):
-    put(api, issue, {"status": "ignored", "ignoreDuration": 30})
+    put_issue(api, issue, {"status": "ignored", "ignoreDuration": 30})
     Snooze.objects.filter(issue=issue).update(until=timezone.now() - timedelta(minutes=1))
 
-    document = get(api, issue)
+    document = get_issue(api, issue)
 
     assert (document["status"], document["substatus"]) == ("unresolved", "ongoing")
 
@@ -139,18 +124,18 @@ def test_an_expired_snooze_reads_unresolved_and_ongoing(api, issue):
 
 
 def test_unresolving_makes_the_issue_unseen(api, issue):
-    put(api, issue, {"status": "resolved", "hasSeen": True})
-    assert get(api, issue)["hasSeen"] is True
+    put_issue(api, issue, {"status": "resolved", "hasSeen": True})
+    assert get_issue(api, issue)["hasSeen"] is True
 
-    document = put(api, issue, {"status": "unresolved"})
+    document = put_issue(api, issue, {"status": "unresolved"})
 
     assert document["hasSeen"] is False
 
 
 def test_a_regression_makes_the_issue_unseen(api, issue, project):
-    put(api, issue, {"status": "resolved", "hasSeen": True})
+    put_issue(api, issue, {"status": "resolved", "hasSeen": True})
     make_event(project)
-    assert get(api, issue)["hasSeen"] is False
+    assert get_issue(api, issue)["hasSeen"] is False
 
 
 def test_an_event_leaves_an_unresolved_issue_as_it_is(api, issue, project):
