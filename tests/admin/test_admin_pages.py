@@ -170,11 +170,14 @@ def test_every_filter_choice_of_every_changelist_answers(admin_client, worlds, m
     response = admin_client.get(changelist_url(model))
     changelist = response.context["cl"]
     assert bool(changelist.filter_specs) == bool(changelist.model_admin.list_filter)
-    tried = 0
+    # Every filter's "All" is the page above ("?"): each query string is asked once.
+    tried = {"?"}
     for spec in changelist.filter_specs:
         for choice in spec.choices(changelist):
+            if choice["query_string"] in tried:
+                continue
             answer = admin_client.get(changelist_url(model) + choice["query_string"])
             # An invalid lookup redirects to ?e=1.
             assert answer.status_code == 200, (spec.title, choice["query_string"])
-            tried += 1
-    assert tried >= len(changelist.filter_specs)
+            tried.add(choice["query_string"])
+    assert len(tried) > len(changelist.filter_specs)
