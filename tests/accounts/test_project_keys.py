@@ -261,8 +261,8 @@ def test_the_list_is_paginated_with_link_cursors(keys_api, project):
     assert not links(second)["next"].results
 
 
-# The token, its last-used time (written once a minute: warmed first), the project with its
-# organization and the requester's membership, and the page of keys.
+# The token (its last-used time is written at most once a minute, so a first request warms
+# it), the project with its organization and the requester's membership, and the page.
 KEYS_QUERIES = 3
 
 
