@@ -21,7 +21,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: help venv run test lint format bench clean
 
 help:
-	@echo "make run     create .venv, migrate, load the reference world, print a token, serve on http://$(HOST):$(PORT)/"
+	@echo "make run     create .venv, migrate, load the reference world, print a token and a DSN, serve on http://$(HOST):$(PORT)/"
 	@echo "make test    ruff lint + format check, migration check, pytest (PYTEST_ARGS='...' to pass options)"
 	@echo "make lint    ruff check and ruff format --check"
 	@echo "make format  ruff check --fix, then ruff format"
@@ -60,9 +60,11 @@ run: venv
 	@set -e; \
 	token=$$($(BIN)/python manage.py seed_example --token-only); \
 	if [ -z "$$token" ]; then echo "seed_example printed no token" >&2; exit 1; fi; \
+	dsn=$$($(BIN)/python manage.py seed_example --dsn-only); \
 	admin=$$($(BIN)/python manage.py ensure_admin); \
 	echo ""; \
 	echo "  API token: $$token"; \
+	echo "  DSN:       $$dsn"; \
 	echo "  Issue:     http://$(HOST):$(PORT)/api/0/issues/1/"; \
 	echo "  Try:       curl -H \"Authorization: Bearer $$token\" http://$(HOST):$(PORT)/api/0/issues/1/"; \
 	echo "  Admin:     http://$(HOST):$(PORT)/admin/"; \

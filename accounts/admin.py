@@ -1,4 +1,4 @@
-"""The admin of users, organizations, teams, members, projects and API tokens.
+"""The admin of users, organizations, teams, members, projects, client keys and API tokens.
 
 A token is created here for a user with chosen scopes and an optional expiry; its plaintext is
 shown once, in the message after saving, and never again: only its digest is stored, and
@@ -14,11 +14,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
 
+from accounts.dsn import dsn
 from accounts.models import (
     ApiToken,
     Organization,
     OrganizationMember,
     Project,
+    ProjectKey,
     RateLimitCounter,
     Team,
     User,
@@ -26,6 +28,7 @@ from accounts.models import (
 )
 from accounts.scopes import SCOPES
 from issues_api.admin import ReadOnlyAdminMixin
+from issues_api.api.prefix import url_prefix
 
 # Users
 
@@ -212,6 +215,57 @@ class ProjectAdmin(admin.ModelAdmin):
     @admin.display(description="teams")
     def teams_display(self, obj):
         return team_slugs(obj)
+
+
+# Client keys
+
+
+@admin.register(ProjectKey)
+class ProjectKeyAdmin(admin.ModelAdmin):
+    """Keys are made with their project (accounts.apps) or by `manage.py createkey`, through
+    project_key_create; here an operator copies a DSN and changes a key's label, state and
+    rate limit. A key is deactivated rather than deleted, so a project never loses its last
+    one by accident."""
+
+    list_display = ("public_key", "project", "label", "is_active", "date_added")
+    list_select_related = ("project",)
+    list_filter = ("is_active", "project")
+    search_fields = ("=public_key", "label")
+    ordering = ("-date_added", "-id")
+    fields = (
+        "project",
+        "dsn_display",
+        "label",
+        "is_active",
+        "rate_limit_count",
+        "rate_limit_window",
+        "public_key",
+        "use_case",
+        "date_added",
+    )
+    readonly_fields = ("project", "dsn_display", "public_key", "use_case", "date_added")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_object(self, request, object_id, from_field=None):
+        key = super().get_object(request, object_id, from_field)
+        if key is not None:
+            # The DSN names the host the operator reaches the service on, as the API's does.
+            key.url_prefix = url_prefix(request)
+        return key
+
+    @admin.display(description="DSN")
+    def dsn_display(self, obj):
+        value = dsn(obj, prefix=getattr(obj, "url_prefix", None) or url_prefix())
+        return format_html(
+            '<input type="text" readonly class="vTextField" size="80" value="{}" '
+            'aria-label="DSN" onfocus="this.select()">',
+            value,
+        )
 
 
 # API tokens

@@ -1,11 +1,17 @@
-"""Thin endpoints for organizations: parse, call a selector, serialize."""
+"""Thin endpoints for organizations and projects: parse, call a selector, serialize."""
 
+from drf_spectacular.utils import extend_schema_view
 from rest_framework.response import Response
 
 from accounts.gather import GatheredOrganization, gather_organization
-from accounts.permissions import OrganizationPermission
-from accounts.selectors import organizations_of_user
-from accounts.serializers import serialize_organization, serialize_organization_details
+from accounts.openapi import list_project_keys
+from accounts.permissions import OrganizationPermission, ProjectPermission
+from accounts.selectors import organizations_of_user, project_for_request, project_keys
+from accounts.serializers import (
+    serialize_organization,
+    serialize_organization_details,
+    serialize_project_key,
+)
 from issues_api.api.base import SentryEndpoint
 from issues_api.api.exceptions import ResourceDoesNotExist
 from issues_api.api.pagination import paginate
@@ -51,3 +57,38 @@ class OrganizationDetailApi(OrganizationEndpoint):
                 url_prefix=url_prefix(request),
             )
         )
+
+
+class ProjectEndpoint(SentryEndpoint):
+    """The project routes (Sentry's ProjectEndpoint): a token with a project scope, then the
+    project of the URL, loaded by get_project with its organization and the requester's
+    membership in one query: unknown organization or project (404), then access (403)."""
+
+    permission_classes = [ProjectPermission]
+
+    def get_project(self, request, organization_id_or_slug: str, project_id_or_slug: str):
+        project = project_for_request(request.user, organization_id_or_slug, project_id_or_slug)
+        if project is None:
+            raise ResourceDoesNotExist
+        self.check_object_permissions(request, project)
+        return project
+
+
+@extend_schema_view(get=list_project_keys)
+class ProjectKeyListApi(ProjectEndpoint):
+    """GET /api/0/projects/{organization_id_or_slug}/{project_id_or_slug}/keys/."""
+
+    def get(self, request, organization_id_or_slug, project_id_or_slug):
+        project = self.get_project(request, organization_id_or_slug, project_id_or_slug)
+        superuser = request.user.is_superuser and request.user.is_active
+        keys, link = paginate(
+            request,
+            project_keys(
+                project=project, status=request.query_params.get("status"), internal=superuser
+            ),
+        )
+        prefix = url_prefix(request)
+        body = [
+            serialize_project_key(key, url_prefix=prefix, show_use_case=superuser) for key in keys
+        ]
+        return Response(body, headers={"Link": link})

@@ -183,6 +183,46 @@ class Project(models.Model):
         return self.slug
 
 
+class ProjectKey(models.Model):
+    """A client key of a project (Sentry's ProjectKey): SDKs send events with its public key,
+    which their DSN carries. Created by accounts.services.project_key_create, one for every
+    new project (accounts.apps); the admin changes only its label, state and rate limit."""
+
+    class UseCase(models.TextChoices):
+        # Sentry's other use cases (profiling, escalating issues, demo) are its own internal
+        # submissions; this service has none.
+        USER = "user"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="keys")
+    label = models.CharField(max_length=64, blank=True)
+    public_key = models.CharField(max_length=32, unique=True, editable=False)
+    secret_key = models.CharField(max_length=32, unique=True, editable=False)
+    is_active = models.BooleanField("active", default=True)
+    # Events accepted per window; both null: no limit (Sentry's rate_limit_count/_window).
+    rate_limit_count = models.PositiveIntegerField(null=True, blank=True)
+    rate_limit_window = models.PositiveIntegerField(null=True, blank=True, help_text="In seconds.")
+    use_case = models.CharField(max_length=32, choices=UseCase.choices, default=UseCase.USER)
+    date_added = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rate_limit_count__isnull=True, rate_limit_window__isnull=True)
+                | models.Q(rate_limit_count__isnull=False, rate_limit_window__isnull=False),
+                name="project_key_rate_limit_whole",
+            ),
+        ]
+
+    def __str__(self):
+        return self.public_key
+
+    @property
+    def name(self) -> str:
+        """The label, or the key's first 14 characters as Sentry shows an unlabelled key."""
+        return self.label or self.public_key[:14]
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 

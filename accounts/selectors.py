@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass
 
-from accounts.models import ApiToken, Organization, OrganizationMember
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+
+from accounts.models import ApiToken, Organization, OrganizationMember, Project, ProjectKey
 from accounts.roles import ROLE_SCOPES, reaches_every_project
 from issues_api.api.numbers import as_bigint, is_ascii_number
 from issues_api.jsonrows import Shape, select
@@ -132,3 +134,83 @@ def organizations_of_user(user):
     """The organizations a user is a member of, newest first (Sentry's default order).
     Superusers too see only their own memberships."""
     return Organization.objects.filter(members__user_id=user.pk).order_by("-date_created", "-id")
+
+
+@dataclass(frozen=True)
+class ProjectMembership:
+    """The requester's membership of a project's organization, as project_access reads it:
+    its role, and whether one of its teams has the project."""
+
+    role: str
+    in_project_team: bool
+
+
+def project_for_request(user, organization_id_or_slug: str, project_id_or_slug: str):
+    """The project a URL names (the organization by id, or by slug when not a number; the
+    project by slug, else by id), with its organization and the requester's membership left
+    on it as `requester_membership` (None for none), in one query; None when there is none.
+    Whether the requester may see it is the permission's question (accounts.permissions)."""
+    if is_ascii_number(organization_id_or_slug):
+        number = as_bigint(organization_id_or_slug)
+        if number is None:
+            return None
+        in_organization = Q(organization_id=number)
+    else:
+        in_organization = Q(organization__slug=organization_id_or_slug)
+    named = Q(slug=project_id_or_slug)
+    if is_ascii_number(project_id_or_slug) and as_bigint(project_id_or_slug) is not None:
+        named |= Q(pk=as_bigint(project_id_or_slug))
+    member = OrganizationMember.objects.filter(
+        organization_id=OuterRef("organization_id"), user_id=user.pk
+    )
+    in_team = OrganizationMember.teams.through.objects.filter(
+        organizationmember__organization_id=OuterRef("organization_id"),
+        organizationmember__user_id=user.pk,
+        team__projects=OuterRef("pk"),
+    )
+    found = list(
+        Project.objects.filter(in_organization, named)
+        .select_related("organization")
+        .annotate(
+            requester_role=Subquery(member.values("role")[:1]),
+            requester_in_team=Exists(in_team),
+        )[:2]
+    )
+    if not found:
+        return None
+    # The slug names the project before the id does.
+    project = next((p for p in found if p.slug == project_id_or_slug), found[0])
+    project.requester_membership = (
+        None
+        if project.requester_role is None
+        else ProjectMembership(
+            role=project.requester_role, in_project_team=project.requester_in_team
+        )
+    )
+    return project
+
+
+def project_keys(*, project, status: str | None, internal: bool = False) -> QuerySet:
+    """The client keys of a project, newest first, as Sentry lists them: `status` "active"
+    or "inactive" keeps those, any other value none. Keys of Sentry's internal use cases
+    are listed only when `internal` (to active superusers)."""
+    keys = ProjectKey.objects.filter(project=project).order_by("-id")
+    if not internal:
+        keys = keys.filter(use_case=ProjectKey.UseCase.USER)
+    if status == "active":
+        return keys.filter(is_active=True)
+    if status == "inactive":
+        return keys.filter(is_active=False)
+    if status:
+        return keys.none()
+    return keys
+
+
+def project_default_key(project) -> ProjectKey | None:
+    """The key to show for a project where one DSN is wanted (seed_example): its oldest
+    active key, as Sentry's ProjectKey.get_default picks."""
+    return (
+        ProjectKey.objects.filter(project=project, is_active=True, use_case=ProjectKey.UseCase.USER)
+        .order_by("id")
+        .first()
+    )

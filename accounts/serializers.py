@@ -1,8 +1,10 @@
-"""Sentry's user object (the 2020 UserSerializer shape) and organization objects."""
+"""Sentry's user object (the 2020 UserSerializer shape), organization objects and client keys."""
 
 import hashlib
+from dataclasses import asdict
 from urllib.parse import urlencode
 
+from accounts.dsn import key_urls
 from accounts.models import OrganizationMember
 from issues_api.api.dates import format_datetime
 
@@ -123,4 +125,50 @@ def serialize_organization_details(organization, *, parts, access, url_prefix: s
             ],
         }
     )
+    return data
+
+
+# The browser SDK majors Sentry's JS loader offers, newest first; this service serves no
+# loader, so a key keeps Sentry's default: the newest.
+BROWSER_SDK_VERSIONS = ("10.x", "9.x", "8.x", "7.x")
+# What Sentry's loader options are for a key created with its project (and never changed).
+DYNAMIC_SDK_LOADER_OPTIONS = {
+    "hasReplay": True,
+    "hasPerformance": True,
+    "hasDebug": False,
+    "hasFeedback": False,
+    "hasLogsAndMetrics": False,
+}
+
+
+def serialize_project_key(key, *, url_prefix: str, show_use_case: bool = False) -> dict:
+    """Sentry's client key (ProjectKeySerializer): its DSN and the other ingest URLs under
+    url_prefix (accounts.dsn). useCase is shown to active superusers only, as in Sentry."""
+    urls = key_urls(
+        project_id=key.project_id,
+        public_key=key.public_key,
+        secret_key=key.secret_key,
+        prefix=url_prefix,
+    )
+    rate_limit = None
+    if key.rate_limit_count and key.rate_limit_window:
+        rate_limit = {"window": key.rate_limit_window, "count": key.rate_limit_count}
+    data = {
+        "id": key.public_key,
+        "name": key.name,
+        # Sentry keeps label for compatibility: the same as name.
+        "label": key.name,
+        "public": key.public_key,
+        "secret": key.secret_key,
+        "projectId": key.project_id,
+        "isActive": key.is_active,
+        "rateLimit": rate_limit,
+        "dsn": asdict(urls),
+        "browserSdkVersion": BROWSER_SDK_VERSIONS[0],
+        "browserSdk": {"choices": [[version, version] for version in BROWSER_SDK_VERSIONS]},
+        "dateCreated": format_datetime(key.date_added),
+        "dynamicSdkLoaderOptions": dict(DYNAMIC_SDK_LOADER_OPTIONS),
+    }
+    if show_use_case:
+        data["useCase"] = key.use_case
     return data

@@ -6,9 +6,10 @@ issues/schemas.py): the issue documents come from their declarations in issues/d
 
 Two hooks (SPECTACULAR_SETTINGS): preprocess_issue_routes turns the URL patterns' `(?:issues|
 groups)`, which drf-spectacular cannot make a path of, into one path each and keeps the routes
-of ISSUE_ROUTES; postprocess_issue_schema makes the operation ids the three routes share unique
+of DOCUMENTED_ROUTES (the issue's, and the client keys' of accounts.openapi);
+postprocess_issue_schema makes the operation ids the three routes share unique
 and adds the document components. BearerTokenScheme describes the token and each method's
-scopes (issues.permissions.IssuePermission).
+scopes (the scope map of the view's ScopedPermission).
 """
 
 import copy
@@ -18,10 +19,11 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.generators import EndpointEnumerator
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
+from accounts import openapi as accounts_openapi
 from issues import documents
-from issues.permissions import IssuePermission
 from issues.schemas import BOOLEAN, STRING, obj
 from issues.validators import MAX_COUNT, MAX_DURATION, MAX_WINDOW, STATUSES
+from issues_api.api.permissions import ScopedPermission
 
 SCHEME_NAME = "auth_token"
 COMPONENTS_REF = "#/components/schemas/"
@@ -34,6 +36,8 @@ ISSUE_ROUTES = (
     "/api/0/groups/{issue_id}/",
     "/api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/",
 )
+# Every route the schema documents: the issue's and the project's client keys.
+DOCUMENTED_ROUTES = ISSUE_ROUTES + accounts_openapi.KEY_ROUTES
 ALTERNATION = re.compile(r"\(\?:([\w|]+)\)")
 
 PATH_PARAMETER_DESCRIPTIONS = {
@@ -41,7 +45,8 @@ PATH_PARAMETER_DESCRIPTIONS = {
         "The id of the issue. On the organization route also its qualified short id "
         "(e.g. PUMP-STATION-1); on the other routes a non-numeric id answers 404."
     ),
-    "organization_id_or_slug": "The id or slug of the organization the issue belongs to.",
+    "organization_id_or_slug": "The id or slug of the organization.",
+    **accounts_openapi.PATH_PARAMETER_DESCRIPTIONS,
 }
 
 
@@ -307,15 +312,16 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": (
                 "An API token: `Authorization: Bearer <token>`. Each operation lists the "
-                "scopes it accepts (any one suffices): GET event:read, event:write or "
-                "event:admin; PUT event:write or event:admin; DELETE event:admin."
+                "scopes it accepts (any one suffices). Issues: GET event:read, event:write or "
+                "event:admin; PUT event:write or event:admin; DELETE event:admin. Client "
+                "keys: GET project:read, project:write or project:admin."
             ),
         }
 
     def get_security_requirement(self, auto_schema):
         scopes = ()
         for permission in auto_schema.view.get_permissions():
-            if isinstance(permission, IssuePermission):
+            if isinstance(permission, ScopedPermission):
                 scopes = permission.scope_map.get(auto_schema.method, ())
         # Alternatives: one requirement per accepted scope.
         return [{self.name: [scope]} for scope in scopes] or [{self.name: []}]
@@ -323,7 +329,7 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
 def preprocess_issue_routes(endpoints):
     """Turn each `(?:a|b)` of a URL pattern into one path per alternative, and keep the paths
-    that ISSUE_ROUTES documents."""
+    that DOCUMENTED_ROUTES documents."""
     enumerator = EndpointEnumerator()
     result = []
     for path, path_regex, method, callback in endpoints:
@@ -337,7 +343,7 @@ def preprocess_issue_routes(endpoints):
         result += [
             (expanded, regex, method, callback)
             for expanded, regex in expansions
-            if expanded in ISSUE_ROUTES
+            if expanded in DOCUMENTED_ROUTES
         ]
     return result
 
@@ -369,4 +375,5 @@ def postprocess_issue_schema(result, generator, request, public):
                 parameter["schema"] = {"type": "string", "pattern": "^[^/\\u0000]+$"}
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(copy.deepcopy(COMPONENTS))
+    schemas.update(copy.deepcopy(accounts_openapi.COMPONENTS))
     return result

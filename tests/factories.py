@@ -11,11 +11,13 @@ from accounts.models import (
     Organization,
     OrganizationMember,
     Project,
+    ProjectKey,
     Team,
     User,
     UserEmail,
 )
 from accounts.scopes import EVENT_SCOPES
+from accounts.services import new_key_value
 from issues.services import record_event
 from releases.models import Release, ReleaseProject
 
@@ -68,6 +70,23 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Project {n}")
     slug = factory.Sequence(lambda n: f"project-{n}")
     teams = factory.PostGeneration(add_teams)
+
+
+class ProjectKeyFactory(factory.django.DjangoModelFactory):
+    """Another client key of a project; every project already has its default one (the
+    post_save receiver of accounts.apps), which ProjectFactory does not need to make."""
+
+    class Meta:
+        model = ProjectKey
+
+    project = factory.SubFactory(ProjectFactory)
+    label = factory.Sequence(lambda n: f"Key {n}")
+    public_key = factory.LazyFunction(new_key_value)
+    secret_key = factory.LazyFunction(new_key_value)
+
+    class Params:
+        inactive = factory.Trait(is_active=False)
+        rate_limited = factory.Trait(rate_limit_count=1000, rate_limit_window=7200)
 
 
 class MemberFactory(factory.django.DjangoModelFactory):

@@ -101,6 +101,12 @@ def short_id_url(organization, short_id) -> str:
     return f"/api/0/organizations/{organization.slug}/shortids/{short_id}/"
 
 
+def project_keys_url(project, organization_id_or_slug=None, project_id_or_slug=None) -> str:
+    """The project's client keys, the organization and project named by slug unless told."""
+    organization = organization_id_or_slug or project.organization.slug
+    return f"/api/0/projects/{organization}/{project_id_or_slug or project.slug}/keys/"
+
+
 # ---- Tokens and clients ---------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ from django.test import Client
 from openapi_schema_validator import OAS30Validator
 
 from accounts.models import User
+from accounts.openapi import KEY_ROUTES
 from issues.models import Issue, IssueStatus
 from issues.openapi import ISSUE_DETAIL, ISSUE_ROUTES
 from issues.seed import PUMP_STATION_VERSION, build_reference_world, token_for
@@ -21,6 +22,7 @@ ROUTES = {
     "organization": "/api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/",
 }
 METHODS = ("get", "put", "delete")
+(KEYS_ROUTE,) = KEY_ROUTES
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +98,8 @@ def test_schema_is_public_openapi_3_json(client):
 
 
 def test_schema_lists_the_three_routes_and_their_methods(schema):
-    assert set(schema["paths"]) == set(ROUTES.values()) == set(ISSUE_ROUTES)
+    assert set(ROUTES.values()) == set(ISSUE_ROUTES)
+    assert set(schema["paths"]) == set(ISSUE_ROUTES) | {KEYS_ROUTE}
     operation_ids = []
     for path in ROUTES.values():
         item = schema["paths"][path]
@@ -349,3 +352,72 @@ def test_hidden_issue_is_a_documented_404(schema, reference):
     response = client.get(url("issues", issue))
     assert response.status_code == 404
     assert_matches(schema, response, "issues", "get")
+
+
+# The project's client keys.
+
+
+def keys_url(issue, **parts) -> str:
+    project = issue.project
+    values = {
+        "organization_id_or_slug": project.organization.slug,
+        "project_id_or_slug": project.slug,
+    }
+    return KEYS_ROUTE.format(**(values | parts))
+
+
+def assert_keys_match(schema, response):
+    documented = schema["paths"][KEYS_ROUTE]["get"]["responses"]
+    assert str(response.status_code) in documented, response.status_code
+    content = documented[str(response.status_code)]["content"]["application/json"]["schema"]
+    body = response.json()
+    OAS30Validator(dereference(content, schema)).validate(body)
+    return body
+
+
+def test_keys_route_documents_its_parameters_statuses_and_scopes(schema):
+    operation = schema["paths"][KEYS_ROUTE]["get"]
+    assert set(schema["paths"][KEYS_ROUTE]) == {"get"}
+    assert operation["operationId"] == "listProjectKeys"
+    names = {parameter["name"] for parameter in operation["parameters"]}
+    assert names == {
+        "organization_id_or_slug",
+        "project_id_or_slug",
+        "status",
+        "cursor",
+        "per_page",
+    }
+    assert operation["security"] == [
+        {"auth_token": [scope]} for scope in ("project:read", "project:write", "project:admin")
+    ]
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "429"}
+    assert operation["responses"]["200"]["headers"]["Link"]["required"] is True
+
+
+def test_keys_list_matches_the_schema(schema, reference):
+    _, issue, client = reference
+    response = client.get(keys_url(issue))
+    assert response.status_code == 200, response.content
+    body = assert_keys_match(schema, response)
+    assert len(body) == 1
+    # Every documented key but the superusers' useCase is there, and no other.
+    component = strict(schema["components"]["schemas"]["ProjectKey"])
+    component["required"].remove("useCase")
+    OAS30Validator(component).validate(body[0])
+    assert body[0]["dsn"]["public"].startswith("https://")
+    assert body[0]["dsn"]["public"].endswith(f"@sentry.io/{issue.project.pk}")
+
+
+def test_keys_errors_match_the_schema(schema, reference):
+    _, issue, client = reference
+    for response, status in (
+        (client.get(keys_url(issue, project_id_or_slug="nope")), 404),
+        (client.get(keys_url(issue) + "?cursor=bad"), 400),
+        (Client().get(keys_url(issue)), 401),
+        (
+            Client(HTTP_AUTHORIZATION="Bearer " + ApiTokenFactory().plaintext).get(keys_url(issue)),
+            403,
+        ),
+    ):
+        assert response.status_code == status, response.content
+        assert set(assert_keys_match(schema, response)) == {"detail"}

@@ -1,4 +1,4 @@
-"""The createtoken and seed_example management commands."""
+"""The createtoken, createkey and seed_example management commands."""
 
 import hashlib
 import re
@@ -8,17 +8,18 @@ import pytest
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
-from accounts.models import ApiToken, Organization, OrganizationMember, Project, User
+from accounts.models import ApiToken, Organization, OrganizationMember, Project, ProjectKey, User
 from accounts.scopes import EVENT_SCOPES
 from issues.models import Activity, Event, Issue
 from issues.seed import EMAIL, ORGANIZATION_SLUG, SEED_TOKEN_SCOPES
 from releases.models import Release, ReleaseProject
-from tests.factories import ApiTokenFactory, UserFactory
+from tests.factories import ApiTokenFactory, ProjectFactory, UserFactory
 from tests.helpers import PERMISSION_DENIED
 
 pytestmark = pytest.mark.django_db
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
+HEX32 = "[0-9a-f]{32}"
 
 
 def run(*args) -> str:
@@ -143,6 +144,83 @@ def test_createtoken_rejects_unknown_user():
     assert not ApiToken.objects.exists()
 
 
+# createkey
+
+
+def test_createkey_prints_the_dsn_of_a_new_key(settings):
+    settings.ISSUES_API_URL_PREFIX = ""
+    project = ProjectFactory()
+
+    output = run(
+        "createkey",
+        "--organization",
+        project.organization.slug,
+        "--project",
+        project.slug,
+        "--label",
+        "CI",
+    )
+
+    key = ProjectKey.objects.get(project=project, label="CI")
+    assert key.is_active
+    # One line: the DSN under what `make run` serves, as no request says where the service is.
+    assert output == f"http://{key.public_key}@127.0.0.1:8000/{project.pk}\n"
+    assert re.fullmatch(HEX32, key.public_key)
+    assert project.keys.count() == 2
+
+
+def test_createkey_uses_the_url_prefix_with_its_path(settings):
+    settings.ISSUES_API_URL_PREFIX = "https://example.com/sentry"
+    project = ProjectFactory()
+
+    output = run(
+        "createkey", "--organization", project.organization.slug, "--project", project.slug
+    )
+
+    key = project.keys.order_by("-id").first()
+    assert key.label == ""
+    assert output == f"https://{key.public_key}@example.com/sentry/{project.pk}\n"
+
+
+@pytest.mark.parametrize(
+    ("organization", "project", "message"),
+    [
+        ("no-such-org", None, "No organization with the slug 'no-such-org'"),
+        (None, "no-such-project", "No project with the slug 'no-such-project'"),
+    ],
+)
+def test_createkey_refuses_an_unknown_organization_or_project(organization, project, message):
+    known = ProjectFactory()
+    count = ProjectKey.objects.count()
+
+    with pytest.raises(CommandError, match=message):
+        run(
+            "createkey",
+            "--organization",
+            organization or known.organization.slug,
+            "--project",
+            project or known.slug,
+        )
+
+    assert ProjectKey.objects.count() == count
+
+
+def test_createkey_refuses_a_project_of_another_organization():
+    project, elsewhere = ProjectFactory(), ProjectFactory()
+    with pytest.raises(CommandError, match="No project"):
+        run("createkey", "--organization", elsewhere.organization.slug, "--project", project.slug)
+
+
+def test_createkey_refuses_a_label_longer_than_64():
+    project = ProjectFactory()
+    with pytest.raises(CommandError, match="64"):
+        run(
+            "createkey",
+            *("--organization", project.organization.slug, "--project", project.slug),
+            *("--label", "x" * 65),
+        )
+
+
 # seed_example
 
 
@@ -183,8 +261,8 @@ def test_seed_example_prints_a_working_token():
     output = run("seed_example")
 
     lines = output.splitlines()
-    assert len(lines) == 2
-    plaintext = lines[-1].rsplit(" ", 1)[-1]
+    assert len(lines) == 3
+    plaintext = lines[1].rsplit(" ", 1)[-1]
     assert HEX64.fullmatch(plaintext)
     token = ApiToken.objects.get(token_digest=digest(plaintext))
     assert token.user.email == EMAIL
@@ -259,3 +337,23 @@ def test_seed_example_token_only_with_token_prints_that_token():
     output = run("seed_example", "--token", plaintext, "--token-only")
 
     assert output == plaintext + "\n"
+
+
+def test_seed_example_gives_pump_station_a_key_and_prints_its_dsn(settings):
+    settings.ISSUES_API_URL_PREFIX = ""
+    output = run("seed_example", "--dsn-only")
+
+    project = Project.objects.get(organization__slug=ORGANIZATION_SLUG, slug="pump-station")
+    key = ProjectKey.objects.get(project=project)
+    assert output == f"http://{key.public_key}@127.0.0.1:8000/{project.pk}\n"
+    # Again: the same key, no other, and no token made.
+    assert run("seed_example", "--dsn-only") == output
+    assert project.keys.count() == 1
+    assert not ApiToken.objects.exists()
+    # The full output names it under the token.
+    assert run("seed_example").splitlines()[-1] == f"DSN of pump-station: {output.strip()}"
+
+
+def test_seed_example_only_one_of_token_only_and_dsn_only():
+    with pytest.raises(CommandError):
+        run("seed_example", "--token-only", "--dsn-only")
