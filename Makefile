@@ -60,7 +60,8 @@ run: venv
 	@set -e; \
 	token=$$($(BIN)/python manage.py seed_example --token-only); \
 	if [ -z "$$token" ]; then echo "seed_example printed no token" >&2; exit 1; fi; \
-	dsn=$$($(BIN)/python manage.py seed_example --dsn-only); \
+	dsn=$$(ISSUES_API_URL_PREFIX="$${ISSUES_API_URL_PREFIX:-http://$(HOST):$(PORT)}" \
+		$(BIN)/python manage.py seed_example --dsn-only); \
 	admin=$$($(BIN)/python manage.py ensure_admin); \
 	echo ""; \
 	echo "  API token: $$token"; \
