@@ -1,12 +1,9 @@
-import logging
 import signal
 import threading
 
 from django.core.management.base import BaseCommand
 
 from issues.services import events_digest
-
-logger = logging.getLogger("issues.ingest")
 
 
 class Command(BaseCommand):
@@ -25,17 +22,22 @@ class Command(BaseCommand):
 
     def handle(self, *args, once=False, batch=100, idle_sleep=0.5, **options):
         stop = threading.Event()
+        previous = {}
         if not once:
             # The batch under way finishes (or rolls back whole); then the loop ends.
             for signum in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(signum, lambda *_: stop.set())
+                previous[signum] = signal.signal(signum, lambda *_: stop.set())
         total = 0
-        while not stop.is_set():
-            claimed = events_digest(batch=max(1, batch))
-            total += claimed
-            if claimed:
-                continue
-            if once:
-                break
-            stop.wait(idle_sleep)
+        try:
+            while not stop.is_set():
+                claimed = events_digest(batch=max(1, batch))
+                total += claimed
+                if claimed:
+                    continue
+                if once:
+                    break
+                stop.wait(idle_sleep)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
         self.stdout.write(f"Digested {total} event(s).")
