@@ -21,7 +21,7 @@ from issues_api.wsgi import application
 from tests.factories import EventPayloadFactory, ProjectFactory, ProjectKeyFactory
 from tests.helpers import envelope, ingest_url, sentry_auth
 from tests.issues.payloads import BAD_EVENT_IDS, MALFORMED_INTERFACES
-from tests.serving.test_chunked import call, make_environ
+from tests.serving.test_chunked import call, keep_the_test_connection, make_environ
 
 pytestmark = pytest.mark.django_db
 
@@ -433,6 +433,7 @@ def test_a_decompression_bomb_is_413_without_inflating_it(client, project, key, 
     assert IngestItem.objects.count() == 0
 
 
+@pytest.mark.usefixtures(keep_the_test_connection.__name__)
 def test_a_chunked_envelope_without_content_length_is_read(project, key):
     """As @sentry/node sends it, through the WSGI application gunicorn serves."""
     event = EventPayloadFactory()
