@@ -42,6 +42,7 @@ CORS_HEADERS = {
     "Access-Control-Max-Age": "3600",
 }
 TOO_LARGE = "Request body is too large."  # nginx's and the API's 413 body
+EVENT_TOO_LARGE = "The event is too large."
 
 
 class Refused(Exception):
@@ -72,7 +73,7 @@ def _project_key(public_key: str, project_id: int):
     return key
 
 
-def _body(request, *, limit: int) -> bytes:
+def _body(request, *, limit: int, too_large: str) -> bytes:
     length = request.META.get("CONTENT_LENGTH") or "0"
     if not length.isdigit():
         raise Refused(400, "Content-Length is not a number.")
@@ -84,7 +85,7 @@ def _body(request, *, limit: int) -> bytes:
     try:
         return decoded_body(raw, request.META.get("HTTP_CONTENT_ENCODING", ""), limit=limit)
     except BodyTooLarge:
-        raise Refused(413, "Request body is too large once decompressed.") from None
+        raise Refused(413, too_large) from None
     except UnsupportedEncoding as error:
         raise Refused(415, f"Unsupported Content-Encoding: {error}") from None
     except BadEncoding as error:
@@ -117,9 +118,14 @@ def _submit(request, *, project_id: int, endpoint: str) -> dict:
     key = _project_key(public_key, project_id) if public_key else None
     max_event = settings.ISSUES_API_INGEST_MAX_EVENT_BYTES
     if endpoint == "store":
-        submission = read_store_body(_body(request, limit=max_event), max_event_bytes=max_event)
+        body = _body(request, limit=max_event, too_large=EVENT_TOO_LARGE)
+        submission = read_store_body(body, max_event_bytes=max_event)
     else:
-        body = _body(request, limit=settings.ISSUES_API_INGEST_MAX_DECOMPRESSED_BYTES)
+        body = _body(
+            request,
+            limit=settings.ISSUES_API_INGEST_MAX_DECOMPRESSED_BYTES,
+            too_large="Request body is too large once decompressed.",
+        )
         submission = read_envelope(body, max_event_bytes=max_event)
     if key is None:
         if submission.dsn_key is None:
@@ -160,7 +166,7 @@ def ingest_api(request, project_id: str, endpoint: str, path_prefix: str | None 
         return _answer({"detail": str(error)}, 401)
     except (BadSubmission, EventTooLarge) as error:
         if isinstance(error, EventTooLarge):
-            return _answer({"detail": "The event is too large."}, 413)
+            return _answer({"detail": EVENT_TOO_LARGE}, 413)
         return _answer({"detail": str(error)}, 400)
     except Refused as error:
         return _answer({"detail": error.detail}, error.status, error.headers)

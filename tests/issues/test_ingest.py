@@ -296,7 +296,7 @@ def test_an_event_over_the_event_limit_is_413(client, project, key, settings):
         response = post(
             client, project, body, endpoint=endpoint, headers=sentry_auth(key.public_key)
         )
-        assert response.status_code == 413, response.content
+        assert_answer(response, 413, {"detail": "The event is too large."})
     assert IngestItem.objects.count() == 0
 
 

@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 import sentry_sdk
 from django.core.management import call_command
+from django.db import connection
 
 from accounts.dsn import dsn
 from accounts.models import ProjectKey
@@ -40,7 +41,11 @@ def send_with_the_sdk(live_server_url: str, key: ProjectKey) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_events_of_the_python_sdk_become_issues(live_server, project, api):
+def test_events_of_the_python_sdk_become_issues(project, api, live_server, monkeypatch):
+    # The SDK keeps its HTTP connection alive, and with it the server thread that serves it:
+    # that thread's database connection must close after each request, or it outlives the
+    # test database (CONN_MAX_AGE is read when a connection opens, as the thread's does here).
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
     key = ProjectKey.objects.get(project=project)
 
     send_with_the_sdk(live_server.url, key)
