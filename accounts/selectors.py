@@ -214,3 +214,12 @@ def project_default_key(project) -> ProjectKey | None:
         .order_by("id")
         .first()
     )
+
+
+def project_key_by_public_key(public_key: str) -> ProjectKey | None:
+    """The client key an SDK names (by its public key), active or not, or None."""
+    return (
+        ProjectKey.objects.filter(public_key=public_key)
+        .only("pk", "project_id", "is_active", "rate_limit_count", "rate_limit_window")
+        .first()
+    )

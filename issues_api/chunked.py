@@ -4,14 +4,15 @@ gunicorn takes the chunks apart and ends wsgi.input where the body ends (it sets
 wsgi.input_terminated), but a chunked request has no Content-Length, and Django reads exactly
 CONTENT_LENGTH bytes: absent, that is none, so a chunked PUT would answer 200 and change nothing.
 Sentry's SDKs send chunked bodies. This wrapper reads such a body once, at most
-ISSUES_API_MAX_BODY_BYTES of it, and hands Django the bytes with their length, so that every
-view, parser and limit downstream sees an ordinary request.
+ISSUES_API_MAX_BODY_BYTES of it (ISSUES_API_INGEST_MAX_BODY_BYTES on the ingest routes), and
+hands Django the bytes with their length, so that every view, parser and limit downstream sees
+an ordinary request.
 """
 
 import json
 from io import BytesIO
 
-from django.conf import settings
+from issues_api.ingest_routes import body_limit
 
 # The body of issues_api.api.parsers.PayloadTooLarge, which a Content-Length body over the
 # limit gets from the parser.
@@ -62,7 +63,7 @@ class ChunkedRequestBodies:
             # The input would carry the chunk framing, or never end: refuse rather than read
             # the wrong bytes or block (Django's runserver is such a server).
             return json_error(start_response, "411 Length Required", LENGTH_REQUIRED)
-        limit = settings.ISSUES_API_MAX_BODY_BYTES
+        limit = body_limit(environ.get("PATH_INFO", ""))
         # One byte past the limit tells "too large" without holding more of it in memory.
         try:
             body = read_at_most(environ["wsgi.input"], limit + 1)

@@ -96,6 +96,19 @@ AXES_USERNAME_FORM_FIELD = "username"
 # Request bodies above this size answer 413.
 ISSUES_API_MAX_BODY_BYTES = int(os.environ.get("ISSUES_API_MAX_BODY_BYTES", str(256 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = ISSUES_API_MAX_BODY_BYTES
+# The ingest routes (/api/{project_id}/envelope/ and /store/) have their own limits, Relay's:
+# a body as sent (compressed or not; nginx draws the same line), an event (decompressed), and
+# a whole body once decompressed (an envelope may carry attachments, which are skipped but
+# read). The decompressed bound is also what a decompression bomb may cost in memory.
+ISSUES_API_INGEST_MAX_BODY_BYTES = int(
+    os.environ.get("ISSUES_API_INGEST_MAX_BODY_BYTES", str(20 * 1024 * 1024))
+)
+ISSUES_API_INGEST_MAX_EVENT_BYTES = int(
+    os.environ.get("ISSUES_API_INGEST_MAX_EVENT_BYTES", str(1024 * 1024))
+)
+ISSUES_API_INGEST_MAX_DECOMPRESSED_BYTES = int(
+    os.environ.get("ISSUES_API_INGEST_MAX_DECOMPRESSED_BYTES", str(100 * 1024 * 1024))
+)
 
 # Shared by every gunicorn worker: Redis when REDIS_URL is set, else a database table
 # (created by a migration of accounts). The rate-limit counters are in Redis when it is the

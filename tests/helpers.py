@@ -7,6 +7,7 @@ import re
 from typing import NamedTuple
 from urllib.parse import parse_qs, urlparse
 
+import orjson
 from django.db import connection
 from openapi_schema_validator import OAS30Validator
 from rest_framework.test import APIClient
@@ -228,3 +229,33 @@ def db_state(issue) -> dict:
         row = cursor.fetchone()
     names = ["status", "substatus", "resolved_at", "deletion_requested_at"]
     return dict(zip(names + [model.__name__ for model in COUNTED], row, strict=True))
+
+
+# ---- Ingest (what SDKs send) ----------------------------------------------------------------
+
+
+def ingest_url(project, endpoint: str = "envelope", prefix: str = "") -> str:
+    """Where an SDK posts the project's events: endpoint "envelope" or "store"."""
+    return f"{prefix}/api/{project.pk}/{endpoint}/"
+
+
+def sentry_auth(public_key: str) -> dict:
+    """The X-Sentry-Auth header of an SDK, for the test client."""
+    return {
+        "HTTP_X_SENTRY_AUTH": (
+            f"Sentry sentry_key={public_key}, sentry_version=7, sentry_client=sentry.python/2.0"
+        )
+    }
+
+
+def envelope(*items, **headers) -> bytes:
+    """An envelope: `headers`, then each item, an (item headers, payload) pair whose payload
+    is bytes or a JSON value; an item header without "length" gets the payload's (None: no
+    length, the payload ends at its newline)."""
+    lines = [orjson.dumps(headers)]
+    for item_headers, payload in items:
+        data = payload if isinstance(payload, bytes) else orjson.dumps(payload)
+        header = {"length": len(data), **item_headers}
+        header = {name: value for name, value in header.items() if value is not None}
+        lines += [orjson.dumps(header), data]
+    return b"\n".join(lines) + b"\n"

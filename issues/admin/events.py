@@ -1,5 +1,6 @@
 """The admin of environments, events and the read models, all written only by record_event
-(read-only here), and of user feedback, which can be corrected or removed."""
+(read-only here), of the queue of events SDKs sent (read-only: the digest empties it), and
+of user feedback, which can be corrected or removed."""
 
 from django.contrib import admin
 
@@ -13,6 +14,7 @@ from issues.admin.base import (
 from issues.models import (
     Environment,
     Event,
+    IngestItem,
     IssueDailyCount,
     IssueEnvironment,
     IssueHourlyCount,
@@ -52,6 +54,16 @@ class EventAdmin(IssueSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     search_fields = ("=project__slug", "=event_id", "message", "user_key", "release__version")
     ordering = ("-datetime", "-id")
+    show_full_result_count = False
+
+
+@admin.register(IngestItem)
+class IngestItemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("event_id", "project", "received")
+    list_select_related = ("project",)
+    list_filter = ("project__organization", "project")
+    search_fields = ("=event_id", "=project__slug")
+    ordering = ("id",)
     show_full_result_count = False
 
 

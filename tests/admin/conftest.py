@@ -5,11 +5,12 @@ from dataclasses import dataclass
 import pytest
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import ApiToken, Organization, Project, RateLimitCounter, Team, User
 from issues.changes import Assignment, IssueChanges
 from issues.models import Environment, Event, Issue, UserReport
-from issues.services import issue_discard, issue_update
+from issues.services import events_accept, issue_discard, issue_update
 from issues.status import Ignore, Resolve
 from releases.models import Release, Repository
 from releases.services import release_record_deploy, release_set_commits
@@ -40,7 +41,7 @@ def build_world(number: int) -> World:
     """One organization with a project, a member (counted by the rate limit), a token, a
     release with a commit and a deploy, a resolved issue (in the release, assigned,
     bookmarked, seen, public, with user feedback), an ignored issue (snoozed, assigned to
-    the team) and a discarded one."""
+    the team), a discarded one, and an event an SDK sent, queued for the digest."""
     organization = OrganizationFactory(slug=f"world-{number}")
     team = TeamFactory(organization=organization, slug=f"team-{number}")
     project = ProjectFactory(organization=organization, teams=[team], slug=f"station-{number}")
@@ -103,6 +104,12 @@ def build_world(number: int) -> World:
     )
     discarded = make_issue(project, message=f"Discarded problem {number}")
     issue_discard(issue_id=discarded.pk, actor=user)
+    queued_id = f"{number:032x}"
+    events_accept(
+        project_id=project.pk,
+        events=[(queued_id, {"event_id": queued_id, "message": f"Queued problem {number}"})],
+        received=timezone.now(),
+    )
     return World(organization, team, project, user, token, release, resolved, ignored, discarded)
 
 

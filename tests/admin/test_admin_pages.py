@@ -26,6 +26,7 @@ from issues.models import (
     Bookmark,
     Environment,
     Event,
+    IngestItem,
     Issue,
     IssueDailyCount,
     IssueEnvironment,
@@ -74,6 +75,7 @@ ADDABLE = {
 # comes with its project (or createkey), and an operator changes its label, state and limit.
 CHANGED_ONLY = {Issue, UserReport, ProjectKey}
 READ_ONLY = {
+    IngestItem,
     Environment,
     Event,
     IssueEnvironment,

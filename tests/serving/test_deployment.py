@@ -6,6 +6,7 @@
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -32,18 +33,35 @@ def test_nginx_serves_the_repositorys_template():
 def test_every_variable_of_the_template_is_given_to_nginx():
     names = set(re.findall(r"\$\{(\w+)\}", (BASE_DIR / TEMPLATE).read_text()))
 
-    assert names == {"ISSUES_API_LISTEN", "ISSUES_API_UPSTREAM", "ISSUES_API_MAX_BODY_BYTES"}
+    assert names == {
+        "ISSUES_API_LISTEN",
+        "ISSUES_API_UPSTREAM",
+        "ISSUES_API_MAX_BODY_BYTES",
+        "ISSUES_API_INGEST_MAX_BODY_BYTES",
+    }
     assert names <= set(SERVICES["nginx"]["environment"])
     assert re.fullmatch(
         r"\^?ISSUES_API_", SERVICES["nginx"]["environment"]["NGINX_ENVSUBST_FILTER"]
     )
 
 
-def test_nginx_and_the_application_share_one_body_limit():
-    nginx = SERVICES["nginx"]["environment"]["ISSUES_API_MAX_BODY_BYTES"]
-    web = SERVICES["web"]["environment"]["ISSUES_API_MAX_BODY_BYTES"]
+@pytest.mark.parametrize(
+    ("name", "default"),
+    [("ISSUES_API_MAX_BODY_BYTES", 262144), ("ISSUES_API_INGEST_MAX_BODY_BYTES", 20971520)],
+)
+def test_nginx_and_the_application_share_each_body_limit(name, default):
+    nginx = SERVICES["nginx"]["environment"][name]
+    web = SERVICES["web"]["environment"][name]
 
-    assert nginx == web == "${ISSUES_API_MAX_BODY_BYTES:-262144}"
+    assert nginx == web == f"${{{name}:-{default}}}"
+
+
+def test_a_digest_worker_runs_beside_the_application():
+    digest = SERVICES["digest"]
+
+    assert digest["build"] == SERVICES["web"]["build"]
+    assert digest["entrypoint"] == ["python", "manage.py", "digest_events"]
+    assert digest["environment"]["DATABASE_URL"] == SERVICES["web"]["environment"]["DATABASE_URL"]
 
 
 def test_compose_refuses_to_start_without_a_secret_key():

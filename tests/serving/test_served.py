@@ -26,6 +26,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,13 +35,16 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
+from accounts.models import ProjectKey
+from issues.models import IngestItem
 from tests.environment import cannot_run
-from tests.helpers import TOO_LARGE
+from tests.helpers import TOO_LARGE, envelope
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 NGINX = Path("/usr/sbin/nginx")
 TEMPLATE = BASE_DIR / "deploy" / "nginx" / "issues-api.conf.template"
 MAX_BODY_BYTES = 256 * 1024
+INGEST_MAX_BODY_BYTES = 1024 * 1024
 STARTUP_SECONDS = 60
 SLOW_CLIENTS = 64
 PROBES = 10
@@ -168,6 +172,7 @@ def servers(django_db_setup, django_db_blocker, tmp_path_factory):
         "ALLOWED_HOSTS": "127.0.0.1",
         "ISSUES_API_RATE_LIMIT": "",
         "ISSUES_API_MAX_BODY_BYTES": str(MAX_BODY_BYTES),
+        "ISSUES_API_INGEST_MAX_BODY_BYTES": str(INGEST_MAX_BODY_BYTES),
         "LOG_LEVEL": "WARNING",
     }
     environment.pop("REDIS_URL", None)
@@ -204,6 +209,7 @@ def nginx_in_front_of(upstream_port: int, directory: Path):
             "ISSUES_API_LISTEN": f"127.0.0.1:{port}",
             "ISSUES_API_UPSTREAM": f"127.0.0.1:{upstream_port}",
             "ISSUES_API_MAX_BODY_BYTES": str(MAX_BODY_BYTES),
+            "ISSUES_API_INGEST_MAX_BODY_BYTES": str(INGEST_MAX_BODY_BYTES),
         },
     )
     (directory / "issues-api.conf").write_text(site)
@@ -550,3 +556,59 @@ def test_without_nginx_the_served_tests_skip_except_on_ci(monkeypatch, missing_p
     monkeypatch.setattr(sys.modules[__name__], "NGINX", Path("/nonexistent/nginx"))
     with pytest.raises(missing_program_outcome, match="nginx is missing"):
         require_nginx()
+
+
+def post_envelope(port: int, project_id: int, public_key: str, body: bytes) -> Answer:
+    """An envelope as @sentry/node sends it: chunked, without Content-Length."""
+    head = (
+        f"POST /api/{project_id}/envelope/ HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{port}\r\n"
+        f"X-Sentry-Auth: Sentry sentry_key={public_key}, sentry_version=7\r\n"
+        "Content-Type: application/x-sentry-envelope\r\n"
+        "Transfer-Encoding: chunked\r\n"
+        "Connection: close\r\n"
+        "\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+        try:
+            client.sendall(head)
+            for start in range(0, len(body), 65536):
+                chunk = body[start : start + 65536]
+                client.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            client.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        response = http.client.HTTPResponse(client, method="POST")
+        response.begin()
+        return Answer(response.status, response.headers, response.read())
+
+
+def test_envelopes_through_nginx_have_their_own_body_limit(served, issue):
+    """Over the API's limit and up to the ingest routes' own: accepted; past it, refused by
+    nginx and the application at the same byte."""
+    key = ProjectKey.objects.get(project=issue.project)
+    event_id = uuid.uuid4().hex
+    head = envelope(({"type": "event"}, {"event_id": event_id, "message": "Through nginx"}))
+    item = b'{"type": "attachment", "length": %d}\n'
+
+    def sized(size: int) -> bytes:
+        padding = size - len(head) - len(item % 0) - 1
+        padding -= len(str(padding)) - 1
+        return head + (item % padding) + b"x" * padding + b"\n"
+
+    at_the_limit = sized(INGEST_MAX_BODY_BYTES)
+    assert len(at_the_limit) == INGEST_MAX_BODY_BYTES
+    for front in ("nginx", "gunicorn"):
+        port = served.nginx_port if front == "nginx" else served.gunicorn_port
+        over = post_envelope(
+            port, issue.project_id, key.public_key, sized(INGEST_MAX_BODY_BYTES + 1)
+        )
+        assert over.status == 413, (front, over.body)
+        assert over.json() == TOO_LARGE
+
+    accepted = post_envelope(served.nginx_port, issue.project_id, key.public_key, at_the_limit)
+
+    assert accepted.status == 200, accepted.body
+    assert accepted.json() == {"id": event_id}
+    if connection.vendor == "postgresql":  # on SQLite the servers write to a copy
+        assert IngestItem.objects.filter(event_id=event_id).exists()
