@@ -21,7 +21,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: help venv run test lint format bench clean
 
 help:
-	@echo "make run     create .venv, migrate, load the reference world, print a token and a DSN, serve on http://$(HOST):$(PORT)/"
+	@echo "make run     create .venv, migrate, load the reference world, print a token and a DSN, run digest_events and serve on http://$(HOST):$(PORT)/"
 	@echo "make test    ruff lint + format check, migration check, pytest (PYTEST_ARGS='...' to pass options)"
 	@echo "make lint    ruff check and ruff format --check"
 	@echo "make format  ruff check --fix, then ruff format"
@@ -70,8 +70,11 @@ run: venv
 	echo "  Try:       curl -H \"Authorization: Bearer $$token\" http://$(HOST):$(PORT)/api/0/issues/1/"; \
 	echo "  Admin:     http://$(HOST):$(PORT)/admin/"; \
 	echo "             $$admin"; \
+	echo "  Events sent to the DSN are digested by digest_events, which runs beside gunicorn."; \
 	echo ""; \
-	exec $(BIN)/gunicorn issues_api.wsgi:application --bind $(HOST):$(PORT) --workers 2 --access-logfile -
+	$(BIN)/python manage.py digest_events & digest=$$!; \
+	trap 'kill $$digest 2>/dev/null; wait $$digest' EXIT; trap 'exit 130' INT TERM; \
+	$(BIN)/gunicorn issues_api.wsgi:application --bind $(HOST):$(PORT) --workers 2 --access-logfile -
 
 lint: venv
 	$(BIN)/ruff check .
