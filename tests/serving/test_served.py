@@ -299,31 +299,36 @@ def get_issue(port: int, issue, token, timeout: float = 10) -> Answer:
         client.close()
 
 
-def put_chunked(port: int, issue, token, body: bytes, chunk_size: int = 8192) -> Answer:
-    """A PUT with `Transfer-Encoding: chunked`, as Sentry's SDKs send it, written on a raw
+def send_chunked(port: int, request_line: str, headers: dict, body: bytes, chunk_size: int):
+    """A request with `Transfer-Encoding: chunked`, as Sentry's SDKs send one, written on a raw
     socket: a server that refuses the body may close before it is all sent, and the answer
     it wrote is still read."""
-    head = (
-        f"PUT /api/0/issues/{issue.pk}/ HTTP/1.1\r\n"
-        f"Host: 127.0.0.1:{port}\r\n"
-        f"Authorization: Bearer {token.plaintext}\r\n"
-        "Content-Type: application/json\r\n"
-        "Transfer-Encoding: chunked\r\n"
-        "Connection: close\r\n"
-        "\r\n"
-    ).encode()
+    lines = [request_line, f"Host: 127.0.0.1:{port}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    lines += ["Transfer-Encoding: chunked", "Connection: close", "", ""]
     with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
         try:
-            client.sendall(head)
+            client.sendall("\r\n".join(lines).encode())
             for start in range(0, len(body), chunk_size):
                 chunk = body[start : start + chunk_size]
                 client.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
             client.sendall(b"0\r\n\r\n")
         except (BrokenPipeError, ConnectionResetError):
             pass
-        response = http.client.HTTPResponse(client, method="PUT")
+        response = http.client.HTTPResponse(client, method=request_line.split()[0])
         response.begin()
         return Answer(response.status, response.headers, response.read())
+
+
+def put_chunked(port: int, issue, token, body: bytes, chunk_size: int = 8192) -> Answer:
+    """A chunked PUT of the issue."""
+    return send_chunked(
+        port,
+        f"PUT /api/0/issues/{issue.pk}/ HTTP/1.1",
+        {"Authorization": f"Bearer {token.plaintext}", "Content-Type": "application/json"},
+        body,
+        chunk_size,
+    )
 
 
 def exchange(port: int, raw: bytes) -> Answer:
@@ -560,27 +565,16 @@ def test_without_nginx_the_served_tests_skip_except_on_ci(monkeypatch, missing_p
 
 def post_envelope(port: int, project_id: int, public_key: str, body: bytes) -> Answer:
     """An envelope as @sentry/node sends it: chunked, without Content-Length."""
-    head = (
-        f"POST /api/{project_id}/envelope/ HTTP/1.1\r\n"
-        f"Host: 127.0.0.1:{port}\r\n"
-        f"X-Sentry-Auth: Sentry sentry_key={public_key}, sentry_version=7\r\n"
-        "Content-Type: application/x-sentry-envelope\r\n"
-        "Transfer-Encoding: chunked\r\n"
-        "Connection: close\r\n"
-        "\r\n"
-    ).encode()
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
-        try:
-            client.sendall(head)
-            for start in range(0, len(body), 65536):
-                chunk = body[start : start + 65536]
-                client.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-            client.sendall(b"0\r\n\r\n")
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-        response = http.client.HTTPResponse(client, method="POST")
-        response.begin()
-        return Answer(response.status, response.headers, response.read())
+    return send_chunked(
+        port,
+        f"POST /api/{project_id}/envelope/ HTTP/1.1",
+        {
+            "X-Sentry-Auth": f"Sentry sentry_key={public_key}, sentry_version=7",
+            "Content-Type": "application/x-sentry-envelope",
+        },
+        body,
+        65536,
+    )
 
 
 def test_envelopes_through_nginx_have_their_own_body_limit(served, issue):
