@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 
 
 class AccountsConfig(AppConfig):
@@ -7,7 +7,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from accounts.models import Project
+        from accounts.models import Project, ProjectKey
+        from accounts.selectors import forget_project_keys
         from accounts.services import project_created
 
         # Every project has a client key from the moment it exists, whoever creates it: the
@@ -20,3 +21,12 @@ class AccountsConfig(AppConfig):
         post_save.connect(
             project_created, sender=Project, dispatch_uid="accounts.project_created", weak=False
         )
+        # The ingest endpoints keep the keys they read for a few seconds
+        # (project_key_by_public_key): a change made here is seen by this process at once.
+        for signal in (post_save, post_delete):
+            signal.connect(
+                forget_project_keys,
+                sender=ProjectKey,
+                dispatch_uid=f"accounts.forget_project_keys.{signal is post_save}",
+                weak=False,
+            )

@@ -1,7 +1,9 @@
 """Reads about who may see what."""
 
+import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import ApiToken, Organization, OrganizationMember, Project, ProjectKey
@@ -216,10 +218,34 @@ def project_default_key(project) -> ProjectKey | None:
     )
 
 
+# Client keys as the ingest endpoints last read them, by public key: (read until, key or
+# None). Per process, like Relay's project configs: an SDK posting thousands of envelopes a
+# second is not a SELECT each. Changes made in this process (admin, createkey, tests) are seen
+# at once (forget_project_keys, on ProjectKey's save and delete); made in another process,
+# after ISSUES_API_INGEST_KEY_CACHE_SECONDS at most.
+_project_keys: dict[str, tuple[float, ProjectKey | None]] = {}
+_PROJECT_KEYS_KEPT = 10_000
+
+
 def project_key_by_public_key(public_key: str) -> ProjectKey | None:
     """The client key an SDK names (by its public key), active or not, or None."""
-    return (
+    seconds = settings.ISSUES_API_INGEST_KEY_CACHE_SECONDS
+    now = time.monotonic()
+    cached = _project_keys.get(public_key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    key = (
         ProjectKey.objects.filter(public_key=public_key)
         .only("pk", "project_id", "is_active", "rate_limit_count", "rate_limit_window")
         .first()
     )
+    if seconds > 0:
+        if len(_project_keys) >= _PROJECT_KEYS_KEPT:
+            _project_keys.clear()  # unknown keys sent by the thousand cannot grow it
+        _project_keys[public_key] = (now + seconds, key)
+    return key
+
+
+def forget_project_keys(**_) -> None:
+    """Drop the keys read so far (a key was saved or deleted in this process)."""
+    _project_keys.clear()

@@ -109,6 +109,11 @@ ISSUES_API_INGEST_MAX_EVENT_BYTES = int(
 ISSUES_API_INGEST_MAX_DECOMPRESSED_BYTES = int(
     os.environ.get("ISSUES_API_INGEST_MAX_DECOMPRESSED_BYTES", str(100 * 1024 * 1024))
 )
+# How long an ingest process keeps a client key it read (0: read it for every request). A key
+# disabled or deleted in the admin is refused by the other processes after this at most.
+ISSUES_API_INGEST_KEY_CACHE_SECONDS = float(
+    os.environ.get("ISSUES_API_INGEST_KEY_CACHE_SECONDS", "10")
+)
 
 # Shared by every gunicorn worker: Redis when REDIS_URL is set, else a database table
 # (created by a migration of accounts). The rate-limit counters are in Redis when it is the

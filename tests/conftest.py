@@ -4,6 +4,7 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, Organization, OrganizationMember, Project, Team, User
+from accounts.selectors import forget_project_keys
 from issues.models import Issue
 from tests.factories import (
     ApiTokenFactory,
@@ -95,6 +96,13 @@ def fast_password_hashing():
     session, so that module-scoped fixtures (module_db) hash fast too."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_project_keys():
+    """Each test reads client keys as its own rows have them: a key the ingest endpoints kept
+    from an earlier test (or from a queryset update, which sends no signal) is forgotten."""
+    forget_project_keys()
 
 
 @pytest.fixture
