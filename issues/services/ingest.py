@@ -5,7 +5,7 @@ import logging
 from datetime import datetime
 
 import orjson
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 
 from accounts.models import Project
 from issues.models import IngestItem
@@ -14,22 +14,26 @@ from issues.services.events import record_event
 logger = logging.getLogger("issues.ingest")
 
 
-@transaction.atomic
 def events_accept(*, project_id: int, events: list[tuple[str, dict]], received: datetime) -> None:
     """Queue events of a project, one row each; an event id already queued for the project
-    (an SDK's retry) is skipped by the database (ON CONFLICT DO NOTHING)."""
-    IngestItem.objects.bulk_create(
-        [
-            IngestItem(
-                project_id=project_id,
-                event_id=event_id,
-                payload=orjson.dumps(payload).decode(),
-                received=received,
-            )
-            for event_id, payload in events
-        ],
-        ignore_conflicts=True,
-    )
+    (an SDK's retry) is skipped by the database (ON CONFLICT DO NOTHING).
+
+    One INSERT statement, outside any transaction of its own: it is atomic by itself, and the
+    request then waits for one round trip and its commit, not three (BEGIN, INSERT, COMMIT,
+    as bulk_create in a transaction sends them). SDKs post thousands of envelopes a second;
+    this is what each costs the database."""
+    if not events:
+        return
+    table = connection.ops.quote_name(IngestItem._meta.db_table)
+    at = connection.ops.adapt_datetimefield_value(received)
+    params: list = []
+    for event_id, payload in events:
+        params += [project_id, event_id, orjson.dumps(payload).decode(), at]
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(events))
+    # Names from the model, values as parameters.
+    sql = f'INSERT INTO {table} ("project_id", "event_id", "payload", "received") VALUES {values}'  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f'{sql} ON CONFLICT ("project_id", "event_id") DO NOTHING', params)
 
 
 @transaction.atomic
