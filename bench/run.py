@@ -55,6 +55,7 @@ from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 WRK_DIR = Path(__file__).resolve().parent / "wrk"
+INGEST_GUNICORN = BASE_DIR / "deploy" / "gunicorn" / "ingest.py"
 DATABASE_PREFIX = "issues_api_bench"
 STARTED = time.perf_counter()
 LOAD_AT_START = os.getloadavg()[0]
@@ -300,12 +301,14 @@ def free_port() -> int:
 class Server:
     """gunicorn as `make run` and the image start it, without the access log."""
 
-    def __init__(self, env: dict, *, workers: int, token: str, log_dir: Path):
+    def __init__(self, env: dict, *, workers: int, token: str, log_dir: Path, config=None):
         self.port = free_port()
         self.env = env
         self.workers = workers
         self.token = token
-        self.log = log_dir / f"gunicorn-{workers}-workers.log"
+        # A gunicorn settings file (deploy/gunicorn/): how production serves that part.
+        self.config = config
+        self.log = log_dir / f"gunicorn-{workers}-workers{'-' + config.stem if config else ''}.log"
         self.process: subprocess.Popen | None = None
 
     @property
@@ -313,10 +316,10 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
+        command = [sys.executable, "-m", "gunicorn"]
+        if self.config is not None:
+            command += ["--config", str(self.config)]
+        command += [
             "issues_api.wsgi:application",
             "--bind",
             f"127.0.0.1:{self.port}",
@@ -386,10 +389,11 @@ class Server:
 
 
 @contextmanager
-def serving(env: dict, *, workers: int, token: str, log_dir: Path):
-    server = Server(env, workers=workers, token=token, log_dir=log_dir)
+def serving(env: dict, *, workers: int, token: str, log_dir: Path, config=None):
+    server = Server(env, workers=workers, token=token, log_dir=log_dir, config=config)
     try:
-        say(f"starting gunicorn, {workers} sync worker(s), on {server.base_url}")
+        kind = f"as {config.relative_to(BASE_DIR)} says" if config else "sync"
+        say(f"starting gunicorn, {workers} {kind} worker(s), on {server.base_url}")
         server.start()
         yield server
     finally:
@@ -726,7 +730,7 @@ def main() -> None:
         say(f"data built in {data.seconds:.0f} s")
 
     cases = make_cases(data)
-    unknown = config.only - {case.name for case in cases}
+    unknown = config.only - {case.name for case in cases} - {"ingest"}
     if unknown:
         raise SystemExit(f"BENCH_ONLY: unknown names {sorted(unknown)}; see bench/run.py")
     if config.only:
@@ -741,7 +745,10 @@ def main() -> None:
     say("counting queries in-process")
     count_queries(cases, data.token)
 
-    memory = None
+    run_ingest = (not config.only or "ingest" in config.only) and os.environ.get(
+        "BENCH_INGEST", "1"
+    ) != "0"
+    memory = ingested = None
     with tempfile.TemporaryDirectory(prefix="issues-api-bench-") as log_dir:
         if cases:
             with serving(env, workers=config.workers, token=data.token, log_dir=Path(log_dir)) as s:
@@ -753,7 +760,34 @@ def main() -> None:
                 memory = measure_memory(
                     server, f"/api/0/issues/{data.reference}/", config.memory_gets
                 )
-    report(config, data, cases, comparisons, memory)
+        if run_ingest:
+            from bench import ingest
+
+            def serving_ingest(*, ingest: bool):
+                if ingest:
+                    return serving(
+                        env,
+                        workers=2,
+                        token=data.token,
+                        log_dir=Path(log_dir),
+                        config=INGEST_GUNICORN,
+                    )
+                return serving(env, workers=config.workers, token=data.token, log_dir=Path(log_dir))
+
+            ingested = ingest.run(
+                config=config,
+                env=env,
+                data=data,
+                serving=serving_ingest,
+                log_dir=Path(log_dir),
+                say=say,
+            )
+    if cases or memory:
+        report(config, data, cases, comparisons, memory)
+    if ingested is not None:
+        from bench import ingest
+
+        print("\n".join(ingest.report(ingested, config)), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,465 @@
+"""The ingest benchmark of `make bench` (issue 12): envelopes of the real sentry-sdk posted to
+the service as production serves it, then digested, then both at once.
+
+1. accept: wrk posts distinct envelopes (bench/envelopes.py; brotli, about 6.5 KB of JSON
+   each) to /api/{project}/envelope/ at BENCH_CONNECTIONS connections for BENCH_DURATION
+   seconds: envelopes accepted per second (answered 200, each one row in the queue), p50/p99.
+   With BENCH_CEILING_URL (the `raw` endpoint of a ceiling served beside, e.g.
+   http://127.0.0.1:8099/raw/), the same wrk runs on it in turn, and the ratio is printed.
+2. digest: one `manage.py digest_events --once` worker applies what the accept run queued
+   while wrk reads the reference issue at 2 connections: events per second.
+3. end to end: a sender posts BENCH_E2E_RATE (500) envelopes per second for BENCH_E2E_SECONDS
+   (60) while one worker runs as production runs it; a poller reads the issues' GET every
+   BENCH_E2E_POLL (0.25) seconds. An event is visible when the count of its issue in the GET
+   has reached it; printed: p50/p99/max from its acceptance to that, and the queue at the end.
+"""
+
+import http.client
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import brotli
+import orjson
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+WRK_DIR = Path(__file__).resolve().parent / "wrk"
+SDK_ENVELOPES = 2000  # made by the SDK; the others are copies of them with new event ids
+
+
+@dataclass
+class IngestResult:
+    accept: dict | None = None
+    ceiling: list[tuple[dict, dict]] = field(default_factory=list)
+    queued: int = 0
+    digest_seconds: float = 0.0
+    digested: int = 0
+    get_stats: dict | None = None
+    e2e: dict | None = None
+    envelope_bytes: tuple[float, float] = (0.0, 0.0)
+
+
+def _renew(body: bytes, rng: random.Random) -> bytes:
+    """The envelope with a new event id (in its header and its event), compressed again as
+    the SDK compresses (brotli, quality 4)."""
+    text = brotli.decompress(body)
+    old = orjson.loads(text.split(b"\n", 1)[0])["event_id"].encode()
+    new = f"{rng.getrandbits(128):032x}".encode()
+    return brotli.compress(text.replace(old, new), quality=4)
+
+
+def make_envelopes(dsn: str, count: int) -> tuple[list[bytes], dict]:
+    from bench.envelopes import sdk_envelopes
+
+    made = sdk_envelopes(dsn, min(count, SDK_ENVELOPES))
+    headers = made[0][1]
+    bodies = [body for body, _ in made]
+    rng = random.Random(11)
+    while len(bodies) < count:
+        bodies.append(_renew(made[len(bodies) % len(made)][0], rng))
+    return bodies, headers
+
+
+def write_bodies(bodies: list[bytes], path: Path) -> None:
+    with path.open("wb") as file:
+        for body in bodies:
+            file.write(b"%d\n" % len(body))
+            file.write(body)
+
+
+def event_id(body: bytes) -> str:
+    return orjson.loads(brotli.decompress(body).split(b"\n", 1)[0])["event_id"]
+
+
+def wrk_post(url: str, headers: dict, bodies_file: Path, *, connections, threads, seconds):
+    threads = min(threads, connections)
+    command = [
+        "wrk",
+        f"--threads={threads}",
+        f"--connections={connections}",
+        f"--duration={seconds:g}s",
+        "--timeout=30s",
+        f"--script={WRK_DIR / 'envelopes.lua'}",
+    ]
+    command += [f"--header={name}: {value}" for name, value in headers.items()]
+    command += [url, "--", str(bodies_file), str(threads)]
+    return _wrk(command)
+
+
+def wrk_get(url: str, *, connections, threads, seconds, token: str | None = None):
+    command = [
+        "wrk",
+        f"--threads={min(threads, connections)}",
+        f"--connections={connections}",
+        f"--duration={seconds:g}s",
+        "--timeout=30s",
+        f"--script={WRK_DIR / 'get.lua'}",
+    ]
+    if token:
+        command.append(f"--header=Authorization: Bearer {token}")
+    return _wrk([*command, url])
+
+
+def _wrk(command: list[str]) -> dict:
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    lines = [line for line in result.stdout.splitlines() if line.startswith("BENCH ")]
+    if result.returncode != 0 or not lines:
+        raise SystemExit(f"wrk failed: {' '.join(command)}\n{result.stdout}{result.stderr}")
+    stats = orjson.loads(lines[-1].removeprefix("BENCH "))
+    stats["rps"] = stats["requests"] / (stats["duration_us"] / 1e6)
+    stats["errors"] = sum(
+        stats[key]
+        for key in ("non_2xx", "connect_errors", "read_errors", "write_errors", "timeouts")
+    )
+    return stats
+
+
+def queue_length() -> int:
+    from issues.models import IngestItem
+
+    return IngestItem.objects.count()
+
+
+def event_count() -> int:
+    from issues.models import Event
+
+    return Event.objects.count()
+
+
+def digest_command(env: dict, *extra: str) -> list[str]:
+    return [sys.executable, "manage.py", "digest_events", *extra]
+
+
+def measure_digest(env: dict, api_url: str, token: str, result: IngestResult, say) -> None:
+    """One worker drains the queue while the API serves GETs of the reference issue."""
+    before = event_count()
+    queued = queue_length()
+    # The GET load, for as long as the digest takes: wrk stops at SIGINT and prints its
+    # summary then.
+    reader = subprocess.Popen(  # noqa: S603
+        [  # noqa: S607 (wrk from PATH, as bench/run.py runs it)
+            "wrk",
+            "--threads=1",
+            "--connections=2",
+            "--duration=600s",
+            "--timeout=30s",
+            f"--script={WRK_DIR / 'get.lua'}",
+            f"--header=Authorization: Bearer {token}",
+            api_url,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        started = time.perf_counter()
+        subprocess.run(  # noqa: S603
+            digest_command(env, "--once"), cwd=BASE_DIR, env=env, check=True, capture_output=True
+        )
+        result.digest_seconds = time.perf_counter() - started
+    finally:
+        reader.send_signal(signal.SIGINT)
+        output, _ = reader.communicate(timeout=30)
+    lines = [line for line in (output or "").splitlines() if line.startswith("BENCH ")]
+    if lines:
+        stats = orjson.loads(lines[-1].removeprefix("BENCH "))
+        stats["rps"] = stats["requests"] / max(result.digest_seconds, 1e-9)
+        result.get_stats = stats
+    result.digested = event_count() - before
+    result.queued = queued
+    say(
+        f"digest: {result.digested:,} events in {result.digest_seconds:.1f} s"
+        f" ({result.digested / max(result.digest_seconds, 1e-9):,.0f} events/s)"
+    )
+
+
+class Sender:
+    """Posts envelopes at a steady rate from a few keep-alive connections; keeps, for each
+    event id, when its 200 came back."""
+
+    def __init__(self, url: str, headers: dict, bodies: list[bytes], *, rate: float, threads=4):
+        parts = urlsplit(url)
+        self.host, self.port, self.path = parts.hostname, parts.port, parts.path
+        self.headers = headers
+        self.bodies = bodies
+        self.rate = rate
+        self.threads = threads
+        self.accepted: dict[str, float] = {}
+        self.failed = 0
+
+    def run(self) -> None:
+        started = time.monotonic()
+        shares = [self.bodies[index :: self.threads] for index in range(self.threads)]
+        workers = [
+            threading.Thread(target=self._send, args=(share, started, index))
+            for index, share in enumerate(shares)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+
+    def _send(self, bodies: list[bytes], started: float, index: int) -> None:
+        interval = self.threads / self.rate
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        for number, body in enumerate(bodies):
+            due = started + (number * self.threads + index) / self.rate
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            try:
+                connection.request("POST", self.path, body=body, headers=self.headers)
+                response = connection.getresponse()
+                answer = response.read()
+                if response.status == 200:
+                    self.accepted[orjson.loads(answer)["id"]] = time.monotonic()
+                else:
+                    self.failed += 1
+            except OSError:
+                self.failed += 1
+                connection.close()
+                connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        del interval
+        connection.close()
+
+
+class Poller:
+    """Reads the GET of each issue of the project every `every` seconds: (time, {id: count})."""
+
+    def __init__(self, api_url: str, token: str, issue_ids, *, every: float):
+        parts = urlsplit(api_url)
+        self.host, self.port = parts.hostname, parts.port
+        self.token = token
+        self.issue_ids = issue_ids
+        self.every = every
+        self.samples: list[tuple[float, dict[int, int]]] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            at = time.monotonic()
+            counts = {}
+            for issue_id in self.issue_ids():
+                connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+                connection.request(
+                    "GET",
+                    f"/api/0/issues/{issue_id}/",
+                    headers={"Authorization": f"Bearer {self.token}"},
+                )
+                response = connection.getresponse()
+                body = response.read()
+                connection.close()
+                if response.status == 200:
+                    counts[issue_id] = int(orjson.loads(body)["count"])
+            self.samples.append((time.monotonic(), counts))
+            self.stop.wait(max(0.0, self.every - (time.monotonic() - at)))
+
+
+def measure_end_to_end(
+    env, *, ingest_url, headers, bodies, api_url, token, project_id, rate, seconds, poll, say
+):
+    from issues.models import Event, Issue
+
+    def issue_ids():
+        return list(Issue.objects.filter(project_id=project_id).values_list("id", flat=True))
+
+    baseline = dict(Issue.objects.filter(project_id=project_id).values_list("id", "times_seen"))
+    count = int(rate * seconds)
+    sender = Sender(ingest_url, headers, bodies[:count], rate=rate)
+    poller = Poller(api_url, token, issue_ids, every=poll)
+    worker = subprocess.Popen(digest_command(env), cwd=BASE_DIR, env=env)  # noqa: S603
+    poll_thread = threading.Thread(target=poller.run)
+    try:
+        poll_thread.start()
+        started = time.monotonic()
+        sender.run()
+        sent_seconds = time.monotonic() - started
+        deadline = time.monotonic() + 120
+        while queue_length() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(2 * poll)  # a last sample after the queue is empty
+    finally:
+        poller.stop.set()
+        poll_thread.join()
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=60)
+    left = queue_length()
+    issue_of = dict(
+        Event.objects.filter(event_id__in=list(sender.accepted)).values_list("event_id", "issue_id")
+    )
+    # Each issue's events in the order they were accepted: the k-th is visible once the
+    # issue's count has grown by k.
+    by_issue: dict[int, list[float]] = {}
+    for event, at in sorted(sender.accepted.items(), key=lambda item: item[1]):
+        if event in issue_of:
+            by_issue.setdefault(issue_of[event], []).append(at)
+    latencies, unseen = [], 0
+    for issue_id, times in by_issue.items():
+        start = baseline.get(issue_id, 0)
+        for rank, accepted_at in enumerate(times, start=1):
+            seen = next(
+                (at for at, counts in poller.samples if counts.get(issue_id, 0) - start >= rank),
+                None,
+            )
+            if seen is None or seen < accepted_at:
+                unseen += seen is None
+                latencies.append(max(0.0, (seen or accepted_at) - accepted_at))
+            else:
+                latencies.append(seen - accepted_at)
+    latencies.sort()
+
+    def pct(p):
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] if latencies else 0
+
+    e2e = {
+        "sent": count,
+        "accepted": len(sender.accepted),
+        "failed": sender.failed,
+        "send_rate": len(sender.accepted) / sent_seconds,
+        "counted": len(issue_of),
+        "unseen": unseen,
+        "p50": pct(0.50),
+        "p99": pct(0.99),
+        "max": latencies[-1] if latencies else 0,
+        "queue_left": left,
+        "polls": len(poller.samples),
+    }
+    say(
+        f"end to end: {e2e['accepted']:,} accepted at {e2e['send_rate']:.0f}/s, p99"
+        f" {e2e['p99']:.2f} s, queue left {left}"
+    )
+    return e2e
+
+
+def envelope_url(base_url: str, project_id: int) -> str:
+    return f"{base_url}/api/{project_id}/envelope/"
+
+
+def run(*, config, env, data, serving, log_dir: Path, say) -> IngestResult:
+    """All three measurements; `serving(workers=..., worker_class=...)` starts gunicorn."""
+    from accounts.dsn import dsn
+    from accounts.models import Project, ProjectKey
+
+    project = Project.objects.get(slug=data.project, organization__slug=data.organization)
+    key = ProjectKey.objects.filter(project=project, is_active=True).order_by("id").first()
+    result = IngestResult()
+    accept_count = int(os.environ.get("BENCH_INGEST_ENVELOPES", "40000"))
+    e2e_rate = float(os.environ.get("BENCH_E2E_RATE", "500"))
+    e2e_seconds = float(os.environ.get("BENCH_E2E_SECONDS", "60"))
+    poll = float(os.environ.get("BENCH_E2E_POLL", "0.25"))
+    ceiling_url = os.environ.get("BENCH_CEILING_URL", "").strip()
+
+    say(f"making {accept_count + int(e2e_rate * e2e_seconds):,} envelopes with sentry-sdk")
+    bodies, headers = make_envelopes(
+        dsn(key, prefix="http://127.0.0.1"), accept_count + int(e2e_rate * e2e_seconds)
+    )
+    accept_bodies, e2e_bodies = bodies[:accept_count], bodies[accept_count:]
+    sizes = [len(brotli.decompress(body)) for body in accept_bodies[:500]]
+    result.envelope_bytes = (statistics.mean(sizes), statistics.mean(map(len, accept_bodies[:500])))
+    bodies_file = log_dir / "envelopes.bin"
+    write_bodies(accept_bodies, bodies_file)
+
+    with serving(ingest=True) as server:
+        url = envelope_url(server.base_url, project.pk)
+        say(f"accept: wrk, {config.connections} connections, {config.duration:g} s")
+        rounds = 2 if ceiling_url else 1
+        for number in range(rounds):
+            if ceiling_url:
+                before = wrk_get(
+                    ceiling_url,
+                    connections=config.connections,
+                    threads=config.threads,
+                    seconds=config.duration,
+                )
+            queued_before = queue_length()
+            stats = wrk_post(
+                url,
+                headers,
+                bodies_file,
+                connections=config.connections,
+                threads=config.threads,
+                seconds=config.duration,
+            )
+            stats["queued"] = queue_length() - queued_before
+            say(
+                f"accept round {number + 1}: {stats['rps']:,.0f} envelopes/s, p99"
+                f" {stats['p99_us'] / 1000:.1f} ms, {stats['queued']:,} queued,"
+                f" {stats['errors']} errors"
+            )
+            if result.accept is None or stats["rps"] > result.accept["rps"]:
+                result.accept = stats
+            if ceiling_url:
+                result.ceiling.append((before, stats))
+                # the queue stays: the digest below works through all of it
+            if number + 1 < rounds:
+                # The next round re-sends the same envelopes: drop the first round's rows so
+                # that each round inserts as many as the first.
+                from issues.models import IngestItem
+
+                IngestItem.objects.all().delete()
+    with serving(ingest=False) as api:
+        measure_digest(
+            env, f"{api.base_url}/api/0/issues/{data.reference}/", data.token, result, say
+        )
+        with serving(ingest=True) as ingest:
+            result.e2e = measure_end_to_end(
+                env,
+                ingest_url=envelope_url(ingest.base_url, project.pk),
+                headers=headers,
+                bodies=e2e_bodies,
+                api_url=api.base_url,
+                token=data.token,
+                project_id=project.pk,
+                rate=e2e_rate,
+                seconds=e2e_seconds,
+                poll=poll,
+                say=say,
+            )
+    return result
+
+
+def report(result: IngestResult, config) -> list[str]:
+    out = [
+        "",
+        "ingest (issue 12): envelopes made by sentry-sdk "
+        f"({result.envelope_bytes[0]:,.0f} bytes of JSON, {result.envelope_bytes[1]:,.0f}"
+        " compressed with brotli, one event each)",
+    ]
+    accept = result.accept
+    if accept:
+        out.append(
+            f"  accepted: {accept['rps']:,.0f} envelopes/s at {config.connections} connections"
+            f" (p50 {accept['p50_us'] / 1000:.1f} ms, p99 {accept['p99_us'] / 1000:.1f} ms,"
+            f" errors {accept['errors']}); goal >= 2,000/s"
+        )
+    for number, (ceiling, target) in enumerate(result.ceiling, start=1):
+        out.append(
+            f"  round {number}: ceiling raw {ceiling['rps']:,.0f} req/s, envelopes"
+            f" {target['rps']:,.0f}/s, ratio {target['rps'] / ceiling['rps']:.2f}"
+        )
+    if result.digest_seconds:
+        rate = result.digested / result.digest_seconds
+        out.append(
+            f"  digested: {result.digested:,} of {result.queued:,} queued events in"
+            f" {result.digest_seconds:.1f} s by one worker = {rate:,.0f} events/s, while the API"
+            f" served {result.get_stats['rps'] if result.get_stats else 0:,.0f} GETs/s;"
+            " goal >= 1,000/s"
+        )
+    e2e = result.e2e
+    if e2e:
+        out.append(
+            f"  end to end at {e2e['send_rate']:,.0f} events/s for"
+            f" {e2e['sent'] / e2e['send_rate']:.0f} s: accept -> visible in the issue GET p50"
+            f" {e2e['p50']:.2f} s, p99 {e2e['p99']:.2f} s, max {e2e['max']:.2f} s"
+            f" ({e2e['polls']} polls); {e2e['accepted']:,} accepted, {e2e['counted']:,} counted,"
+            f" {e2e['failed']} failed, queue at the end:"
+            f" {e2e['queue_left']}; goal p99 <= 2 s and the queue drained"
+        )
+    return out
