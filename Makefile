@@ -12,6 +12,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.issues-api-requirements
 PYTHON ?=
 PYTEST_ARGS ?=
+NODE_SDK := tests/sdk/node
+NODE_SDK_STAMP := $(NODE_SDK)/node_modules/.package-lock.json
 
 HOST := 127.0.0.1
 PORT := 8000
@@ -22,12 +24,12 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 help:
 	@echo "make run     create .venv, migrate, load the reference world, print a token and a DSN, run digest_events and serve on http://$(HOST):$(PORT)/"
-	@echo "make test    ruff lint + format check, migration check, pytest (PYTEST_ARGS='...' to pass options)"
+	@echo "make test    ruff lint + format check, migration check, install @sentry/node (npm), pytest (PYTEST_ARGS='...' to pass options)"
 	@echo "make lint    ruff check and ruff format --check"
 	@echo "make format  ruff check --fix, then ruff format"
 	@echo "make bench   benchmark the served API on PostgreSQL with wrk (several minutes; README, Benchmark)"
 	@echo "make venv    create or update .venv from requirements.txt"
-	@echo "make clean   remove .venv and caches (var/, the SQLite database and secret key, is kept)"
+	@echo "make clean   remove .venv, tests/sdk/node/node_modules and caches (var/, the SQLite database and secret key, is kept)"
 	@echo "Options: PYTHON=/path/to/python3.12 to choose the interpreter; DATABASE_URL=postgres://... for PostgreSQL"
 
 # (Re)creates .venv when it is missing, broken, older than 3.12, or not the requested PYTHON;
@@ -80,9 +82,18 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+test: lint $(NODE_SDK_STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# @sentry/node for tests/sdk/test_node.py (sentry-sdk and sentry-cli come with requirements.txt):
+# installed from package-lock.json when node_modules is missing or older than it. npm ci
+# writes the stamp, node_modules/.package-lock.json; touch dates it after the install.
+$(NODE_SDK_STAMP): $(NODE_SDK)/package-lock.json $(NODE_SDK)/package.json
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "make test needs Node.js 20+ and npm, for @sentry/node ($(NODE_SDK))" >&2; exit 1; }
+	npm ci --prefix $(NODE_SDK) --no-audit --no-fund
+	@touch $@
 
 format: venv
 	$(BIN)/ruff check --fix .
@@ -94,5 +105,5 @@ bench: venv
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache $(NODE_SDK)/node_modules
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

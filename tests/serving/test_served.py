@@ -10,19 +10,15 @@ deploy/nginx/issues-api.conf.template, in front of gunicorn (two sync workers, a
 - nginx's own errors (400, 404, 413, 414, 502) are JSON too, and the Host it passes on keeps
   the client's port (permalinks).
 
-The servers are started once for the module and read the test database: PostgreSQL's directly,
-and on SQLite (whose test database lives in this process's memory) a file copy of it that each
-test refreshes. Without /usr/sbin/nginx the module is skipped, except on CI (CI=true), where it
-fails instead: CI installs Debian's nginx package.
+The servers are started once for the module and read the test database, on SQLite a file copy
+of it that each test refreshes (tests/serving/servers.py). Without /usr/sbin/nginx the module is
+skipped, except on CI (CI=true), where it fails instead: CI installs Debian's nginx package.
 """
 
 import http.client
 import json
 import os
-import signal
 import socket
-import sqlite3
-import subprocess
 import sys
 import threading
 import time
@@ -30,7 +26,6 @@ import uuid
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -39,13 +34,21 @@ from accounts.models import ProjectKey
 from issues.models import IngestItem
 from tests.environment import cannot_run
 from tests.helpers import TOO_LARGE, envelope
+from tests.serving.servers import (
+    BASE_DIR,
+    answers_http,
+    free_port,
+    gunicorn,
+    running,
+    served_environment,
+    share_test_data,
+    wait_for,
+)
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
 NGINX = Path("/usr/sbin/nginx")
 TEMPLATE = BASE_DIR / "deploy" / "nginx" / "issues-api.conf.template"
 MAX_BODY_BYTES = 256 * 1024
 INGEST_MAX_BODY_BYTES = 1024 * 1024
-STARTUP_SECONDS = 60
 SLOW_CLIENTS = 64
 PROBES = 10
 
@@ -72,79 +75,6 @@ def render(template: str, values: dict[str, str]) -> str:
     return template
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(what: str, ready, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{what} exited ({process.returncode}):\n{log.read_text()}", pytrace=False)
-        if ready():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"{what} was not ready in {STARTUP_SECONDS} s:\n{log.read_text()}", pytrace=False)
-
-
-def answers_http(port: int) -> bool:
-    try:
-        client = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        client.request("GET", "/api/0/")
-        client.getresponse().read()
-        client.close()
-    except OSError:
-        return False
-    return True
-
-
-@contextmanager
-def running(command: list[str], log: Path, **kwargs):
-    with log.open("wb") as output:
-        process = subprocess.Popen(  # noqa: S603 - our own fixed command line
-            command, stdout=output, stderr=subprocess.STDOUT, **kwargs
-        )
-    try:
-        yield process
-    finally:
-        # Quick shutdown, for gunicorn and nginx alike (TERM would make gunicorn wait).
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def database_for_servers(directory: Path) -> str:
-    """A DATABASE_URL that reaches the test database from another process."""
-    settings = connection.settings_dict
-    if connection.vendor == "postgresql":
-        user = quote(settings["USER"] or "", safe="")
-        password = f":{quote(settings['PASSWORD'], safe='')}" if settings["PASSWORD"] else ""
-        host = settings["HOST"] or "localhost"
-        port = f":{settings['PORT']}" if settings["PORT"] else ""
-        return f"postgres://{user}{password}@{host}{port}/{settings['NAME']}"
-    if connection.vendor == "sqlite":
-        if not connection.is_in_memory_db():
-            return f"sqlite:///{settings['NAME']}"
-        return f"sqlite:///{directory / 'served.sqlite3'}"
-    pytest.fail(f"no way to share a {connection.vendor} test database with the servers")
-
-
-def share_test_data(directory: Path) -> None:
-    """Make what the test has written so far visible to the servers."""
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        connection.ensure_connection()
-        target = sqlite3.connect(directory / "served.sqlite3")
-        try:
-            connection.connection.backup(target)
-        finally:
-            target.close()
-
-
 @dataclass
 class Servers:
     nginx_port: int
@@ -154,47 +84,22 @@ class Servers:
 
 @pytest.fixture(scope="module")
 def servers(django_db_setup, django_db_blocker, tmp_path_factory):
-    """gunicorn, and nginx in front of it, on the test database."""
+    """gunicorn (two sync workers, as the image and `make run` serve it), and nginx in front
+    of it, on the test database."""
     require_nginx()
     directory = tmp_path_factory.mktemp("served")
     with django_db_blocker.unblock():
-        database_url = database_for_servers(directory)
         share_test_data(directory)
-
-    environment = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        # Development mode with DEBUG off, as .ci/fuzz serves it: what is tested here is the
-        # front and the body handling, over plain HTTP on loopback.
-        "ISSUES_API_ENV": "development",
-        "ISSUES_API_VAR_DIR": str(directory),
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "ISSUES_API_RATE_LIMIT": "",
-        "ISSUES_API_MAX_BODY_BYTES": str(MAX_BODY_BYTES),
-        "ISSUES_API_INGEST_MAX_BODY_BYTES": str(INGEST_MAX_BODY_BYTES),
-        "LOG_LEVEL": "WARNING",
-    }
-    environment.pop("REDIS_URL", None)
-    gunicorn_port = free_port()
-    gunicorn = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "issues_api.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{gunicorn_port}",
-        "--workers",
-        "2",
-        "--no-control-socket",
-        "--access-logfile",
-        str(directory / "gunicorn-access.log"),
-    ]
-    gunicorn_log = directory / "gunicorn.log"
-    with running(gunicorn, gunicorn_log, cwd=BASE_DIR, env=environment) as process:
-        wait_for("gunicorn", lambda: answers_http(gunicorn_port), process, gunicorn_log)
-        with nginx_in_front_of(gunicorn_port, directory / "nginx") as nginx_port:
-            yield Servers(nginx_port, gunicorn_port, directory)
+    environment = served_environment(
+        directory,
+        ISSUES_API_MAX_BODY_BYTES=str(MAX_BODY_BYTES),
+        ISSUES_API_INGEST_MAX_BODY_BYTES=str(INGEST_MAX_BODY_BYTES),
+    )
+    with (
+        gunicorn(directory, environment, workers=2) as gunicorn_port,
+        nginx_in_front_of(gunicorn_port, directory / "nginx") as nginx_port,
+    ):
+        yield Servers(nginx_port, gunicorn_port, directory)
 
 
 @contextmanager
