@@ -36,6 +36,7 @@ def test_every_variable_of_the_template_is_given_to_nginx():
     assert names == {
         "ISSUES_API_LISTEN",
         "ISSUES_API_UPSTREAM",
+        "ISSUES_API_INGEST_UPSTREAM",
         "ISSUES_API_MAX_BODY_BYTES",
         "ISSUES_API_INGEST_MAX_BODY_BYTES",
     }
@@ -62,6 +63,23 @@ def test_a_digest_worker_runs_beside_the_application():
     assert digest["build"] == SERVICES["web"]["build"]
     assert digest["entrypoint"] == ["python", "manage.py", "digest_events"]
     assert digest["environment"]["DATABASE_URL"] == SERVICES["web"]["environment"]["DATABASE_URL"]
+
+
+def test_the_ingest_routes_have_a_gunicorn_of_their_own_behind_nginx():
+    ingest = SERVICES["ingest"]
+
+    assert ingest["build"] == SERVICES["web"]["build"]
+    assert ingest["entrypoint"] == ["gunicorn", "--config", "deploy/gunicorn/ingest.py"]
+    assert (BASE_DIR / "deploy/gunicorn/ingest.py").is_file()
+    assert "ports" not in ingest
+    assert ingest["expose"] == [ingest["environment"]["ISSUES_API_INGEST_BIND"].split(":")[1]]
+    assert SERVICES["nginx"]["environment"]["ISSUES_API_INGEST_UPSTREAM"] == "ingest:8001"
+    for name in ("DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "ISSUES_API_URL_PREFIX"):
+        assert ingest["environment"][name] == SERVICES["web"]["environment"][name]
+    assert (
+        ingest["environment"]["ISSUES_API_INGEST_MAX_BODY_BYTES"]
+        == SERVICES["nginx"]["environment"]["ISSUES_API_INGEST_MAX_BODY_BYTES"]
+    )
 
 
 def test_compose_refuses_to_start_without_a_secret_key():

@@ -113,6 +113,8 @@ def nginx_in_front_of(upstream_port: int, directory: Path):
         {
             "ISSUES_API_LISTEN": f"127.0.0.1:{port}",
             "ISSUES_API_UPSTREAM": f"127.0.0.1:{upstream_port}",
+            # One gunicorn serves both here; production gives ingest its own.
+            "ISSUES_API_INGEST_UPSTREAM": f"127.0.0.1:{upstream_port}",
             "ISSUES_API_MAX_BODY_BYTES": str(MAX_BODY_BYTES),
             "ISSUES_API_INGEST_MAX_BODY_BYTES": str(INGEST_MAX_BODY_BYTES),
         },
