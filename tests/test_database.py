@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 from django.core.management import call_command
 from django.core.management.commands.migrate import Command as DjangoMigrate
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError, connection, connections
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -284,3 +284,68 @@ def test_other_database_errors_stay_a_500_with_their_traceback(api, issue, monke
     assert json.loads(response.content)["detail"] == "Internal Error"
     assert "Retry-After" not in response
     assert any(record.exc_info for record in caplog.records)
+
+
+# A kept connection whose server went away (a restart): the health check setting
+
+
+def served_get(path: str, token) -> tuple[str, dict]:
+    """GET through the WSGI application as gunicorn calls it (request_started and
+    request_finished included, which the test client leaves out for connections)."""
+    from wsgiref.util import setup_testing_defaults
+
+    from issues_api.wsgi import application
+
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path}
+    environ["HTTP_AUTHORIZATION"] = f"Bearer {token.plaintext}"
+    setup_testing_defaults(environ)
+    answer = {}
+
+    def start_response(status, headers, exc_info=None):
+        answer["status"], answer["headers"] = status, dict(headers)
+
+    body = application(environ, start_response)
+    try:
+        b"".join(body)
+    finally:
+        body.close()
+    return answer["status"], answer["headers"]
+
+
+def end_the_backend_of(pid: int) -> None:
+    """As a server restart would, from another connection."""
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        other.close()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("checks", [False, True], ids=["without-checks", "with-checks"])
+def test_a_connection_whose_server_went_away_is_replaced(issue, token, settings, checks, caplog):
+    """Without health checks (the default: no SELECT 1 round trip per request), the first
+    request on a dead connection answers 503 with Retry-After, and the next one is served on a
+    new connection; with DATABASE_CONN_HEALTH_CHECKS, that first request is served already."""
+    assert connection.settings_dict["CONN_HEALTH_CHECKS"] is False  # the default
+    connection.close()
+    connection.settings_dict["CONN_HEALTH_CHECKS"] = checks
+    connection.settings_dict["CONN_MAX_AGE"] = 60
+    try:
+        path = issue_url(issue)
+        assert served_get(path, token)[0] == "200 OK"
+        end_the_backend_of(connection.connection.info.backend_pid)
+
+        status, headers = served_get(path, token)
+        if checks:
+            assert status == "200 OK"
+        else:
+            assert status.startswith("503"), status
+            assert headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
+        assert served_get(path, token)[0] == "200 OK"
+    finally:
+        connection.close()
+        connection.settings_dict["CONN_HEALTH_CHECKS"] = False
+        connection.settings_dict["CONN_MAX_AGE"] = 0
