@@ -293,7 +293,10 @@ def test_run_deletions_removes_an_issue_past_the_grace_period(api, project, one_
 
 
 def test_run_deletions_reports_how_many(api, project, one_hour_grace):
-    issues = [make_issue(project, message=f"Issue {number}") for number in range(3)]
+    issues = [
+        make_issue(project, message=f"Issue {number}", fingerprint=[str(number)])
+        for number in range(3)
+    ]
     for issue in issues:
         delete(api, issue)
 
