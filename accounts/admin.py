@@ -199,15 +199,24 @@ class ProjectAdmin(admin.ModelAdmin):
         "organization",
         "platform",
         "teams_display",
+        "grouping_config",
         "last_short_id",
         "date_added",
     )
     list_select_related = ("organization",)
-    list_filter = ("organization", "platform")
+    # The grouping version stays editable, as Sentry's project settings offer an upgrade; its
+    # help text says that moving splits issues (docs/grouping.md).
+    list_filter = ("organization", "platform", "grouping_config")
     search_fields = ("slug", "name", "organization__slug")
     filter_horizontal = ("teams",)
     # The short-id counter belongs to record_event.
     readonly_fields = ("last_short_id",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # A new project takes the newest grouping version; an existing one may move later.
+        if obj is None:
+            return (*self.readonly_fields, "grouping_config")
+        return self.readonly_fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("teams")

@@ -160,7 +160,16 @@ class OrganizationMember(models.Model):
 
 
 class Project(models.Model):
-    """A project of an organization; it numbers its issues with its own short-id counter."""
+    """A project of an organization; it numbers its issues with its own short-id counter and
+    groups its events into issues by its own grouping version."""
+
+    class GroupingConfig(models.TextChoices):
+        """The grouping versions (issues.ingest.grouping holds one algorithm for each; see
+        docs/grouping.md). A version never changes once released: a change is a new version,
+        so a project's existing issues keep receiving their events until it moves."""
+
+        LEGACY = "legacy:2026-10", "legacy:2026-10 (type, culprit, function or message)"
+        NEWSTYLE = "newstyle:2026-11", "newstyle:2026-11 (Sentry-like: in-app frames)"
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="projects"
@@ -171,6 +180,16 @@ class Project(models.Model):
     teams = models.ManyToManyField(Team, blank=True, related_name="projects")
     # The short id of the last issue created in this project (Sentry's Counter).
     last_short_id = models.PositiveBigIntegerField(default=0)
+    # New projects take the newest version; the migration that added the field pinned the
+    # projects existing then to the legacy one, the algorithm their issues were grouped by.
+    grouping_config = models.CharField(
+        "grouping version",
+        max_length=32,
+        choices=GroupingConfig.choices,
+        default=GroupingConfig.NEWSTYLE,
+        help_text="How events are grouped into issues (docs/grouping.md). Changing it splits "
+        "issues: events grouped by another version start new issues.",
+    )
     date_added = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -473,6 +473,8 @@ def make_filler_issues(project, count: int) -> None:
                     "platform": "python",
                     "level": levels[number % len(levels)],
                     "message": f"Filler issue {number}: something failed",
+                    # One issue per number: grouping reads the number as a parameter.
+                    "fingerprint": [f"filler-{number}"],
                     "culprit": f"app.views.filler_{number} in handle",
                     "environment": ("production", "staging")[repeat % 2],
                     "release": VOLUME_RELEASES[-1],

@@ -34,7 +34,11 @@ class IssueEventListApi(IssueEndpoint):
             request, issue_events(issue, environments=environments, environment=full)
         )
         serialize = serialize_event if full else serialize_event_summary
-        return Response([serialize(event) for event in events], headers={"Link": link})
+        grouping = issue.project.grouping_config  # loaded with the issue
+        return Response(
+            [serialize(event, grouping_config=grouping) for event in events],
+            headers={"Link": link},
+        )
 
 
 class IssueEventDetailApi(IssueEndpoint):
@@ -47,7 +51,13 @@ class IssueEventDetailApi(IssueEndpoint):
         issue = self.get_issue(request, issue_id, organization_id_or_slug)
         environments = self.get_environments(request, issue)
         event, parts = issue_event(issue, event_id=event_id, environments=environments)
-        return Response(serialize_event_detail(event, parts=parts, requester=request.user))
+        document = serialize_event_detail(
+            event,
+            parts=parts,
+            requester=request.user,
+            grouping_config=issue.project.grouping_config,  # loaded with the issue
+        )
+        return Response(document)
 
 
 class ShortIdLookupApi(IssueEndpoint):

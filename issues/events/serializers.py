@@ -13,6 +13,7 @@ from typing import NamedTuple
 from issues.events.entries import event_entries
 from issues.events.payload import as_dict, as_text
 from issues.ingest import normalize_event
+from issues.ingest.grouping import NEWEST
 from issues.models import issue_title
 from issues.serializers import standardized_tag_key
 from issues_api.api.dates import format_datetime
@@ -35,10 +36,13 @@ class Derived(NamedTuple):
     fingerprints: list[str]
 
 
-def derive(event) -> Derived:
-    """Type, metadata, culprit, title and grouping hash of one event, as record_event saw it."""
+def derive(event, *, grouping_config: str = NEWEST) -> Derived:
+    """Type, metadata, culprit, title and grouping hash of one event, as record_event saw it:
+    by the grouping version of its project (Project.grouping_config)."""
     try:
-        data = normalize_event(event.data, now=event.received, tags=False)
+        data = normalize_event(
+            event.data, now=event.received, tags=False, grouping_config=grouping_config
+        )
     except ValueError:
         # A payload stored before a stricter reader: show it as a plain message event.
         metadata = {"title": (event.message.splitlines() or ["<unlabeled event>"])[0][:200]}
@@ -94,9 +98,9 @@ def _sdk(payload: dict) -> dict | None:
     return {"name": str(sdk["name"]), "version": as_text(sdk.get("version"))}
 
 
-def serialize_event_summary(event) -> dict:
+def serialize_event_summary(event, *, grouping_config: str = NEWEST) -> dict:
     """A list item: Sentry's SimpleEventSerializer."""
-    derived = derive(event)
+    derived = derive(event, grouping_config=grouping_config)
     return {
         "id": event.event_id,
         "eventID": event.event_id,
@@ -115,11 +119,12 @@ def serialize_event_summary(event) -> dict:
     }
 
 
-def serialize_event(event) -> dict:
+def serialize_event(event, *, grouping_config: str = NEWEST) -> dict:
     """The full event (Sentry's EventSerializer). `event.environment` must be loaded.
-    `size` (the stored payload's bytes in Sentry's node store) is not shown."""
+    `size` (the stored payload's bytes in Sentry's node store) is not shown; `fingerprints`
+    are the hashes of the project's grouping version."""
     payload = event.data
-    derived = derive(event)
+    derived = derive(event, grouping_config=grouping_config)
     return {
         "id": event.event_id,
         "eventID": event.event_id,
@@ -148,10 +153,10 @@ def serialize_event(event) -> dict:
     }
 
 
-def serialize_event_detail(event, *, parts, requester) -> dict:
+def serialize_event_detail(event, *, parts, requester, grouping_config: str = NEWEST) -> dict:
     """The full event plus its release (the issue document's release shape) and the ids of
     the previous and next events of its issue."""
-    document = serialize_event(event)
+    document = serialize_event(event, grouping_config=grouping_config)
     release = None
     if event.release is not None:
         release = serialize_release(

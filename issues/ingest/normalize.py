@@ -1,10 +1,10 @@
 """Pure functions that turn a Sentry event payload into what record_event stores.
 
-No database access here: grouping hash, title/metadata, culprit, level, tags and the user key
-are derived the way Sentry derives them for the common interfaces.
+No database access here: title/metadata, culprit, level, tags and the user key are derived
+the way Sentry derives them for the common interfaces; the grouping hash by the project's
+grouping version (issues.ingest.grouping).
 """
 
-import hashlib
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from django.utils.dateparse import parse_datetime
 
+from issues.ingest.grouping import NEWEST, grouping_strategy
 from issues.models import IssueLevel
 
 LEVELS = {label: value for value, label in IssueLevel.choices}
@@ -143,21 +144,25 @@ def _tags(payload: dict, *, level: int, environment: str, release: str | None, u
     return sorted(tags.items())
 
 
-def normalize_event(payload: dict, *, now: datetime, tags: bool = True) -> NormalizedEvent:
+def normalize_event(
+    payload: dict, *, now: datetime, tags: bool = True, grouping_config: str = NEWEST
+) -> NormalizedEvent:
     """Read what record_event needs from a Sentry event payload. Raises ValueError if invalid.
 
     tags=False, for a reader that does not show them, leaves the tags out (an empty list) but
-    checks the payload all the same: it raises exactly when tags=True would."""
+    checks the payload all the same: it raises exactly when tags=True would.
+    grouping_config is the project's grouping version (LookupError for an unknown one)."""
+    grouping = grouping_strategy(grouping_config)
     if not isinstance(payload, dict):
         raise ValueError("An event payload is a JSON object.")
     try:
-        return _normalize(payload, now=now, tags=tags)
+        return _normalize(payload, now=now, tags=tags, grouping=grouping)
     except (TypeError, AttributeError, KeyError, IndexError, OverflowError, OSError) as error:
         # An interface of an unexpected shape, or a timestamp outside datetime's range.
         raise ValueError(f"Invalid event payload: {error}") from error
 
 
-def _normalize(payload: dict, *, now: datetime, tags: bool) -> NormalizedEvent:
+def _normalize(payload: dict, *, now: datetime, tags: bool, grouping) -> NormalizedEvent:
 
     event_id = str(payload.get("event_id") or uuid.uuid4().hex).replace("-", "").lower()
     if EVENT_ID.fullmatch(event_id) is None:
@@ -193,20 +198,11 @@ def _normalize(payload: dict, *, now: datetime, tags: bool) -> NormalizedEvent:
         is_unhandled = any(
             (value.get("mechanism") or {}).get("handled") is False for value in exceptions
         )
-        default_grouping = [metadata["type"], culprit or "", metadata.get("function", "")]
     else:
         event_type = "default"
         metadata = {"title": (message.splitlines() or ["<unlabeled event>"])[0][:200]}
-        default_grouping = [message, culprit or ""]
 
-    fingerprint = payload.get("fingerprint") or ["{{ default }}"]
-    parts = []
-    for item in fingerprint:
-        if item == "{{ default }}":
-            parts.extend(default_grouping)
-        else:
-            parts.append(str(item))
-    fingerprint_hash = hashlib.md5("\x00".join(parts).encode(), usedforsecurity=False).hexdigest()
+    fingerprint_hash = grouping(payload)
 
     if tags:
         listed = _tags(

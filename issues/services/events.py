@@ -242,7 +242,7 @@ def record_event(*, project: Project, payload: dict, now: datetime | None = None
     payload that cannot be read.
     """
     now = now or timezone.now()
-    data = normalize_event(payload, now=now)
+    data = normalize_event(payload, now=now, grouping_config=project.grouping_config)
     existing = Event.objects.filter(project=project, event_id=data.event_id).first()
     if existing is not None:
         return existing

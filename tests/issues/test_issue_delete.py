@@ -293,7 +293,10 @@ def test_run_deletions_removes_an_issue_past_the_grace_period(api, project, one_
 
 
 def test_run_deletions_reports_how_many(api, project, one_hour_grace):
-    issues = [make_issue(project, message=f"Issue {number}") for number in range(3)]
+    issues = [
+        make_issue(project, message=f"Issue {number}", fingerprint=[str(number)])
+        for number in range(3)
+    ]
     for issue in issues:
         delete(api, issue)
 
@@ -455,7 +458,9 @@ def test_concurrent_first_subscriptions_on_fresh_issues(project, user, token):
     """Bookmark and resolve both subscribe the user; on a fresh issue both try to create the
     subscription row at once."""
     for round_number in range(5):
-        issue = make_issue(project, message=f"Fresh {round_number}")
+        issue = make_issue(
+            project, message=f"Fresh {round_number}", fingerprint=[str(round_number)]
+        )
         url = issue_url(issue)
 
         results = put_together(
@@ -478,7 +483,9 @@ def test_concurrent_assignments_leave_one_assignee(project, user, token, organiz
     """Two assignments at once: one assignee row, and one assigned activity per change."""
     other = MemberFactory(organization=organization, teams=[team]).user
     for round_number in range(5):
-        issue = make_issue(project, message=f"Assign {round_number}")
+        issue = make_issue(
+            project, message=f"Assign {round_number}", fingerprint=[str(round_number)]
+        )
         url = issue_url(issue)
 
         results = put_together(token, url, [{"assignedTo": user.pk}, {"assignedTo": other.pk}])
@@ -497,7 +504,7 @@ def test_concurrent_delete_and_put_leave_the_issue_deleted(project, token):
     """DELETE and PUT at once: whichever goes first, the issue ends pending deletion (a PUT
     that looked the issue up before the DELETE committed must not bring it back)."""
     for round_number in range(20):
-        issue = make_issue(project, message=f"Race {round_number}")
+        issue = make_issue(project, message=f"Race {round_number}", fingerprint=[str(round_number)])
         url = issue_url(issue)
         barrier = threading.Barrier(2)
         results: dict = {}

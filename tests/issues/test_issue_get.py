@@ -69,7 +69,7 @@ def test_every_datetime_is_utc_with_a_trailing_z(api, project, user):
 
 def test_short_id_is_the_project_slug_and_base32_counter(api, project):
     for number in range(1, 34):
-        issue = make_issue(project, message=f"distinct problem {number}")
+        issue = make_issue(project, message=f"distinct problem {number}", fingerprint=[str(number)])
     document = get(api, issue)
     assert document["shortId"] == f"{project.slug.upper()}-11"  # 33 in Crockford base32
     first = project.issues.get(short_id=1)

@@ -61,7 +61,10 @@ def test_project_list_items_are_the_issue_document_without_detail_parts(api, pro
 
 
 def test_pagination_walks_to_the_end_with_sentry_cursors(api, project):
-    created = [make_issue(project, message=f"problem {n}").pk for n in range(7)]
+    created = [
+        make_issue(project, message=f"problem {n}", fingerprint=[f"problem {n}"]).pk
+        for n in range(7)
+    ]
     pages = walk(api, project_url(project), limit=3)
     assert [len(page) for page in pages] == [3, 3, 1]
     assert sorted(issue_id for page in pages for issue_id in page) == sorted(created)
@@ -83,6 +86,7 @@ def test_sort_orders_by_sentrys_keys(api, project, sort, key):
             make_event(
                 project,
                 message=f"problem {number}",
+                fingerprint=[f"problem {number}"],
                 user={"id": f"{number}-{repeat}"},
                 timestamp=(now - timedelta(hours=10 - number * 2, minutes=repeat)).isoformat(),
             )
@@ -217,7 +221,9 @@ def test_page_query_count_does_not_grow_with_the_page(
         return len(queries)
 
     for number in range(12):
-        issue = make_issue(project, message=f"problem {number}", environment="prod")
+        issue = make_issue(
+            project, message=f"problem {number}", fingerprint=[str(number)], environment="prod"
+        )
         Bookmark.objects.create(issue=issue, user=user)
         Assignee.objects.create(issue=issue, user=user)
     api.get(project_url(project))  # the token's last-used time is written once
@@ -235,7 +241,7 @@ def test_a_list_runs_a_fixed_number_of_queries(
     api, project, user, route, django_assert_num_queries
 ):
     for number in range(3):
-        issue = make_issue(project, message=f"problem {number}")
+        issue = make_issue(project, message=f"problem {number}", fingerprint=[str(number)])
         Bookmark.objects.create(issue=issue, user=user)
     url = project_url(project) if route == "project" else org_url(project.organization)
     with django_assert_num_queries(LIST_QUERIES):
