@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from accounts.selectors import project_key_by_public_key
 from issues.ingest.bodies import BadEncoding, BodyTooLarge, UnsupportedEncoding, decoded_body
 from issues.ingest.envelopes import (
+    INVALID_ENVELOPE,
     MISSING_AUTH,
     BadSubmission,
     EventTooLarge,
@@ -139,6 +140,13 @@ def _submit(request, *, project_id: int, endpoint: str) -> dict:
             too_large="Request body is too large once decompressed.",
         )
         submission = read_envelope(body, max_event_bytes=max_event)
+    # Relay checks the envelope's dsn against the request: another key or project is a
+    # "header mismatch between envelope and request".
+    dsn_project = submission.dsn_project
+    if (dsn_project is not None and (dsn_project.lstrip("0") or "0") != str(project_id)) or (
+        public_key and submission.dsn_key not in (None, public_key)
+    ):
+        raise BadSubmission(INVALID_ENVELOPE)
     if key is None:
         if submission.dsn_key is None:
             raise Unauthenticated(MISSING_AUTH)

@@ -45,11 +45,13 @@ class EventTooLarge(Exception):
 
 @dataclass
 class Submission:
-    """The events of one request, each with its id (32 lowercase hex), the public key its
-    envelope header names (its `dsn`), if any, and when the SDK says it sent them."""
+    """The events of one request, each with its id (32 lowercase hex), the public key and
+    project id its envelope header names (its `dsn`), if any, and when the SDK says it sent
+    them."""
 
     events: list[tuple[str, dict]] = field(default_factory=list)
     dsn_key: str | None = None
+    dsn_project: str | None = None
     sent_at: datetime | None = None
 
 
@@ -132,17 +134,22 @@ def _line(body: bytes, start: int) -> tuple[bytes, int]:
     return body[start:end], end + 1
 
 
-def _dsn_key(headers: dict) -> str | None:
+def _dsn(headers: dict) -> tuple[str | None, str | None]:
+    """The public key and the project id of the envelope's `dsn`, if it has one."""
     dsn = headers.get("dsn")
     if dsn is None:
-        return None
+        return None, None
     try:
-        username = urlsplit(str(dsn)).username
+        parts = urlsplit(str(dsn))
+        username = parts.username
     except ValueError:
         username = None
     if not username:
         raise Unauthenticated(BAD_ENVELOPE_AUTH)
-    return _checked_key(username)
+    project_id = parts.path.rstrip("/").rpartition("/")[2]
+    if not project_id.isdigit():
+        raise BadSubmission(INVALID_ENVELOPE)
+    return _checked_key(username), project_id
 
 
 def _envelope_headers(line: bytes) -> tuple[dict, str | None, datetime | None]:
@@ -183,7 +190,8 @@ def read_envelope(body: bytes, *, max_event_bytes: int) -> Submission:
         raise BadSubmission(EMPTY_BODY)
     line, position = _line(body, 0)
     headers, default_id, sent_at = _envelope_headers(line)
-    submission = Submission(dsn_key=_dsn_key(headers), sent_at=sent_at)
+    dsn_key, dsn_project = _dsn(headers)
+    submission = Submission(dsn_key=dsn_key, dsn_project=dsn_project, sent_at=sent_at)
     while position < len(body):
         line, position = _line(body, position)
         if not line.strip():

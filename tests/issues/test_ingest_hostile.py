@@ -65,7 +65,7 @@ def invalid_json(cause: str) -> str:
 
 @dataclass(frozen=True)
 class Refusal:
-    body: bytes
+    body: bytes  # "{key}" and "{project}" stand for the project's key and id
     status: int
     detail: str
     endpoint: str = "envelope"
@@ -192,6 +192,16 @@ REFUSED = {
     "project-id-of-5000-digits": Refusal(
         with_event(EVENT), 400, BAD_PROJECT, project_id="9" * 5000
     ),
+    # The envelope's dsn against the request (Relay: "header mismatch").
+    "dsn-of-another-project": Refusal(
+        with_event(EVENT, dsn="http://{key}@testserver/999999"), 400, INVALID_ENVELOPE
+    ),
+    "dsn-of-another-key": Refusal(
+        with_event(EVENT, dsn=f"http://{'ab' * 16}@testserver/{{project}}"), 400, INVALID_ENVELOPE
+    ),
+    "dsn-project-not-a-number": Refusal(
+        with_event(EVENT, dsn="http://{key}@testserver/pump"), 400, INVALID_ENVELOPE
+    ),
     "auth-unknown-key": Refusal(
         with_event(EVENT), 403, REJECTED, auth="Sentry sentry_key=" + "ab" * 16
     ),
@@ -223,7 +233,9 @@ def test_a_hostile_request_is_refused_as_relay_refuses_it(project, key, case):
 
     response = post(
         project,
-        refusal.body,
+        refusal.body.replace(b"{key}", key.public_key.encode()).replace(
+            b"{project}", str(project.pk).encode()
+        ),
         endpoint=refusal.endpoint,
         auth=refusal.auth,
         key=key,
