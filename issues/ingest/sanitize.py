@@ -75,6 +75,16 @@ def without_nul(value):
     return value
 
 
+def _may_hold_nul(value) -> bool:
+    """False when no string or key holds a NUL: orjson writes one as an escape, and writing
+    the event is far cheaper than walking it (a text with a backslash before "u0000" gives
+    a needless walk, never a missed NUL)."""
+    try:
+        return b"\\u0000" in orjson.dumps(value)
+    except TypeError:  # what orjson cannot write (integers past 64 bits): walk it
+        return True
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
@@ -250,11 +260,12 @@ def _databags(payload: dict) -> None:
 
 
 def sanitize_event(payload: dict, *, received: datetime, sent_at: datetime | None = None) -> dict:
-    """The event as Relay would store it (see the module's docstring). Raises TooDeep for
-    JSON nested deeper than Relay parses. `payload` must be a dict; the result is a new one
-    (the nested values may be shared)."""
+    """The event as Relay would store it (see the module's docstring): `payload`, a dict,
+    changed in place, or its copy without NULs. Raises TooDeep for JSON nested deeper than
+    Relay parses."""
     check_depth(payload)
-    payload = without_nul(payload)
+    if _may_hold_nul(payload):
+        payload = without_nul(payload)
     _timestamps(payload, received=received, sent_at=sent_at)
     _tags(payload)
     _databags(payload)
