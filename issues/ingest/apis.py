@@ -121,6 +121,16 @@ def _check_rate(key) -> None:
     )
 
 
+def _check_dsn(submission, *, public_key: str | None, project_id: int) -> None:
+    """Relay checks the envelope's dsn against the request: another project, or another key
+    than the request's headers name, is a "header mismatch between envelope and request"."""
+    dsn_project = submission.dsn_project
+    if dsn_project is not None and (dsn_project.lstrip("0") or "0") != str(project_id):
+        raise BadSubmission(INVALID_ENVELOPE)
+    if public_key and submission.dsn_key not in (None, public_key):
+        raise BadSubmission(INVALID_ENVELOPE)
+
+
 def _submit(request, *, project_id: int, endpoint: str) -> dict:
     public_key = public_key_of_request(
         auth_header=request.META.get("HTTP_X_SENTRY_AUTH", ""),
@@ -140,13 +150,7 @@ def _submit(request, *, project_id: int, endpoint: str) -> dict:
             too_large="Request body is too large once decompressed.",
         )
         submission = read_envelope(body, max_event_bytes=max_event)
-    # Relay checks the envelope's dsn against the request: another key or project is a
-    # "header mismatch between envelope and request".
-    dsn_project = submission.dsn_project
-    if (dsn_project is not None and (dsn_project.lstrip("0") or "0") != str(project_id)) or (
-        public_key and submission.dsn_key not in (None, public_key)
-    ):
-        raise BadSubmission(INVALID_ENVELOPE)
+    _check_dsn(submission, public_key=public_key, project_id=project_id)
     if key is None:
         if submission.dsn_key is None:
             raise Unauthenticated(MISSING_AUTH)
