@@ -17,6 +17,8 @@ from django.views.decorators.csrf import csrf_exempt
 from accounts.selectors import project_key_by_public_key
 from issues.ingest.bodies import BadEncoding, BodyTooLarge, UnsupportedEncoding, decoded_body
 from issues.ingest.envelopes import (
+    INVALID_ENVELOPE,
+    MISSING_AUTH,
     BadSubmission,
     EventTooLarge,
     Unauthenticated,
@@ -25,6 +27,7 @@ from issues.ingest.envelopes import (
     read_store_body,
 )
 from issues.ingest.normalize import normalize_event
+from issues.ingest.sanitize import sanitize_event
 from issues.services import events_accept
 from issues_api.api.ratelimit import count_request
 from issues_api.rates import Rate
@@ -42,7 +45,18 @@ CORS_HEADERS = {
     "Access-Control-Max-Age": "3600",
 }
 TOO_LARGE = "Request body is too large."  # nginx's and the API's 413 body
-EVENT_TOO_LARGE = "The event is too large."
+# Relay's answers (relay-server's BadStoreRequest).
+EVENT_TOO_LARGE = (
+    "envelope exceeded size limits for type 'event' "
+    "(https://develop.sentry.dev/sdk/envelopes/#size-limits)"
+)
+REJECTED = "event submission rejected with_reason: ProjectId"
+BAD_PROJECT = "bad project path parameter"
+RATE_LIMITED = (
+    "Sentry dropped data due to a quota or internal rate limit being reached. This will not "
+    "affect your application. See https://docs.sentry.io/product/accounts/quotas/ for more "
+    "information."
+)
 
 
 class Refused(Exception):
@@ -65,11 +79,10 @@ def _prefix_path() -> str:
 
 
 def _project_key(public_key: str, project_id: int):
+    # Relay answers alike for an unknown, a disabled and another project's key.
     key = project_key_by_public_key(public_key)
-    if key is None or not key.is_active:
-        raise Refused(403, "event submission rejected: unknown or disabled project key")
-    if key.project_id != project_id:
-        raise Refused(403, "event submission rejected: the key is not the project's")
+    if key is None or not key.is_active or key.project_id != project_id:
+        raise Refused(403, REJECTED)
     return key
 
 
@@ -103,9 +116,19 @@ def _check_rate(key) -> None:
     retry_after = str(max(1, state.reset - int(time.time())))
     raise Refused(
         429,
-        "event submission rejected with_reason: KeyQuota",
+        RATE_LIMITED,
         {"Retry-After": retry_after, "X-Sentry-Rate-Limits": f"{retry_after}::key"},
     )
+
+
+def _check_dsn(submission, *, public_key: str | None, project_id: int) -> None:
+    """Relay checks the envelope's dsn against the request: another project, or another key
+    than the request's headers name, is a "header mismatch between envelope and request"."""
+    dsn_project = submission.dsn_project
+    if dsn_project is not None and (dsn_project.lstrip("0") or "0") != str(project_id):
+        raise BadSubmission(INVALID_ENVELOPE)
+    if public_key and submission.dsn_key not in (None, public_key):
+        raise BadSubmission(INVALID_ENVELOPE)
 
 
 def _submit(request, *, project_id: int, endpoint: str) -> dict:
@@ -127,22 +150,27 @@ def _submit(request, *, project_id: int, endpoint: str) -> dict:
             too_large="Request body is too large once decompressed.",
         )
         submission = read_envelope(body, max_event_bytes=max_event)
+    _check_dsn(submission, public_key=public_key, project_id=project_id)
     if key is None:
         if submission.dsn_key is None:
-            raise Unauthenticated("missing authorization information")
+            raise Unauthenticated(MISSING_AUTH)
         key = _project_key(submission.dsn_key, project_id)
     now = timezone.now()
-    for _, payload in submission.events:
+    events = []
+    for event_id, payload in submission.events:
+        # What Relay normalises rather than refuses, so that what is queued is what the
+        # digest stores; then the digest's own check, now: what it would refuse is refused.
+        payload = sanitize_event(payload, received=now, sent_at=submission.sent_at)
         try:
-            # The digest's own check, now: what it would refuse is refused here.
             normalize_event(payload, now=now)
         except ValueError as error:
             raise Refused(400, f"invalid event: {error}") from None
-    if not submission.events:
+        events.append((event_id, payload))
+    if not events:
         return {}
     _check_rate(key)
-    events_accept(project_id=project_id, events=submission.events, received=now)
-    return {"id": submission.events[0][0]}
+    events_accept(project_id=project_id, events=events, received=now)
+    return {"id": events[0][0]}
 
 
 @csrf_exempt
@@ -160,6 +188,10 @@ def ingest_api(request, project_id: str, endpoint: str, path_prefix: str | None 
             405,
             {"Allow": "POST, OPTIONS"},
         )
+    # Relay's project ids are u64; a longer one would not even convert (Python refuses
+    # integers of over 4300 digits).
+    if len(project_id) > 20 or int(project_id) >= 2**64:
+        return _answer({"detail": BAD_PROJECT}, 400)
     try:
         body = _submit(request, project_id=int(project_id), endpoint=endpoint)
     except Unauthenticated as error:

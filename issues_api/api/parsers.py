@@ -47,12 +47,6 @@ def _reject_unstorable_text(value):
             _reject_unstorable_text(item)
 
 
-def check_storable(value) -> None:
-    """Raises ValueError for text PostgreSQL cannot store (NUL, lone surrogates) anywhere in
-    a parsed JSON value."""
-    _reject_unstorable_text(value)
-
-
 class StrictJSONParser(JSONParser):
     """JSON objects with unique keys, no NUL or lone surrogate characters, bounded size and
     nesting."""
