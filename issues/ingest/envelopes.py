@@ -16,7 +16,13 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from issues.ingest.sanitize import TooDeep, check_depth, note_error, parse_timestamp
+from issues.ingest.sanitize import (
+    TooDeep,
+    check_depth,
+    may_be_too_deep,
+    note_error,
+    parse_timestamp,
+)
 
 PUBLIC_KEY = re.compile(r"[0-9a-fA-F]{32}")
 AUTH_PREFIX = "sentry "
@@ -87,7 +93,8 @@ def _json(data: bytes, *, invalid: str | None = None):
     the message of the refusal; by default Relay's "invalid JSON data: <why>"."""
     try:
         value = orjson.loads(data)
-        check_depth(value)
+        if may_be_too_deep(data):
+            check_depth(value)
     except (orjson.JSONDecodeError, TooDeep) as error:
         raise BadSubmission(invalid or INVALID_JSON.format(error)) from None
     return value

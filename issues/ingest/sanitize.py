@@ -45,21 +45,27 @@ class TooDeep(ValueError):
     """JSON nested deeper than Relay's parser takes."""
 
 
+def may_be_too_deep(text: bytes, *, limit: int = MAX_JSON_DEPTH) -> bool:
+    """False when the JSON `text` cannot nest deeper than `limit`: it has no more opening
+    brackets than that (counted at C speed, strings included, so never too few). Most events
+    pass here, and are not walked."""
+    return text.count(b"{") + text.count(b"[") > limit
+
+
 def check_depth(value, *, limit: int = MAX_JSON_DEPTH) -> None:
-    """Raises TooDeep when objects and arrays nest more than `limit` deep. Iterative: orjson
-    parses 1024 levels, deeper than Python's own recursion limit."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
+    """Raises TooDeep when objects and arrays nest more than `limit` deep. Level by level,
+    not recursive: orjson parses 1024 levels, deeper than Python's own recursion limit."""
+    level = [value] if isinstance(value, dict | list) else []
+    depth = 0
+    while level:
+        depth += 1
         if depth > limit:
             raise TooDeep("recursion limit exceeded")
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+        below = []
+        for item in level:
+            children = item.values() if isinstance(item, dict) else item
+            below += [child for child in children if isinstance(child, dict | list)]
+        level = below
 
 
 def without_nul(value):
@@ -75,14 +81,13 @@ def without_nul(value):
     return value
 
 
-def _may_hold_nul(value) -> bool:
-    """False when no string or key holds a NUL: orjson writes one as an escape, and writing
-    the event is far cheaper than walking it (a text with a backslash before "u0000" gives
-    a needless walk, never a missed NUL)."""
+def _written(value) -> bytes | None:
+    """The value as orjson writes it (far cheaper than walking it), or None for what orjson
+    cannot write (integers past 64 bits)."""
     try:
-        return b"\\u0000" in orjson.dumps(value)
-    except TypeError:  # what orjson cannot write (integers past 64 bits): walk it
-        return True
+        return orjson.dumps(value)
+    except TypeError:
+        return None
 
 
 def _iso(moment: datetime) -> str:
@@ -263,8 +268,12 @@ def sanitize_event(payload: dict, *, received: datetime, sent_at: datetime | Non
     """The event as Relay would store it (see the module's docstring): `payload`, a dict,
     changed in place, or its copy without NULs. Raises TooDeep for JSON nested deeper than
     Relay parses."""
-    check_depth(payload)
-    if _may_hold_nul(payload):
+    written = _written(payload)
+    if written is None or may_be_too_deep(written):
+        check_depth(payload)
+    # orjson writes a NUL as an escape: a text with a backslash before "u0000" gives a
+    # needless walk, never a missed NUL.
+    if written is None or b"\\u0000" in written:
         payload = without_nul(payload)
     _timestamps(payload, received=received, sent_at=sent_at)
     _tags(payload)
