@@ -33,12 +33,12 @@ class IssueEventListApi(IssueEndpoint):
         events, link = paginate(
             request, issue_events(issue, environments=environments, environment=full)
         )
-        serialize = serialize_event if full else serialize_event_summary
-        grouping = issue.project.grouping_config  # loaded with the issue
-        return Response(
-            [serialize(event, grouping_config=grouping) for event in events],
-            headers={"Link": link},
-        )
+        if full:
+            grouping = issue.project.grouping_config  # loaded with the issue
+            documents = [serialize_event(event, grouping_config=grouping) for event in events]
+        else:
+            documents = [serialize_event_summary(event) for event in events]
+        return Response(documents, headers={"Link": link})
 
 
 class IssueEventDetailApi(IssueEndpoint):

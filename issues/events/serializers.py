@@ -7,15 +7,15 @@ derived from it (type, metadata, culprit, fingerprint) is derived again by the s
 function, and the interfaces become Sentry's `entries` (issues.events.entries).
 """
 
+from contextlib import suppress
 from operator import itemgetter
 from typing import NamedTuple
 
 from issues.events.entries import event_entries
 from issues.events.payload import as_dict, as_text
-from issues.ingest import normalize_event
-from issues.ingest.grouping import NEWEST
+from issues.ingest.grouping import NEWEST, grouping_strategy
+from issues.ingest.normalize import describe
 from issues.models import issue_title
-from issues.serializers import standardized_tag_key
 from issues_api.api.dates import format_datetime
 from releases.serializers import serialize_release
 
@@ -36,19 +36,24 @@ class Derived(NamedTuple):
     fingerprints: list[str]
 
 
-def derive(event, *, grouping_config: str = NEWEST) -> Derived:
-    """Type, metadata, culprit, title and grouping hash of one event, as record_event saw it:
-    by the grouping version of its project (Project.grouping_config)."""
+def derive(event, *, grouping_config: str | None = None) -> Derived:
+    """Type, metadata, culprit and title of one event, as record_event saw them, and, when
+    `grouping_config` (its project's grouping version) is given, its grouping hash. Only what
+    is shown is read: a list of 100 events derives no hash and checks no other interface."""
+    payload = event.data
     try:
-        data = normalize_event(
-            event.data, now=event.received, tags=False, grouping_config=grouping_config
-        )
-    except ValueError:
+        described = describe(payload)
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError):
         # A payload stored before a stricter reader: show it as a plain message event.
         metadata = {"title": (event.message.splitlines() or ["<unlabeled event>"])[0][:200]}
         return Derived("default", metadata, None, metadata["title"], [])
-    title = issue_title(data.type, data.metadata)
-    return Derived(data.type, data.metadata, data.culprit, title, [data.fingerprint_hash])
+    fingerprints = []
+    # A fingerprint of a shape no grouping version reads has no hash to show.
+    with suppress(ValueError, TypeError, AttributeError, KeyError, IndexError):
+        if grouping_config is not None:
+            fingerprints.append(grouping_strategy(grouping_config)(payload))
+    title = issue_title(described.type, described.metadata)
+    return Derived(described.type, described.metadata, described.culprit, title, fingerprints)
 
 
 def _location(derived: Derived) -> str | None:
@@ -58,8 +63,9 @@ def _location(derived: Derived) -> str | None:
 
 def _tags(event) -> list[dict]:
     """[{key, value}] sorted by key, "sentry:" stripped (sentry:release is "release")."""
-    tags = ({"key": standardized_tag_key(key), "value": value} for key, value in event.tags)
-    return sorted(tags, key=itemgetter("key"))
+    tags = [{"key": key.removeprefix("sentry:"), "value": value} for key, value in event.tags]
+    tags.sort(key=itemgetter("key"))
+    return tags
 
 
 def _user(payload: dict) -> dict | None:
@@ -98,9 +104,9 @@ def _sdk(payload: dict) -> dict | None:
     return {"name": str(sdk["name"]), "version": as_text(sdk.get("version"))}
 
 
-def serialize_event_summary(event, *, grouping_config: str = NEWEST) -> dict:
-    """A list item: Sentry's SimpleEventSerializer."""
-    derived = derive(event, grouping_config=grouping_config)
+def serialize_event_summary(event) -> dict:
+    """A list item: Sentry's SimpleEventSerializer (no fingerprints)."""
+    derived = derive(event)
     return {
         "id": event.event_id,
         "eventID": event.event_id,

@@ -144,6 +144,50 @@ def _tags(payload: dict, *, level: int, environment: str, release: str | None, u
     return sorted(tags.items())
 
 
+@dataclass(frozen=True, slots=True)
+class Description:
+    """What an event says it is, as Sentry shows it: its type, metadata (the title's parts)
+    and culprit, and whether an exception went unhandled."""
+
+    type: str
+    metadata: dict
+    culprit: str | None
+    is_unhandled: bool
+
+
+def describe(payload: dict, *, message: str | None = None) -> Description:
+    """The Description of a payload, and nothing else: no checks of the other interfaces, no
+    grouping, no tags. normalize_event reads it so; the events routes read only this of each
+    stored event. Raises TypeError, AttributeError and the like on interfaces of unexpected
+    shapes (normalize_event turns them into ValueError)."""
+    if message is None:
+        message = _message(payload)
+    exceptions = _exception_values(payload)
+    culprit = payload.get("culprit") or payload.get("transaction")
+    if not exceptions:
+        title = (message.splitlines() or ["<unlabeled event>"])[0][:200]
+        return Description(
+            "default", {"title": title}, str(culprit)[:200] if culprit else None, False
+        )
+    exception = exceptions[-1]
+    frame = _top_frame(exception) or {}
+    metadata = {
+        "type": str(exception.get("type") or "Error"),
+        "value": str(exception.get("value") or ""),
+    }
+    if frame.get("filename"):
+        metadata["filename"] = str(frame["filename"])
+    if frame.get("function"):
+        metadata["function"] = str(frame["function"])
+    if not culprit and frame:
+        location = frame.get("module") or frame.get("filename") or "?"
+        culprit = f"{location} in {frame.get('function') or '?'}"
+    is_unhandled = any(
+        (value.get("mechanism") or {}).get("handled") is False for value in exceptions
+    )
+    return Description("error", metadata, str(culprit)[:200] if culprit else None, is_unhandled)
+
+
 def normalize_event(
     payload: dict, *, now: datetime, tags: bool = True, grouping_config: str = NEWEST
 ) -> NormalizedEvent:
@@ -177,31 +221,7 @@ def _normalize(payload: dict, *, now: datetime, tags: bool, grouping) -> Normali
     user_key = _user_key(payload.get("user"))
     message = _message(payload)
 
-    exceptions = _exception_values(payload)
-    culprit = payload.get("culprit") or payload.get("transaction")
-    is_unhandled = False
-    if exceptions:
-        exception = exceptions[-1]
-        frame = _top_frame(exception) or {}
-        event_type = "error"
-        metadata = {
-            "type": str(exception.get("type") or "Error"),
-            "value": str(exception.get("value") or ""),
-        }
-        if frame.get("filename"):
-            metadata["filename"] = str(frame["filename"])
-        if frame.get("function"):
-            metadata["function"] = str(frame["function"])
-        if not culprit and frame:
-            location = frame.get("module") or frame.get("filename") or "?"
-            culprit = f"{location} in {frame.get('function') or '?'}"
-        is_unhandled = any(
-            (value.get("mechanism") or {}).get("handled") is False for value in exceptions
-        )
-    else:
-        event_type = "default"
-        metadata = {"title": (message.splitlines() or ["<unlabeled event>"])[0][:200]}
-
+    described = describe(payload, message=message)
     fingerprint_hash = grouping(payload)
 
     if tags:
@@ -219,13 +239,13 @@ def _normalize(payload: dict, *, now: datetime, tags: bool, grouping) -> Normali
         logger=str(payload.get("logger") or "")[:64],
         platform=str(payload["platform"])[:64] if payload.get("platform") else None,
         message=message,
-        culprit=str(culprit)[:200] if culprit else None,
-        type=event_type,
-        metadata=metadata,
+        culprit=described.culprit,
+        type=described.type,
+        metadata=described.metadata,
         environment=environment,
         release=release,
         user_key=user_key,
         fingerprint_hash=fingerprint_hash,
-        is_unhandled=is_unhandled,
+        is_unhandled=described.is_unhandled,
         tags=listed,
     )

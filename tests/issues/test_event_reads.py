@@ -61,8 +61,21 @@ def test_normalizing_without_tags_checks_the_payload_as_with_them(fields):
     assert vars(found) | {"tags": expected.tags} == vars(expected)
 
 
-@pytest.mark.parametrize("fields", MALFORMED[:3])
-def test_a_stored_payload_the_reader_now_refuses_is_shown_as_a_plain_message(api, project, fields):
+# Stored payloads the reader now refuses (written before a stricter reader, or by hand): those
+# whose description itself cannot be read, and those malformed elsewhere only.
+UNDESCRIBABLE = [
+    MALFORMED_INTERFACES[name]
+    for name in ("logentry-str", "exception-int", "frame-str", "mechanism-str")
+]
+MALFORMED_ELSEWHERE = [
+    MALFORMED_INTERFACES[name] for name in ("contexts-list", "tags-int", "fingerprint-int")
+]
+
+
+@pytest.mark.parametrize("fields", UNDESCRIBABLE)
+def test_a_stored_payload_that_cannot_be_described_is_shown_as_a_plain_message(
+    api, project, fields
+):
     event = make_event(project, message="First line\nsecond line")
     Event.objects.filter(pk=event.pk).update(data={**event.data, **fields})
     [item] = get_json(api, events_url(event.issue))
@@ -81,6 +94,24 @@ def test_a_stored_payload_the_reader_now_refuses_is_shown_as_a_plain_message(api
             "First line",
             [],
         )
+
+
+@pytest.mark.parametrize("fields", MALFORMED_ELSEWHERE)
+def test_a_stored_payload_malformed_elsewhere_is_described_from_what_it_says(api, project, fields):
+    """Only what the document shows is read of each listed event (issue 10: the list derives
+    no grouping hash and checks no other interface); a hash that cannot be computed is
+    left out of the full event's fingerprints."""
+    event = make_event(project, message="First line\nsecond line")
+    Event.objects.filter(pk=event.pk).update(data={**event.data, **fields})
+    shown = ("default", "First line", "app.views in index")
+    [item] = get_json(api, events_url(event.issue))
+    assert (item["event.type"], item["title"], item["culprit"]) == shown
+    [full] = get_json(api, events_url(event.issue), full="true")
+    detail = get_json(api, events_url(event.issue, "latest"))
+    for document in (full, detail):
+        assert (document["type"], document["title"], document["culprit"]) == shown
+        grouped = "fingerprint" not in fields
+        assert document["fingerprints"] == ([event.issue.hashes.get().hash] if grouped else [])
 
 
 def test_list_shows_numbers_of_any_size_as_stored(api, project):
