@@ -1,15 +1,17 @@
 """The two halves of ingest: accept (queue an SDK's events with one INSERT) and digest (apply
-queued events through record_event, batch by batch)."""
+queued events batch by batch with apply_events, setting aside what cannot be applied)."""
 
 import logging
 from datetime import datetime
 
 import orjson
-from django.db import DataError, IntegrityError, transaction
+from django.conf import settings
+from django.db import DataError, IntegrityError, connection, transaction
+from django.utils import timezone
 
 from accounts.models import Project
-from issues.models import IngestItem
-from issues.services.events import record_event
+from issues.models import IngestFailure, IngestItem
+from issues.services.digest import Incoming, Outcome, apply_events
 
 logger = logging.getLogger("issues.ingest")
 
@@ -17,7 +19,15 @@ logger = logging.getLogger("issues.ingest")
 @transaction.atomic
 def events_accept(*, project_id: int, events: list[tuple[str, dict]], received: datetime) -> None:
     """Queue events of a project, one row each; an event id already queued for the project
-    (an SDK's retry) is skipped by the database (ON CONFLICT DO NOTHING)."""
+    (an SDK's retry) is skipped by the database (ON CONFLICT DO NOTHING).
+
+    The commit is durable (the SDK's 200 means the event survives a crash of the server),
+    unless ISSUES_API_INGEST_SYNCHRONOUS_COMMIT is off: then PostgreSQL answers before the
+    commit reaches the disk, and a crash of the database server may lose the events of its
+    last moments (docs/ingest.md)."""
+    if not settings.ISSUES_API_INGEST_SYNCHRONOUS_COMMIT and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
     IngestItem.objects.bulk_create(
         [
             IngestItem(
@@ -34,33 +44,71 @@ def events_accept(*, project_id: int, events: list[tuple[str, dict]], received: 
 
 @transaction.atomic
 def events_digest(*, batch: int) -> int:
-    """Claim up to `batch` queued events, record each, delete them, in one transaction; the
+    """Claim up to `batch` queued events, apply them, delete them, in one transaction; the
     number claimed.
 
     On PostgreSQL the claim is FOR UPDATE SKIP LOCKED, so several workers take different rows;
-    SQLite ignores it (one worker). A payload record_event refuses is dropped with a log line,
-    never retried. Each event is still applied on its own (record_event, a savepoint each):
-    set-based batch SQL (bulk inserts, counter upserts per issue) is a later step (DESIGN.md,
-    Ingest)."""
+    SQLite ignores it (one worker). The batch is applied as one (apply_events); an event it
+    cannot apply (an unreadable payload, a value the database refuses) is set aside in
+    IngestFailure with its error and a log line, and the rest of the batch applied: one bad
+    event never holds back the queue."""
     items = list(IngestItem.objects.select_for_update(skip_locked=True).order_by("id")[:batch])
     if not items:
         return 0
     projects = Project.objects.in_bulk({item.project_id for item in items})
+    readable, failures = [], []
     for item in items:
         try:
-            record_event(
-                project=projects[item.project_id],
-                payload=orjson.loads(item.payload),
-                now=item.received,
-            )
-        except (ValueError, DataError, IntegrityError) as error:
-            # What the accept check let through and the digest cannot store: retrying would
-            # fail the same way, and hold back the rows behind it.
-            logger.warning(
-                "Dropped queued event %s of project %s: %s",
-                item.event_id,
-                item.project_id,
-                error,
-            )
+            payload = orjson.loads(item.payload)
+        except orjson.JSONDecodeError as error:
+            failures.append((item, error))
+            continue
+        readable.append((item, Incoming(projects[item.project_id], payload, item.received)))
+    outcomes = _apply_isolating([incoming for _, incoming in readable])
+    failures += [
+        (item, outcome.error)
+        for (item, _), outcome in zip(readable, outcomes, strict=True)
+        if outcome.error is not None
+    ]
+    if failures:
+        _set_aside(failures)
     IngestItem.objects.filter(pk__in=[item.pk for item in items]).delete()
     return len(items)
+
+
+def _apply_isolating(incoming: list[Incoming]) -> list[Outcome]:
+    """apply_events on the batch; when the database refuses it, on each half in turn (in a
+    savepoint each, in queue order), down to the one event it refuses, which alone fails."""
+    if not incoming:
+        return []
+    try:
+        with transaction.atomic():
+            return apply_events(incoming)
+    except (DataError, IntegrityError) as error:
+        if len(incoming) == 1:
+            return [Outcome(error=error)]
+    middle = len(incoming) // 2
+    return _apply_isolating(incoming[:middle]) + _apply_isolating(incoming[middle:])
+
+
+def _set_aside(failures: list[tuple[IngestItem, Exception]]) -> None:
+    now = timezone.now()
+    for item, error in failures:
+        # What the accept check let through and the digest cannot store: retrying would fail
+        # the same way, and hold back the rows behind it.
+        logger.warning(
+            "Set aside queued event %s of project %s: %s", item.event_id, item.project_id, error
+        )
+    IngestFailure.objects.bulk_create(
+        [
+            IngestFailure(
+                project_id=item.project_id,
+                event_id=item.event_id,
+                payload=item.payload,
+                error=f"{type(error).__name__}: {error}",
+                received=item.received,
+                failed_at=now,
+            )
+            for item, error in failures
+        ]
+    )
