@@ -61,7 +61,9 @@ class Outcome:
     error: ValueError | None = None
 
 
-@transaction.atomic
+# No savepoint of its own: its callers hold one (record_event, and events_digest for each
+# try), so that a database error undoes the batch and nothing else.
+@transaction.atomic(savepoint=False)
 def apply_events(incoming: list[Incoming]) -> list[Outcome]:
     """Apply the events in one transaction, as if one by one in list order; one Outcome each.
 
