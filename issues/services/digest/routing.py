@@ -181,15 +181,19 @@ def new_issue(item: Item) -> Issue:
 
 def lock_projects(project_ids: set[int]) -> dict[int, Project]:
     """Creating issues is serialized per project: the row lock (taken in id order, so that
-    workers never deadlock) also guards the short-id counter."""
-    rows = Project.objects.select_for_update().filter(pk__in=project_ids).order_by("pk")
+    workers never deadlock) also guards the short-id counter.
+
+    FOR NO KEY UPDATE, as every lock the digest takes: it does not stop another worker from
+    inserting events that refer to the project (their foreign key takes KEY SHARE), which a
+    FOR UPDATE would, while that worker holds an issue this one waits for: a deadlock."""
+    rows = Project.objects.select_for_update(no_key=True).filter(pk__in=project_ids).order_by("pk")
     return {row.pk: row for row in rows}
 
 
 def lock_issues(issue_ids: set[int]) -> dict[int, Issue]:
     """The existing issues of the batch, locked in id order (no deadlock between workers):
     their counters and read-model rows are then written by this transaction alone."""
-    rows = Issue.objects.select_for_update().filter(pk__in=issue_ids).order_by("pk")
+    rows = Issue.objects.select_for_update(no_key=True).filter(pk__in=issue_ids).order_by("pk")
     return {row.pk: row for row in rows}
 
 
