@@ -6,7 +6,14 @@ from datetime import datetime
 
 import orjson
 from django.conf import settings
-from django.db import DataError, IntegrityError, connection, transaction
+from django.db import (
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    transaction,
+)
 from django.utils import timezone
 
 from accounts.models import Project
@@ -49,9 +56,11 @@ def events_digest(*, batch: int) -> int:
 
     On PostgreSQL the claim is FOR UPDATE SKIP LOCKED, so several workers take different rows;
     SQLite ignores it (one worker). The batch is applied as one (apply_events); an event it
-    cannot apply (an unreadable payload, a value the database refuses) is set aside in
-    IngestFailure with its error and a log line, and the rest of the batch applied: one bad
-    event never holds back the queue."""
+    cannot apply (an unreadable payload, a value the database refuses, whatever else it makes
+    the digest raise) is set aside in IngestFailure with its error and a log line, and the
+    rest of the batch applied: one bad event never holds back the queue. An OperationalError
+    (a deadlock, the statement budget, the connection) rolls the whole batch back: it stays
+    queued for the next try (digest_events)."""
     items = list(IngestItem.objects.select_for_update(skip_locked=True).order_by("id")[:batch])
     if not items:
         return 0
@@ -77,15 +86,22 @@ def events_digest(*, batch: int) -> int:
 
 
 def _apply_isolating(incoming: list[Incoming]) -> list[Outcome]:
-    """apply_events on the batch; when the database refuses it, on each half in turn (in a
-    savepoint each, in queue order), down to the one event it refuses, which alone fails."""
+    """apply_events on the batch; when it fails, on each half in turn (in a savepoint each, in
+    queue order), down to the one event that fails alone: a value the database refuses, or
+    anything else about one event that the digest cannot apply. Errors of the moment rather
+    than of an event (OperationalError: a deadlock chosen, the time budget, the connection)
+    abort the whole batch, which stays queued for the next try."""
     if not incoming:
         return []
     try:
         with transaction.atomic():
             return apply_events(incoming)
-    except (DataError, IntegrityError) as error:
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as error:
         if len(incoming) == 1:
+            if not isinstance(error, DataError | IntegrityError):
+                logger.exception("The digest failed on a queued event")
             return [Outcome(error=error)]
     middle = len(incoming) // 2
     return _apply_isolating(incoming[:middle]) + _apply_isolating(incoming[middle:])

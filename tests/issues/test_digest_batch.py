@@ -382,3 +382,33 @@ def test_a_repeated_event_id_within_a_batch_counts_once_the_first_wins(project):
     assert (outcomes[1].event, outcomes[1].duplicate) == (None, True)
     assert Event.objects.get(project=project).issue.title == "First"
     assert Issue.objects.get(project=project).times_seen == 1
+
+
+def test_an_event_the_digest_fails_on_unexpectedly_is_set_aside_too(project, monkeypatch):
+    """Not only the database's refusals: whatever one event makes the digest raise (a bug a
+    payload finds) sets that event aside, rather than stopping the queue behind it."""
+    from issues.services import digest
+
+    def normalized(project, payload, now):
+        if payload.get("message") == "boom":
+            raise RuntimeError("a bug this payload finds")
+        return original(project, payload, now)
+
+    original = digest.normalized
+    monkeypatch.setattr(digest, "normalized", normalized)
+    now = timezone.now()
+    events = [
+        steady_event(n, now=now - timedelta(hours=1), **({"message": "boom"} if n == 1 else {}))
+        for n in range(3)
+    ]
+    events_accept(project_id=project.pk, events=[(e["event_id"], e) for e in events], received=now)
+
+    assert events_digest(batch=10) == 3
+
+    assert IngestItem.objects.count() == 0
+    assert Event.objects.filter(project=project).count() == 2
+    failure = IngestFailure.objects.get()
+    assert (failure.event_id, failure.error) == (
+        events[1]["event_id"],
+        "RuntimeError: a bug this payload finds",
+    )

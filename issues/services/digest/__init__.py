@@ -12,7 +12,7 @@ record_event is the batch of one; events_digest applies the queue batch by batch
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 from accounts.models import Project
 from issues import status
@@ -34,7 +34,13 @@ from issues.services.digest.routing import (
 )
 from releases.selectors import SEMVER_SAMPLE, follows_semver_among, project_releases
 
-__all__ = ["Incoming", "Outcome", "apply_events"]
+__all__ = ["Incoming", "Outcome", "RoutesChanged", "apply_events"]
+
+
+class RoutesChanged(OperationalError):
+    """The batch read a route that another transaction removed before the batch could lock
+    it: like a deadlock, nothing is written and the batch is to be tried again (as
+    digest_events does), when the route is read afresh."""
 
 
 @dataclass
@@ -51,14 +57,15 @@ class Incoming:
 class Outcome:
     """What became of an Incoming: the Event stored; or `duplicate` (the pk of the Event an
     earlier one stored, None when that one is in the same batch); or `dropped` (the
-    fingerprint of a discarded issue); or `error`, the ValueError of a payload that cannot be
-    read (nothing written for it)."""
+    fingerprint of a discarded issue); or `error`, why it could not be applied: the
+    ValueError of a payload that cannot be read (nothing written for it), or what the
+    database said of it (events_digest)."""
 
     event: Event | None = None
     duplicate: bool = False
     duplicate_of: int | None = None
     dropped: bool = False
-    error: ValueError | None = None
+    error: Exception | None = None
 
 
 # No savepoint of its own: its callers hold one (record_event, and events_digest for each
@@ -92,7 +99,7 @@ def apply_events(incoming: list[Incoming]) -> list[Outcome]:
 
     attach_environments(items)
     links = attach_releases(items)
-    runs = _route(items, routes)
+    runs = _route(items, routes, outcomes)
     tally = Tally(runs)
     watches = {
         run: status.watch_for_events(run.issue, since=min(item.now for item in run.items))
@@ -148,7 +155,7 @@ def _tombstoned(item: Item, routes: dict, outcomes: list[Outcome]) -> bool:
     return False
 
 
-def _route(items: list[Item], routes: dict) -> list[IssueRun]:
+def _route(items: list[Item], routes: dict, outcomes: list[Outcome]) -> list[IssueRun]:
     """Each event's issue: the one its hash routes to (locked), or a new one opened by the
     first event of its fingerprint. Hashes unknown when first read are read again once their
     projects are locked: another worker may have opened their issue meanwhile."""
@@ -159,16 +166,20 @@ def _route(items: list[Item], routes: dict) -> list[IssueRun]:
     if unknown:
         projects = lock_projects({item.project.pk for item in unknown})
         routes = {**routes, **hash_routes(unknown)}
-    issues = lock_issues({issue for issue, _ in routes.values() if issue is not None})
+    routed = {issue for issue, _ in routes.values() if issue is not None}
+    issues = lock_issues(routed)
+    if issues.keys() != routed:
+        # Deleted (run_deletions) since its hash was read, the hash with it.
+        raise RoutesChanged("An issue of the batch was deleted meanwhile; try again.")
     runs: dict[tuple[int, str], IssueRun] = {}
     kept = []
     for item in items:
         key = (item.project.pk, item.data.fingerprint_hash)
         run = runs.get(key)
         if run is None:
-            issue_id, tombstone_id = routes.get(key, (None, None))
-            if tombstone_id is not None:
+            if _tombstoned(item, routes, outcomes):
                 continue  # discarded while this batch waited for the project's lock
+            issue_id, _ = routes.get(key, (None, None))
             if issue_id is None:
                 run = IssueRun(new_issue(item), new=True)
                 item.creates_issue = True
