@@ -96,6 +96,17 @@ AXES_USERNAME_FORM_FIELD = "username"
 # Request bodies above this size answer 413.
 ISSUES_API_MAX_BODY_BYTES = int(os.environ.get("ISSUES_API_MAX_BODY_BYTES", str(256 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = ISSUES_API_MAX_BODY_BYTES
+
+# An accepted event's commit is durable (synchronous_commit as the server sets it) unless
+# this is off: then the ingest endpoints answer before PostgreSQL has flushed the queue's
+# INSERT, and a crash of the database server loses what it accepted in its last moments
+# (up to three times wal_writer_delay, 600 ms by default). Anything but a clear on or off
+# refuses to start: a typo must not trade durability away.
+_synchronous_commit = os.environ.get("ISSUES_API_INGEST_SYNCHRONOUS_COMMIT", "on").strip().lower()
+if _synchronous_commit not in {"on", "off", "1", "0", "true", "false"}:
+    raise ImproperlyConfigured("ISSUES_API_INGEST_SYNCHRONOUS_COMMIT must be on or off.")
+ISSUES_API_INGEST_SYNCHRONOUS_COMMIT = _synchronous_commit in {"on", "1", "true"}
+
 # The ingest routes (/api/{project_id}/envelope/ and /store/) have their own limits, Relay's:
 # a body as sent (compressed or not; nginx draws the same line), an event (decompressed), and
 # a whole body once decompressed (an envelope may carry attachments, which are skipped but

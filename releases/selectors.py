@@ -47,7 +47,13 @@ def greatest_semver_release(project) -> Release | None:
 
 
 def follows_semver(project) -> bool:
-    recent = list(project_releases(project).order_by("-date_added")[:SEMVER_SAMPLE])
+    return follows_semver_among(
+        list(project_releases(project).order_by("-date_added")[:SEMVER_SAMPLE])
+    )
+
+
+def follows_semver_among(recent: list[Release]) -> bool:
+    """follows_semver's rule, given the project's most recent releases (newest first)."""
     return bool(recent) and all(release.is_semver for release in recent)
 
 

@@ -1,6 +1,7 @@
 """The admin of environments, events and the read models, all written only by record_event
-(read-only here), of the queue of events SDKs sent (read-only: the digest empties it), and
-of user feedback, which can be corrected or removed."""
+(read-only here), of the queue of events SDKs sent (read-only: the digest empties it) and
+of those the digest set aside with their error, and of user feedback, which can be corrected
+or removed."""
 
 from django.contrib import admin
 
@@ -14,6 +15,7 @@ from issues.admin.base import (
 from issues.models import (
     Environment,
     Event,
+    IngestFailure,
     IngestItem,
     IssueDailyCount,
     IssueEnvironment,
@@ -65,6 +67,23 @@ class IngestItemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("=event_id", "=project__slug")
     ordering = ("id",)
     show_full_result_count = False
+
+
+@admin.register(IngestFailure)
+class IngestFailureAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Events the digest could not apply, with why, for the operator to read; the digest
+    never retries them."""
+
+    list_display = ("event_id", "project", "short_error", "received", "failed_at")
+    list_select_related = ("project",)
+    list_filter = ("project__organization", "project")
+    search_fields = ("=event_id", "=project__slug", "error")
+    ordering = ("-failed_at", "-id")
+    show_full_result_count = False
+
+    @admin.display(description="error")
+    def short_error(self, obj):
+        return obj.error if len(obj.error) <= 120 else f"{obj.error[:119]}…"
 
 
 @admin.register(IssueEnvironment)

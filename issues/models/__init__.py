@@ -10,7 +10,8 @@ One module per aggregate; import the models from here (`from issues.models impor
 - event: Environment, Event, the hashes and tombstones that route events, UserReport;
 - activity: Activity, IssueSeen, Bookmark, Subscription;
 - read_models: the counters record_event keeps per environment, hour, day and tag;
-- ingest: IngestItem, the queue of events accepted from SDKs and not yet digested.
+- ingest: IngestItem, the queue of events accepted from SDKs and not yet digested, and
+  IngestFailure, those the digest set aside.
 """
 
 from issues.models.activity import Activity, Bookmark, IssueSeen, Subscription
@@ -24,7 +25,7 @@ from issues.models.choices import (
     SubscriptionReason,
 )
 from issues.models.event import Environment, Event, IssueHash, IssueTombstone, UserReport
-from issues.models.ingest import IngestItem
+from issues.models.ingest import IngestFailure, IngestItem
 from issues.models.issue import Assignee, Issue, Resolution, Share, Snooze, issue_title
 from issues.models.read_models import (
     IssueDailyCount,
@@ -43,6 +44,7 @@ __all__ = [
     "Bookmark",
     "Environment",
     "Event",
+    "IngestFailure",
     "IngestItem",
     "Issue",
     "IssueDailyCount",

@@ -1,6 +1,7 @@
 """Events, the environments they name, the hashes that route them to an issue (or to the
-tombstone of a discarded one) and the feedback users leave about them. Only record_event
-writes events; issue_discard writes tombstones."""
+tombstone of a discarded one) and the feedback users leave about them. Only the event digest
+writes events (issues.services.digest; record_event is its batch of one); issue_discard
+writes tombstones."""
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder

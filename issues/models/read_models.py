@@ -1,6 +1,7 @@
-"""The read models, written only by record_event in the event's transaction: an issue's
-counters per environment, its distinct users, its hourly and daily event counts and its tags.
-A GET reads O(buckets) of these rows, never O(events)."""
+"""The read models, written only by the event digest (issues.services.digest, whose batch of
+one is record_event) in the events' transaction: an issue's counters per environment, its
+distinct users, its hourly and daily event counts and its tags. A GET reads O(buckets) of
+these rows, never O(events)."""
 
 from django.db import models
 

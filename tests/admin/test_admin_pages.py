@@ -26,6 +26,7 @@ from issues.models import (
     Bookmark,
     Environment,
     Event,
+    IngestFailure,
     IngestItem,
     Issue,
     IssueDailyCount,
@@ -76,6 +77,7 @@ ADDABLE = {
 CHANGED_ONLY = {Issue, UserReport, ProjectKey}
 READ_ONLY = {
     IngestItem,
+    IngestFailure,
     Environment,
     Event,
     IssueEnvironment,

@@ -1,16 +1,24 @@
+import logging
 import signal
 import threading
 
 from django.core.management.base import BaseCommand
+from django.db import InterfaceError, OperationalError, connection
 
 from issues.services import events_digest
+
+logger = logging.getLogger("issues.ingest")
+
+# In a row, before --once gives up; the loop without --once keeps trying.
+ONCE_ATTEMPTS = 3
 
 
 class Command(BaseCommand):
     help = (
-        "Apply the events SDKs sent (queued by the ingest endpoints) through record_event, in "
-        "batches; with --once until the queue is empty, else forever, until SIGTERM or SIGINT. "
-        "Several may run at once on PostgreSQL (FOR UPDATE SKIP LOCKED)."
+        "Apply the events SDKs sent (queued by the ingest endpoints) in batches, each in one "
+        "transaction (issues.services.digest); with --once until the queue is empty, else "
+        "forever, until SIGTERM or SIGINT. Several may run at once on PostgreSQL (FOR UPDATE "
+        "SKIP LOCKED)."
     )
 
     def add_arguments(self, parser):
@@ -27,10 +35,22 @@ class Command(BaseCommand):
             # The batch under way finishes (or rolls back whole); then the loop ends.
             for signum in (signal.SIGTERM, signal.SIGINT):
                 previous[signum] = signal.signal(signum, lambda *_: stop.set())
-        total = 0
+        total = failures = 0
         try:
             while not stop.is_set():
-                claimed = events_digest(batch=max(1, batch))
+                try:
+                    claimed = events_digest(batch=max(1, batch))
+                except (OperationalError, InterfaceError) as error:
+                    # The database went away, or chose this batch to break a deadlock or a
+                    # statement budget: the batch rolled back whole and stays queued.
+                    failures += 1
+                    logger.warning("Digest batch failed, to be tried again: %s", error)
+                    connection.close()
+                    if once and failures >= ONCE_ATTEMPTS:
+                        raise
+                    stop.wait(idle_sleep)
+                    continue
+                failures = 0
                 total += claimed
                 if claimed:
                     continue

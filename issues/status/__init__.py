@@ -9,8 +9,8 @@ update_groups, GroupResolution, GroupSnooze and its serializer's _get_status):
 - the transitions someone asks for, through PUT or the admin: resolve (plainly, in a release,
   in the next release, in a commit), ignore (forever, or until a duration, a count or a user
   count, within a window or not, is reached) and unresolve;
-- the transitions an event brings (issues.services.events): the regression of a resolved
-  issue and the end of a snooze;
+- the transitions an event brings (issues.services.digest): the regression of a resolved
+  issue and the end of a snooze, in issues.status.events;
 - what a reader is shown: an expired snooze reads unresolved, a new issue turns ongoing after
   a week, the substatus only goes with unresolved and ignored.
 
@@ -27,7 +27,6 @@ from typing import ClassVar
 from accounts.models import User
 from issues.models import (
     ActivityType,
-    Event,
     Issue,
     IssueStatus,
     IssueSubstatus,
@@ -37,7 +36,6 @@ from issues.models import (
 from issues_api.api.dates import format_datetime
 from releases.models import Commit, Release, ReleaseCommit
 from releases.selectors import follows_semver, release_to_resolve_by
-from releases.versions import compare_versions
 
 # Sentry's substatus "new" lasts a week from the first event.
 NEW_ISSUE_PERIOD = timedelta(days=7)
@@ -234,105 +232,6 @@ def ignore(issue: Issue, change: Ignore, *, now: datetime) -> Transition:
     )
 
 
-def _release_order_date(release: Release) -> datetime:
-    return release.date_released or release.date_added
-
-
-def _resolution_holds(issue: Issue, resolution: Resolution | None, release: Release | None) -> bool:
-    """Whether an event of `release` leaves a resolved issue resolved (Sentry's
-    GroupResolution.has_resolution): only when resolved in a release newer than the event's,
-    by semver when the project and the event's release follow it, else by date."""
-    if resolution is None or resolution.release is None:
-        return False
-    if release is None:
-        # From "no release" to "some release": the event is taken as older.
-        return True
-    resolved_in = resolution.release
-    by_semver = release.is_semver and follows_semver(issue.project)
-
-    if resolution.current_release_version:
-        # Resolved in next release: every version up to the greatest one it was resolved at
-        # is covered.
-        current = resolution.current_release_version
-        if by_semver:
-            order = compare_versions(current, release.version)
-            if order is not None:
-                if order >= 0:
-                    return True
-                # A greatest version noted under other conditions may be stale: the event's
-                # version still has to be below the release the issue was resolved in.
-                order = compare_versions(resolved_in.version, release.version)
-                if order is not None:
-                    return order == 1
-        else:
-            current_release = Release.objects.filter(
-                organization_id=issue.project.organization_id, version=current
-            ).first()
-            if current_release is not None:
-                return current_release.pk == release.pk or _release_order_date(
-                    current_release
-                ) > _release_order_date(release)
-
-    if resolution.type == Resolution.Type.IN_RELEASE:
-        if resolved_in.pk == release.pk:
-            return False
-        if by_semver:
-            order = compare_versions(resolved_in.version, release.version)
-            if order is not None:
-                return order == 1
-        return resolved_in.date_added > release.date_added
-    return resolved_in.pk == release.pk or resolved_in.date_added > release.date_added
-
-
-def _snooze_ended(snooze: Snooze, issue: Issue, *, now: datetime) -> bool:
-    """Whether an event ends the snooze: its own terms (Snooze.is_valid), or as many events,
-    or users, within the window as its count asks."""
-    if not snooze.is_valid(issue, now=now):
-        return True
-    if snooze.count and snooze.window:
-        recent = Event.objects.filter(
-            issue=issue, datetime__gte=now - timedelta(minutes=snooze.window)
-        )
-        if recent.count() >= snooze.count:
-            return True
-    if snooze.user_count and snooze.user_window:
-        recent_users = (
-            Event.objects.filter(
-                issue=issue, datetime__gte=now - timedelta(minutes=snooze.user_window)
-            )
-            .exclude(user_key=None)
-            .values("user_key")
-            .distinct()
-        )
-        if recent_users.count() >= snooze.user_count:
-            return True
-    return False
-
-
-def reopen_for_event(issue: Issue, *, release: Release | None, now: datetime) -> Transition | None:
-    """A new event (of `release`, already counted) regresses a resolved issue unless its
-    resolution holds for that release, and ends an ignored issue's snooze once the snooze's
-    conditions are met; ignoring without conditions holds. None: the issue stays as it is.
-    Either way back the issue comes unresolved, with no resolution and no snooze."""
-    if issue.status == IssueStatus.RESOLVED:
-        resolution = Resolution.objects.select_related("release").filter(issue=issue).first()
-        if _resolution_holds(issue, resolution, release):
-            return None
-        substatus = IssueSubstatus.REGRESSED
-    elif issue.status == IssueStatus.IGNORED:
-        snooze = Snooze.objects.filter(issue=issue).first()
-        if snooze is None or not _snooze_ended(snooze, issue, now=now):
-            return None
-        substatus = IssueSubstatus.ONGOING
-    else:
-        return None
-    _move(issue, IssueStatus.UNRESOLVED, substatus, now=now)
-    return Transition(
-        activity=ActivityType.SET_REGRESSION,
-        data={"version": release.version if release is not None else ""},
-    )
-
-
 @dataclass(slots=True)
 class ShownStatus:
     """An issue's status as a reader sees it at a moment.
@@ -393,3 +292,30 @@ def shown(
         if resolution.commit is not None:
             return ShownStatus(status, None, in_commit=resolution.commit)
     return ShownStatus(status, None)
+
+
+# The event side, which builds on the transitions above.
+from issues.status.events import (  # noqa: E402
+    EventWatch,
+    RecentEvents,
+    reopen_for_event,
+    watch_for_events,
+)
+
+__all__ = [
+    "EventWatch",
+    "Ignore",
+    "RecentEvents",
+    "Resolve",
+    "ShownStatus",
+    "StatusChange",
+    "Transition",
+    "Unresolve",
+    "change_status",
+    "ignore",
+    "reopen_for_event",
+    "resolve",
+    "shown",
+    "unresolve",
+    "watch_for_events",
+]
