@@ -56,10 +56,14 @@ def _renew(body: bytes, rng: random.Random) -> bytes:
     return brotli.compress(text.replace(old, new), quality=4)
 
 
-def make_envelopes(dsn: str, count: int) -> tuple[list[bytes], dict]:
+def make_envelopes(
+    dsn: str, count: int, *, made_by_sdk: int = SDK_ENVELOPES
+) -> tuple[list[bytes], dict]:
+    """`count` envelopes: `made_by_sdk` of them made by sentry-sdk, the others copies of
+    those with event ids of their own; and the headers the SDK sends them with."""
     from bench.envelopes import sdk_envelopes
 
-    made = sdk_envelopes(dsn, min(count, SDK_ENVELOPES))
+    made = sdk_envelopes(dsn, min(count, made_by_sdk))
     headers = made[0][1]
     bodies = [body for body, _ in made]
     rng = random.Random(11)
@@ -263,12 +267,27 @@ class Poller:
 
 
 def measure_end_to_end(
-    env, *, ingest_url, headers, bodies, api_url, token, project_id, rate, seconds, poll, say
+    env,
+    *,
+    ingest_url,
+    headers,
+    bodies,
+    api_url,
+    token,
+    project_id,
+    after_issue,
+    rate,
+    seconds,
+    poll,
+    say,
 ):
     from issues.models import Event, Issue
 
     def issue_ids():
-        return list(Issue.objects.filter(project_id=project_id).values_list("id", flat=True))
+        """The issues of the SDK's events (made since the accept run began), not the other
+        issues of the benchmark's project, which no event reaches."""
+        issues = Issue.objects.filter(project_id=project_id, id__gt=after_issue)
+        return list(issues.values_list("id", flat=True))
 
     baseline = dict(Issue.objects.filter(project_id=project_id).values_list("id", "times_seen"))
     count = int(rate * seconds)
@@ -366,6 +385,11 @@ def run(*, config, env, data, serving, log_dir: Path, say) -> IngestResult:
     bodies_file = log_dir / "envelopes.bin"
     write_bodies(accept_bodies, bodies_file)
 
+    from django.db.models import Max
+
+    from issues.models import Issue
+
+    after_issue = Issue.objects.aggregate(last=Max("id"))["last"] or 0
     with serving(ingest=True) as server:
         url = envelope_url(server.base_url, project.pk)
         say(f"accept: wrk, {config.connections} connections, {config.duration:g} s")
@@ -417,6 +441,7 @@ def run(*, config, env, data, serving, log_dir: Path, say) -> IngestResult:
                 api_url=api.base_url,
                 token=data.token,
                 project_id=project.pk,
+                after_issue=after_issue,
                 rate=e2e_rate,
                 seconds=e2e_seconds,
                 poll=poll,
