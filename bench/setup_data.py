@@ -133,9 +133,13 @@ def event_id(fingerprint: str, number: int) -> str:
     return hashlib.md5(f"{fingerprint}-{number}".encode(), usedforsecurity=False).hexdigest()
 
 
-def fingerprint_hash(fingerprint: str) -> str:
+def fingerprint_hash(fingerprint: str, *, project) -> str:
+    """The hash the project's grouping version gives a fingerprint (a database built before
+    grouping versions has its project on the legacy one)."""
     payload = {"message": "x", "fingerprint": [fingerprint]}
-    return normalize_event(payload, now=timezone.now()).fingerprint_hash
+    return normalize_event(
+        payload, now=timezone.now(), grouping_config=project.grouping_config
+    ).fingerprint_hash
 
 
 def volume_step(total: int) -> timedelta:
@@ -511,7 +515,7 @@ def make_volume_pair(project, users: list[User], *, events: int) -> tuple[Issue,
 
 def _issue(project, key: str) -> Issue:
     issue_id = IssueHash.objects.get(
-        project=project, hash=fingerprint_hash(FINGERPRINTS[key])
+        project=project, hash=fingerprint_hash(FINGERPRINTS[key], project=project)
     ).issue_id
     return Issue.objects.get(pk=issue_id)
 
