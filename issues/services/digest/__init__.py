@@ -9,10 +9,13 @@ events: a resolved or ignored issue that receives events has its resolution or s
 record_event is the batch of one; events_digest applies the queue batch by batch.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import OperationalError, transaction
+import orjson
+from django.db import OperationalError, connection, transaction
+from django.db.models.expressions import RawSQL
 
 from accounts.models import Project
 from issues import status
@@ -136,6 +139,8 @@ def apply_events(incoming: list[Incoming]) -> list[Outcome]:
 
     _create_issues(runs, links)
     Event.objects.bulk_create([_event(item) for item in items])
+    for item in items:
+        item.event.data = item.payload  # the value, where bulk_create had its text
     tally.write(runs)
     if regressed:
         Resolution.objects.filter(issue_id__in=regressed).delete()
@@ -228,9 +233,22 @@ def _event(item: Item) -> Event:
         message=data.message,
         user_key=data.user_key,
         tags=[list(pair) for pair in data.tags],
-        data=item.payload,
+        data=_json_text(item.payload),
     )
     return item.event
+
+
+def _json_text(value) -> RawSQL:
+    """A payload for a JSON column as its text, written by orjson: Django's JSONField would
+    write it with the json module, and bulk_create would then send it to PostgreSQL in an
+    array (UNNEST) that psycopg escapes character by character; together most of a batch's
+    time for SDK events of a few KB. An expression makes bulk_create use VALUES instead."""
+    try:
+        text = orjson.dumps(value).decode()
+    except TypeError:  # integers past 64 bits, which the json module writes
+        text = json.dumps(value)
+    sql = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+    return RawSQL(sql, (text,))  # noqa: S611 (the text is a parameter)
 
 
 class _SemverJudge:
