@@ -349,3 +349,24 @@ def test_a_connection_whose_server_went_away_is_replaced(issue, token, settings,
         connection.close()
         connection.settings_dict["CONN_HEALTH_CHECKS"] = False
         connection.settings_dict["CONN_MAX_AGE"] = 0
+
+
+@postgresql_only
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("table", "column"), [("issues_ingestitem", "payload"), ("issues_event", "data")]
+)
+def test_the_payload_columns_are_compressed_with_lz4(table, column):
+    """issues migration 0008: SDK payloads of a few KB are TOASTed with lz4, cheaper to write
+    than PostgreSQL's default pglz (when the server has lz4, as Debian's and the image's do)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+        )
+        assert cursor.fetchone()[0] is True  # this machine's PostgreSQL, and CI's
+        cursor.execute(
+            "SELECT attcompression FROM pg_attribute"
+            " WHERE attrelid = %s::regclass AND attname = %s",
+            [table, column],
+        )
+        assert cursor.fetchone()[0] == "l"
