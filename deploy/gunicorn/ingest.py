@@ -20,5 +20,7 @@ threads = int(os.environ.get("ISSUES_API_INGEST_THREADS", "8"))
 keepalive = 5
 # Each request touches the worker's heartbeat file: in memory, not on the container's disk
 # (gunicorn's advice; a few percent of envelopes a second here).
-if os.path.isdir("/dev/shm"):
-    worker_tmp_dir = "/dev/shm"
+# gunicorn makes the file there itself (mkstemp, unlinked at once).
+SHARED_MEMORY = "/dev/shm"  # noqa: S108
+if os.path.isdir(SHARED_MEMORY):
+    worker_tmp_dir = SHARED_MEMORY
