@@ -33,7 +33,6 @@ from issues.shapes import (
     ACTIVITY_ROWS,
     EMAIL_ROWS,
     TAG_KEY_LIMIT,
-    USER_ROWS,
     issue_shape,
     seen_rows,
     shown_rows,
@@ -48,6 +47,7 @@ from issues_api.jsonrows import (
     loads,
     object_sql,
     parse_datetime,
+    primary_key_index,
     rows_sql,
 )
 from issues_api.statements import Statements, execute
@@ -365,14 +365,14 @@ def _gathered(row, *, shape, detail, parts, membership, series, now, children) -
 
 
 def _give_users(row, parts: IssueParts, children: dict) -> None:
-    """Puts the users read once (users_sql) in the relation caches of the rows naming them,
-    and their emails in `children` as USER's child rows would be."""
-    users = {user.pk: user for user in build_rows(USER_ROWS, row["users"], children)}
-    for user_id in users:
+    """The users read once (users_sql), as their rows by id (issues.serializers.DocumentUsers
+    serializes them, building a User only for a row no earlier document showed), and their
+    emails in `children` as USER's child rows would be."""
+    pk = primary_key_index(User)
+    parts.user_rows = {data[pk]: data for data in loads(row["users"]) or []}
+    for user_id in parts.user_rows:
         children.setdefault(("emails", user_id), [])
     for email in build_rows(EMAIL_ROWS, row["user_emails"], children):
         emails = children["emails", email.user_id]
         if email not in emails:
             emails.append(email)
-    for item in (*parts.seen, *parts.subscriptions, *parts.activity):
-        item._state.fields_cache["user"] = users.get(item.user_id)

@@ -28,6 +28,9 @@ class IssueParts:
     is_bookmarked: bool
     emails_by_user: dict[int, list[UserEmail]]
     activity: list[Activity] = field(default_factory=list)
+    # The users the rows above name, as the statement read them: id -> the User's row
+    # (issues_api.jsonrows), built by DocumentUsers only for a user no document showed yet.
+    user_rows: dict[int, list] = field(default_factory=dict)
     release_projects: list[ReleaseProject] = field(default_factory=list)
     tag_keys: list[tuple[str, int]] = field(default_factory=list)
     stats: dict = field(default_factory=dict)

@@ -4,6 +4,7 @@ which declares the documents' keys and renders them with these."""
 
 from datetime import datetime
 
+from accounts.models import User
 from accounts.serializers import serialize_user
 from issues import status
 from issues.models import (
@@ -16,6 +17,7 @@ from issues.models import (
 from issues.parts import IssueParts
 from issues.shapes import ACTIVITY_LIMIT
 from issues_api.api.dates import format_datetime
+from issues_api.jsonrows import Shape, build
 from releases.serializers import serialize_commit, serialize_release
 
 # Sentry's TAG_LABELS; other keys are title-cased with "_" as a space.
@@ -61,13 +63,26 @@ def one_to_one(issue, name: str):
     return cache[name] if name in cache else getattr(issue, name, None)
 
 
+# Users serialized from their rows, by the row's values, its emails' and whether the
+# requester is that user: what serialize_user reads, so a user whose row or emails changed
+# is another key. Per process, bounded (forgotten all at once when full). A large document
+# shows hundreds of users, the same from one request to the next: serializing them was a
+# third of its time (issue 10).
+_serialized_users: dict[tuple, dict] = {}
+_SERIALIZED_USERS_KEPT = 4096
+
+
 class DocumentUsers:
     """The users one document shows, each serialized once, with the emails fetched for it (a
-    document may show one user in its activity, seen-by, participants and statusDetails)."""
+    document may show one user in its activity, seen-by, participants and statusDetails).
 
-    def __init__(self, emails_by_user, requester):
+    `rows`: the users the gathering read, by id, as rows (IssueParts.user_rows): `of(id)`
+    serializes one without building its User when another document showed the same row."""
+
+    def __init__(self, emails_by_user, requester, rows=None):
         self.emails_by_user = emails_by_user
         self.requester = requester
+        self.rows = rows or {}
         self.serialized: dict[int, dict] = {}
 
     def __call__(self, user):
@@ -78,6 +93,33 @@ class DocumentUsers:
             data = self.serialized[user.pk] = serialize_user(
                 user, emails=self.emails_by_user.get(user.pk, []), requester=self.requester
             )
+        return data
+
+    def of(self, user_id):
+        """The user of this id the gathering read (None: no user, or one since deleted)."""
+        if user_id is None:
+            return None
+        data = self.serialized.get(user_id)
+        if data is not None:
+            return data
+        row = self.rows.get(user_id)
+        if row is None:
+            return None
+        emails = self.emails_by_user.get(user_id, [])
+        is_requester = self.requester is not None and self.requester.pk == user_id
+        key = (
+            tuple(row),
+            tuple((email.pk, email.email, email.is_verified) for email in emails),
+            is_requester,
+        )
+        data = _serialized_users.get(key)
+        if data is None:
+            user = build(User, list(row), Shape(), {})
+            data = serialize_user(user, emails=emails, requester=self.requester)
+            if len(_serialized_users) >= _SERIALIZED_USERS_KEPT:
+                _serialized_users.clear()
+            _serialized_users[key] = data
+        self.serialized[user_id] = data
         return data
 
     def actor(self, user):
@@ -165,7 +207,7 @@ def activity(parts: IssueParts, issue, users) -> list[dict]:
     items = [
         {
             "id": str(row.pk),
-            "user": users(row.user),
+            "user": users.of(row.user_id),
             "type": ACTIVITY_TYPES.get(row.type, str(row.type)),
             "data": {key: value for key, value in row.data.items() if key != "mentions"},
             "dateCreated": format_datetime(row.datetime),
@@ -186,11 +228,13 @@ def activity(parts: IssueParts, issue, users) -> list[dict]:
 
 
 def seen_by(parts: IssueParts, users) -> list[dict]:
-    return [{**users(row.user), "lastSeen": format_datetime(row.last_seen)} for row in parts.seen]
+    return [
+        {**users.of(row.user_id), "lastSeen": format_datetime(row.last_seen)} for row in parts.seen
+    ]
 
 
 def participants(parts: IssueParts, users) -> list[dict]:
-    return [users(row.user) for row in parts.subscriptions if row.is_active]
+    return [users.of(row.user_id) for row in parts.subscriptions if row.is_active]
 
 
 def tags(parts: IssueParts) -> list[dict]:

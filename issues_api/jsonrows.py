@@ -321,6 +321,13 @@ def _layout(model: type[Model], vendor: str) -> _Layout:
     return layout
 
 
+def primary_key_index(model: type[Model]) -> int:
+    """Where the primary key is in a row's JSON from object_sql (read without building the
+    instance)."""
+    _, vendor = _default_connection()
+    return (_layouts.get((model, vendor)) or _layout(model, vendor)).pk_index
+
+
 _PLAIN = Shape()
 
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.models import User
 from issues.models import (
     Activity,
     ActivityType,
@@ -19,8 +20,9 @@ from issues.models import (
     SubscriptionReason,
     UserReport,
 )
+from tests.conftest import new_member
 from tests.factories import ReleaseFactory, TeamFactory, UserFactory, make_event, make_issue
-from tests.helpers import DATETIME, NOT_FOUND, assert_error, issue_url
+from tests.helpers import DATETIME, NOT_FOUND, assert_error, client_for, issue_url
 
 pytestmark = pytest.mark.django_db
 
@@ -559,3 +561,37 @@ def test_error_responses_carry_the_same_headers(api, api_client):
         assert response["Content-Type"] == "application/json"
         assert response["X-Frame-Options"] == "deny"
         assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_user_shown_again_shows_its_row_and_emails_as_they_are_now(api, project, team):
+    """The serialized users a process keeps (issues.serializers.DocumentUsers) are keyed by
+    what the user's row and emails hold, and by whether the requester is that user: a change
+    shows in the next GET, in every place the user appears."""
+    issue = make_issue(project)
+    other = new_member(project.organization, team)
+    User.objects.filter(pk=other.pk).update(name="Ada")
+    IssueSeen.objects.create(issue=issue, user=other)
+    Subscription.objects.create(issue=issue, user=other, is_active=True)
+
+    def shown():
+        document = get(api, issue)
+        [seen] = [item for item in document["seenBy"] if item["id"] == str(other.pk)]
+        [participant] = document["participants"]
+        return seen, participant
+
+    first, _ = shown()
+    assert first["name"] == "Ada"
+    User.objects.filter(pk=other.pk).update(name="Grace", has_2fa=True)
+    seen, participant = shown()
+    assert (seen["name"], seen["has2fa"]) == (participant["name"], participant["has2fa"])
+    assert (seen["name"], seen["has2fa"]) == ("Grace", True)
+
+    other.emails.create(email="grace@example.com", is_verified=False)
+    seen, participant = shown()
+    assert [email["email"] for email in seen["emails"]] == [other.email, "grace@example.com"]
+    assert participant["emails"] == seen["emails"]
+
+    # The same row, asked by that user: its own options this time, and not for the others.
+    own = {item["id"]: item for item in get(client_for(other), issue)["seenBy"]}
+    assert "options" in own[str(other.pk)]
+    assert "options" not in shown()[0]
