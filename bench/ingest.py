@@ -31,8 +31,9 @@ from urllib.parse import urlsplit
 import brotli
 import orjson
 
+from bench.wrkrun import wrk_command, wrk_stats
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-WRK_DIR = Path(__file__).resolve().parent / "wrk"
 SDK_ENVELOPES = 2000  # made by the SDK; the others are copies of them with new event ids
 
 
@@ -87,46 +88,23 @@ def event_id(body: bytes) -> str:
 
 
 def wrk_post(url: str, headers: dict, bodies_file: Path, *, connections, threads, seconds):
-    threads = min(threads, connections)
-    command = [
-        "wrk",
-        f"--threads={threads}",
-        f"--connections={connections}",
-        f"--duration={seconds:g}s",
-        "--timeout=30s",
-        f"--script={WRK_DIR / 'envelopes.lua'}",
-    ]
-    command += [f"--header={name}: {value}" for name, value in headers.items()]
-    command += [url, "--", str(bodies_file), str(threads)]
-    return _wrk(command)
-
-
-def wrk_get(url: str, *, connections, threads, seconds, token: str | None = None):
-    command = [
-        "wrk",
-        f"--threads={min(threads, connections)}",
-        f"--connections={connections}",
-        f"--duration={seconds:g}s",
-        "--timeout=30s",
-        f"--script={WRK_DIR / 'get.lua'}",
-    ]
-    if token:
-        command.append(f"--header=Authorization: Bearer {token}")
-    return _wrk([*command, url])
-
-
-def _wrk(command: list[str]) -> dict:
-    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
-    lines = [line for line in result.stdout.splitlines() if line.startswith("BENCH ")]
-    if result.returncode != 0 or not lines:
-        raise SystemExit(f"wrk failed: {' '.join(command)}\n{result.stdout}{result.stderr}")
-    stats = orjson.loads(lines[-1].removeprefix("BENCH "))
-    stats["rps"] = stats["requests"] / (stats["duration_us"] / 1e6)
-    stats["errors"] = sum(
-        stats[key]
-        for key in ("non_2xx", "connect_errors", "read_errors", "write_errors", "timeouts")
+    command = wrk_command(
+        url,
+        script="envelopes.lua",
+        connections=connections,
+        threads=threads,
+        seconds=seconds,
+        headers=headers,
+        args=(str(bodies_file), str(min(threads, connections))),
     )
-    return stats
+    return wrk_stats(command, f"POST {url}")
+
+
+def wrk_get(url: str, *, connections, threads, seconds):
+    command = wrk_command(
+        url, script="get.lua", connections=connections, threads=threads, seconds=seconds
+    )
+    return wrk_stats(command, f"GET {url}")
 
 
 def queue_length() -> int:

@@ -35,7 +35,6 @@ DATABASE_URL is not read: the benchmark only touches its own database.
 """
 
 import http.client
-import json
 import os
 import secrets
 import shutil
@@ -54,7 +53,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-WRK_DIR = Path(__file__).resolve().parent / "wrk"
 INGEST_GUNICORN = BASE_DIR / "deploy" / "gunicorn" / "ingest.py"
 DATABASE_PREFIX = "issues_api_bench"
 STARTED = time.perf_counter()
@@ -405,31 +403,18 @@ def serving(env: dict, *, workers: int, token: str, log_dir: Path, config=None):
 
 
 def wrk(server: Server, case: Case, *, connections: int, threads: int, seconds: float) -> dict:
-    script = WRK_DIR / ("put_toggle.lua" if case.bodies else "get.lua")
-    command = [
-        "wrk",
-        f"--threads={min(threads, connections)}",
-        f"--connections={connections}",
-        f"--duration={seconds:g}s",
-        "--timeout=30s",
-        f"--script={script}",
-        f"--header=Authorization: Bearer {server.token}",
+    from bench.wrkrun import wrk_command, wrk_stats  # main() put the repository on sys.path
+
+    command = wrk_command(
         server.base_url + case.path,
-    ]
-    if case.bodies:
-        command += ["--", *case.bodies]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
-    lines = [line for line in result.stdout.splitlines() if line.startswith("BENCH ")]
-    if result.returncode != 0 or not lines:
-        raise SystemExit(f"wrk failed on {case.request}:\n{result.stdout}{result.stderr}")
-    stats = json.loads(lines[-1].removeprefix("BENCH "))
-    seconds_run = stats["duration_us"] / 1e6
-    stats["rps"] = stats["requests"] / seconds_run if seconds_run else 0.0
-    stats["errors"] = sum(
-        stats[key]
-        for key in ("non_2xx", "connect_errors", "read_errors", "write_errors", "timeouts")
+        script="put_toggle.lua" if case.bodies else "get.lua",
+        connections=connections,
+        threads=threads,
+        seconds=seconds,
+        headers={"Authorization": f"Bearer {server.token}"},
+        args=case.bodies,
     )
-    return stats
+    return wrk_stats(command, case.request)
 
 
 def measure(server: Server, cases: list[Case], config: Config) -> None:
