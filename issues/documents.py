@@ -90,7 +90,9 @@ class IssueContext:
         self.project = issue.project
         self.share = one_to_one(issue, "share")
         # Serializes each user the document shows once (activity, seen-by, participants...).
-        self.users = DocumentUsers(parts.emails_by_user, requester, parts.user_rows)
+        self.users = DocumentUsers(
+            parts.emails_by_user, requester, parts.user_rows, parts.user_email_rows
+        )
         self._status = self._subscription = self._releases = None
 
     def status(self) -> dict:

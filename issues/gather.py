@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 
-from accounts.models import OrganizationMember, Project, User
+from accounts.models import OrganizationMember, Project, User, UserEmail
 from issues.lookups import IssueLookup, lookup_key, lookup_sql
 from issues.models import (
     Issue,
@@ -31,7 +31,6 @@ from issues.models import (
 from issues.parts import Gathered, IssueCounts, IssueParts, Membership
 from issues.shapes import (
     ACTIVITY_ROWS,
-    EMAIL_ROWS,
     TAG_KEY_LIMIT,
     issue_shape,
     seen_rows,
@@ -44,10 +43,10 @@ from issues_api.jsonrows import (
     Dialect,
     build,
     build_rows,
+    column_index,
     loads,
     object_sql,
     parse_datetime,
-    primary_key_index,
     rows_sql,
 )
 from issues_api.statements import Statements, execute
@@ -348,7 +347,7 @@ def _gathered(row, *, shape, detail, parts, membership, series, now, children) -
     )
     if detail:
         result.activity = build_rows(ACTIVITY_ROWS, row["activity"], children)
-        _give_users(row, result, children)
+        _give_users(row, result)
         result.user_report_count = row["user_reports"]
         if "tag_keys" in row:
             result.tag_keys = [(tag["key"], int(tag["total"])) for tag in loads(row["tag_keys"])]
@@ -364,15 +363,14 @@ def _gathered(row, *, shape, detail, parts, membership, series, now, children) -
     return gathered
 
 
-def _give_users(row, parts: IssueParts, children: dict) -> None:
-    """The users read once (users_sql), as their rows by id (issues.serializers.DocumentUsers
-    serializes them, building a User only for a row no earlier document showed), and their
-    emails in `children` as USER's child rows would be."""
-    pk = primary_key_index(User)
+def _give_users(row, parts: IssueParts) -> None:
+    """The users read once (users_sql) and their emails, as rows by user id: DocumentUsers
+    (issues.serializers) serializes them, building instances only for a user whose row and
+    emails no earlier document showed."""
+    pk = column_index(User)
     parts.user_rows = {data[pk]: data for data in loads(row["users"]) or []}
-    for user_id in parts.user_rows:
-        children.setdefault(("emails", user_id), [])
-    for email in build_rows(EMAIL_ROWS, row["user_emails"], children):
-        emails = children["emails", email.user_id]
-        if email not in emails:
-            emails.append(email)
+    user_id = column_index(UserEmail, "user_id")
+    email_rows: dict[int, list] = {}
+    for data in loads(row["user_emails"]) or []:
+        email_rows.setdefault(data[user_id], []).append(data)
+    parts.user_email_rows = email_rows

@@ -31,6 +31,8 @@ class IssueParts:
     # The users the rows above name, as the statement read them: id -> the User's row
     # (issues_api.jsonrows), built by DocumentUsers only for a user no document showed yet.
     user_rows: dict[int, list] = field(default_factory=dict)
+    # Their emails' rows, by user id, in the order Sentry lists them.
+    user_email_rows: dict[int, list] = field(default_factory=dict)
     release_projects: list[ReleaseProject] = field(default_factory=list)
     tag_keys: list[tuple[str, int]] = field(default_factory=list)
     stats: dict = field(default_factory=dict)

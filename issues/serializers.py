@@ -4,7 +4,7 @@ which declares the documents' keys and renders them with these."""
 
 from datetime import datetime
 
-from accounts.models import User
+from accounts.models import User, UserEmail
 from accounts.serializers import serialize_user
 from issues import status
 from issues.models import (
@@ -76,13 +76,15 @@ class DocumentUsers:
     """The users one document shows, each serialized once, with the emails fetched for it (a
     document may show one user in its activity, seen-by, participants and statusDetails).
 
-    `rows`: the users the gathering read, by id, as rows (IssueParts.user_rows): `of(id)`
-    serializes one without building its User when another document showed the same row."""
+    `rows` and `email_rows`: the users the gathering read and their emails, by id, as rows
+    (IssueParts.user_rows, user_email_rows): `of(id)` serializes one without building any
+    instance when another document showed the same rows."""
 
-    def __init__(self, emails_by_user, requester, rows=None):
+    def __init__(self, emails_by_user, requester, rows=None, email_rows=None):
         self.emails_by_user = emails_by_user
         self.requester = requester
         self.rows = rows or {}
+        self.email_rows = email_rows or {}
         self.serialized: dict[int, dict] = {}
 
     def __call__(self, user):
@@ -105,16 +107,13 @@ class DocumentUsers:
         row = self.rows.get(user_id)
         if row is None:
             return None
-        emails = self.emails_by_user.get(user_id, [])
+        email_rows = self.email_rows.get(user_id, ())
         is_requester = self.requester is not None and self.requester.pk == user_id
-        key = (
-            tuple(row),
-            tuple((email.pk, email.email, email.is_verified) for email in emails),
-            is_requester,
-        )
+        key = (tuple(row), tuple(tuple(email) for email in email_rows), is_requester)
         data = _serialized_users.get(key)
         if data is None:
             user = build(User, list(row), Shape(), {})
+            emails = [build(UserEmail, list(email), Shape(), {}) for email in email_rows]
             data = serialize_user(user, emails=emails, requester=self.requester)
             if len(_serialized_users) >= _SERIALIZED_USERS_KEPT:
                 _serialized_users.clear()

@@ -104,8 +104,6 @@ SHOWN_USERS = {
     "subscriptions": subscription_rows(detail=True),
     "activity": ACTIVITY_ROWS,
 }
-USER_ROWS = Rows(User, "id")
-EMAIL_ROWS = Rows(UserEmail, "user")
 
 
 def users_sql(d: Dialect, issue_key: str) -> list[tuple[str, str]]:

@@ -321,11 +321,12 @@ def _layout(model: type[Model], vendor: str) -> _Layout:
     return layout
 
 
-def primary_key_index(model: type[Model]) -> int:
-    """Where the primary key is in a row's JSON from object_sql (read without building the
-    instance)."""
+def column_index(model: type[Model], attname: str | None = None) -> int:
+    """Where a column (by default the primary key) is in a row's JSON from object_sql, for
+    reading a row without building the instance."""
     _, vendor = _default_connection()
-    return (_layouts.get((model, vendor)) or _layout(model, vendor)).pk_index
+    layout = _layouts.get((model, vendor)) or _layout(model, vendor)
+    return layout.pk_index if attname is None else layout.attnames.index(attname)
 
 
 _PLAIN = Shape()
