@@ -4,6 +4,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from issues_api.bulk import rows_for_pairs
 from releases.models import Commit, Deploy, Release, ReleaseCommit, Repository
 from releases.versions import parse_semver
 
@@ -90,22 +91,12 @@ def releases_for_versions(keys: set[tuple[int, str]]) -> dict[tuple[int, str], R
     semver parts), in at most three queries whatever their number. Created in key order and
     skipping a release another transaction creates at the same moment, so that two writers
     wait for each other in one order and never deadlock."""
-
-    def read() -> dict[tuple[int, str], Release]:
-        rows = Release.objects.filter(
-            organization_id__in={org for org, _ in keys}, version__in={v for _, v in keys}
-        )
-        return {(row.organization_id, row.version): row for row in rows}
-
-    found = read() if keys else {}
-    missing = sorted(keys - found.keys())
-    if not missing:
-        return found
-    Release.objects.bulk_create(
-        [
-            Release(organization_id=org, version=version, **_semver_fields(version))
-            for org, version in missing
-        ],
-        ignore_conflicts=True,
+    found, _ = rows_for_pairs(
+        Release,
+        ("organization_id", "version"),
+        keys,
+        lambda org, version: Release(
+            organization_id=org, version=version, **_semver_fields(version)
+        ),
     )
-    return read()
+    return found

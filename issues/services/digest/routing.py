@@ -18,6 +18,7 @@ from issues.models import (
     IssuePriority,
     IssueSubstatus,
 )
+from issues_api.bulk import rows_for_pairs
 from releases.models import Release, ReleaseProject
 from releases.services import releases_for_versions
 
@@ -95,21 +96,12 @@ def attach_environments(items: list[Item]) -> None:
     """Each event's environment, those missing created (in name order: two workers creating
     the same ones wait for each other in one order)."""
     keys = {(item.project.organization_id, item.data.environment) for item in items}
-
-    def read():
-        rows = Environment.objects.filter(
-            organization_id__in={org for org, _ in keys}, name__in={name for _, name in keys}
-        )
-        return {(row.organization_id, row.name): row for row in rows}
-
-    found = read()
-    missing = sorted(keys - found.keys())
-    if missing:
-        Environment.objects.bulk_create(
-            [Environment(organization_id=org, name=name) for org, name in missing],
-            ignore_conflicts=True,
-        )
-        found = read()
+    found, _ = rows_for_pairs(
+        Environment,
+        ("organization_id", "name"),
+        keys,
+        lambda org, name: Environment(organization_id=org, name=name),
+    )
     for item in items:
         item.environment = found[(item.project.organization_id, item.data.environment)]
 
@@ -127,25 +119,15 @@ def attach_releases(items: list[Item]) -> dict[tuple[int, int], ReleaseProject]:
     for item in with_release:
         item.release = releases[(item.project.organization_id, item.data.release)]
     pairs = {(item.release.pk, item.project.pk) for item in with_release}
-
-    def read():
-        rows = ReleaseProject.objects.filter(
-            release_id__in={release for release, _ in pairs},
-            project_id__in={project for _, project in pairs},
-        )
-        return {(row.release_id, row.project_id): row for row in rows}
-
-    links = read()
-    missing = sorted(pairs - links.keys())
-    if missing:
-        ReleaseProject.objects.bulk_create(
-            [ReleaseProject(release_id=r, project_id=p) for r, p in missing],
-            ignore_conflicts=True,
-        )
-        known = links.keys()
-        links = read()
-        for key, link in links.items():
-            link.created_in_batch = key not in known
+    links, created = rows_for_pairs(
+        ReleaseProject,
+        ("release_id", "project_id"),
+        pairs,
+        lambda release, project: ReleaseProject(release_id=release, project_id=project),
+    )
+    for key in created:
+        if key in links:
+            links[key].created_in_batch = True
     return links
 
 
