@@ -266,11 +266,10 @@ def _databags(payload: dict) -> None:
 
 def sanitize_event(payload: dict, *, received: datetime, sent_at: datetime | None = None) -> dict:
     """The event as Relay would store it (see the module's docstring): `payload`, a dict,
-    changed in place, or its copy without NULs. Raises TooDeep for JSON nested deeper than
-    Relay parses."""
+    changed in place, or its copy without NULs. `payload` is an event as read_envelope and
+    read_store_body give it, its depth already checked (issues.ingest.envelopes._json): a
+    second walk here cost the deepest events twice."""
     written = _written(payload)
-    if written is None or may_be_too_deep(written):
-        check_depth(payload)
     # orjson writes a NUL as an escape: a text with a backslash before "u0000" gives a
     # needless walk, never a missed NUL.
     if written is None or b"\\u0000" in written:
