@@ -9,7 +9,6 @@ import orjson
 from django.core.management import call_command
 from django.test import Client
 
-from issues.ingest.apis import BAD_PROJECT, REJECTED
 from issues.ingest.envelopes import (
     BAD_AUTH_HEADER,
     BAD_PUBLIC_KEY,
@@ -17,6 +16,7 @@ from issues.ingest.envelopes import (
     INVALID_ENVELOPE,
     MISSING_AUTH,
 )
+from issues.ingest.intake import BAD_PROJECT, REJECTED
 from tests.helpers import envelope, ingest_url
 from tests.issues.payloads import BAD_EVENT_IDS
 

@@ -16,7 +16,7 @@ import zstandard
 from django.test import Client
 
 from accounts.models import ProjectKey
-from issues.ingest.apis import EVENT_TOO_LARGE
+from issues.ingest.intake import EVENT_TOO_LARGE
 from issues.models import IngestItem
 from issues_api.wsgi import application
 from tests.factories import EventPayloadFactory, ProjectFactory, ProjectKeyFactory

@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ProjectKey
-from issues.ingest.apis import REJECTED
+from issues.ingest.intake import REJECTED
 from tests.factories import EventPayloadFactory
 from tests.helpers import envelope, ingest_url, sentry_auth
 
