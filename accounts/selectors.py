@@ -227,13 +227,25 @@ _project_keys: dict[str, tuple[float, ProjectKey | None]] = {}
 _PROJECT_KEYS_KEPT = 10_000
 
 
+NOT_KEPT = object()
+
+
+def kept_project_key(public_key: str):
+    """What project_key_by_public_key answers for this key while it keeps the answer, without
+    a query; NOT_KEPT when it would read it (the ASGI ingest front reads it in a thread)."""
+    kept = _project_keys.get(public_key)
+    if kept is not None and kept[0] > time.monotonic():
+        return kept[1]
+    return NOT_KEPT
+
+
 def project_key_by_public_key(public_key: str) -> ProjectKey | None:
     """The client key an SDK names (by its public key), active or not, or None."""
+    kept = kept_project_key(public_key)
+    if kept is not NOT_KEPT:
+        return kept
     seconds = settings.ISSUES_API_INGEST_KEY_CACHE_SECONDS
     now = time.monotonic()
-    cached = _project_keys.get(public_key)
-    if cached is not None and cached[0] > now:
-        return cached[1]
     key = (
         ProjectKey.objects.filter(public_key=public_key)
         .only("pk", "project_id", "is_active", "rate_limit_count", "rate_limit_window")

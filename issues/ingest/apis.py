@@ -4,7 +4,7 @@
 Not DRF endpoints: no bearer token, session or CSRF; a project key instead, read as Relay
 reads it. What they answer is issues.ingest.intake's flow; this view gives it what it asks
 for, synchronously. Production serves these routes from gunicorn's ASGI worker instead
-(issues_api.ingest_asgi), with the same flow.
+(issues.ingest_asgi), with the same flow.
 """
 
 from django.http import HttpResponse, JsonResponse

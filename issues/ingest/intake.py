@@ -4,7 +4,7 @@ stored: one flow, driven by two fronts.
 The flow is a generator. It says what it needs from outside (the request's body, a client
 key, a count against the key's rate limit, the events stored) by yielding one of the needs
 below, gets the result sent back, and returns the Answer. issues.ingest.apis drives it from
-Django's WSGI view (make run, the tests' client); issues_api.ingest_asgi drives it from
+Django's WSGI view (make run, the tests' client); issues.ingest_asgi drives it from
 gunicorn's ASGI worker, which production gives the ingest routes (docs/ingest.md). The two
 cannot answer differently: the rules are here, once.
 

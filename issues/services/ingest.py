@@ -39,19 +39,38 @@ def events_accept(*, project_id: int, events: list[tuple[str, dict]], received: 
     one implicit transaction, whose end ends the setting too."""
     if not events:
         return
-    table = connection.ops.quote_name(IngestItem._meta.db_table)
-    at = connection.ops.adapt_datetimefield_value(received)
-    params: list = []
-    for event_id, payload in events:
-        params += [project_id, event_id, orjson.dumps(payload).decode(), at]
-    values = ", ".join(["(%s, %s, %s, %s)"] * len(events))
-    # Names from the model, values as parameters.
-    sql = f'INSERT INTO {table} ("project_id", "event_id", "payload", "received") VALUES {values}'  # noqa: S608
-    sql += ' ON CONFLICT ("project_id", "event_id") DO NOTHING'
-    if not settings.ISSUES_API_INGEST_SYNCHRONOUS_COMMIT and connection.vendor == "postgresql":
-        sql = "SET LOCAL synchronous_commit TO OFF; " + sql
+    sql, params = accept_statement(
+        accepted_rows(project_id, events, connection.ops.adapt_datetimefield_value(received)),
+        commit_late=connection.vendor == "postgresql"
+        and not settings.ISSUES_API_INGEST_SYNCHRONOUS_COMMIT,
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def accepted_rows(project_id: int, events: list[tuple[str, dict]], received) -> list[tuple]:
+    """The queue's rows of these events: project id, event id, payload (JSON text), when
+    received."""
+    return [
+        (project_id, event_id, orjson.dumps(payload).decode(), received)
+        for event_id, payload in events
+    ]
+
+
+def accept_statement(rows: list[tuple], *, commit_late: bool = False) -> tuple[str, list]:
+    """The statement that queues these rows (accepted_rows), and its parameters: one per
+    request in events_accept, one per batch of requests in the ASGI front's queue
+    (issues.services.accept_async). `commit_late`: with PostgreSQL's synchronous_commit
+    off for this statement alone."""
+    table = IngestItem._meta.db_table
+    params = [value for row in rows for value in row]
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+    # Names from the model, values as parameters.
+    sql = f'INSERT INTO "{table}" ("project_id", "event_id", "payload", "received") VALUES {values}'  # noqa: S608
+    sql += ' ON CONFLICT ("project_id", "event_id") DO NOTHING'
+    if commit_late:
+        sql = "SET LOCAL synchronous_commit TO OFF; " + sql
+    return sql, params
 
 
 @transaction.atomic

@@ -56,9 +56,17 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        query = request.META.get("QUERY_STRING", "")
-        if "\x00" in request.path or "%00" in query or "\x00" in query:
-            return JsonResponse({"detail": "NUL characters are not allowed."}, status=400)
-        if not _is_utf8(query):
-            return JsonResponse({"detail": "The query string is not valid UTF-8."}, status=400)
+        refusal = path_or_query_refusal(request.path, request.META.get("QUERY_STRING", ""))
+        if refusal is not None:
+            return JsonResponse({"detail": refusal}, status=400)
         return self.get_response(request)
+
+
+def path_or_query_refusal(path: str, query: str) -> str | None:
+    """Why RejectNulMiddleware refuses this path and query string (as WSGI gives it: bytes
+    read as latin-1), or None."""
+    if "\x00" in path or "%00" in query or "\x00" in query:
+        return "NUL characters are not allowed."
+    if not _is_utf8(query):
+        return "The query string is not valid UTF-8."
+    return None

@@ -13,6 +13,7 @@ middleware) through the 500 handler in issues_api.api.errors; both ask `unavaila
 
 import logging
 
+import psycopg
 from django.db import InterfaceError, OperationalError
 
 logger = logging.getLogger("issues_api")
@@ -33,13 +34,21 @@ def unavailable_detail(exc: BaseException | None) -> str | None:
     """The `detail` to answer when `exc` says the database cannot answer now, else None.
 
     Only PostgreSQL's errors (they carry a SQLSTATE) qualify: SQLite's OperationalError also
-    means "no such table", a bug that must stay a 500 with its traceback.
+    means "no such table", a bug that must stay a 500 with its traceback. psycopg's own
+    errors qualify as Django's wrapping of them do (the ASGI ingest front's queue,
+    issues.services.accept_async, uses psycopg directly).
     """
-    if isinstance(exc, InterfaceError):  # the connection is closed or unusable
+    if isinstance(exc, InterfaceError | psycopg.InterfaceError):  # closed or unusable
         return UNREACHABLE
-    if not isinstance(exc, OperationalError) or not hasattr(exc.__cause__, "sqlstate"):
+    if isinstance(exc, psycopg.OperationalError):
+        driver_error = exc
+    elif isinstance(exc, OperationalError):
+        driver_error = exc.__cause__
+    else:
         return None
-    sqlstate = exc.__cause__.sqlstate
+    if not hasattr(driver_error, "sqlstate"):
+        return None
+    sqlstate = driver_error.sqlstate
     if sqlstate == QUERY_CANCELED:
         return CANCELLED
     if sqlstate is None or sqlstate.startswith(UNREACHABLE_CLASSES):
@@ -49,10 +58,14 @@ def unavailable_detail(exc: BaseException | None) -> str | None:
 
 def log_unavailable(request, exc: BaseException, detail: str) -> None:
     """One line, no traceback: the request and the database's own words."""
+    log_unavailable_at(request.method, request.path, exc, detail)
+
+
+def log_unavailable_at(method: str, path: str, exc: BaseException, detail: str) -> None:
     reason = " ".join(str(exc).split())[:300]
     level = logging.WARNING if detail == CANCELLED else logging.ERROR
     what = "Statement cancelled" if detail == CANCELLED else "Database unavailable"
-    logger.log(level, "%s (503): %s %s: %s", what, request.method, request.path, reason)
+    logger.log(level, "%s (503): %s %s: %s", what, method, path, reason)
 
 
 def answered_unavailable(response):

@@ -134,12 +134,16 @@ def served_environment(directory: Path, **settings: str) -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(directory: Path, environment: dict[str, str], *, workers: int, log_format=None):
-    """gunicorn serving the application as the image and `make run` do, on a free loopback
+def gunicorn(
+    directory: Path, environment: dict[str, str], *, workers: int, log_format=None, config=None
+):
+    """gunicorn serving the application as the image and `make run` do (or as the
+    configuration file `config` says, such as deploy/gunicorn/ingest.py), on a free loopback
     port, which it yields; each request it answers is a line of directory/gunicorn-access.log,
     written in gunicorn's `log_format` when one is given."""
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "issues_api.wsgi:application"]
+    command = [sys.executable, "-m", "gunicorn"]
+    command += ["--config", str(config)] if config else ["issues_api.wsgi:application"]
     command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--no-control-socket"]
     command += ["--access-logfile", str(directory / "gunicorn-access.log")]
     if log_format is not None:
