@@ -40,6 +40,8 @@ OPEN_OBJECT = {"type": "object", "additionalProperties": {}}
 
 
 def nullable(schema: dict) -> dict:
+    if "enum" in schema:
+        return {**schema, "enum": [*schema["enum"], None], "nullable": True}
     return {**schema, "nullable": True}
 
 
