@@ -9,7 +9,7 @@ no other key allowed). Errors use the schema's shared "Error" component ({"detai
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
 from accounts.documents import DATA_FLAGS, MEMBER_FLAGS, PROJECT_OPTIONS
-from accounts.openapi import _object
+from accounts.openapi import CURSOR_SCHEMA, PER_PAGE_SCHEMA, _object
 from accounts.permissions import (
     MEMBER_READ_SCOPES,
     ORG_READ_SCOPES,
@@ -294,8 +294,12 @@ def _query(name: str, description: str, kind=str) -> OpenApiParameter:
 
 
 PAGING = [
-    _query("cursor", "A page's cursor, from the Link header."),
-    _query("per_page", "Rows per page, 1 to 100 (default 100); `limit` is accepted too.", int),
+    _query("cursor", "A page's cursor, from the Link header.", CURSOR_SCHEMA),
+    _query(
+        "per_page",
+        "Rows per page, 1 to 100 (default 100); `limit` is accepted too.",
+        PER_PAGE_SCHEMA,
+    ),
     OpenApiParameter(
         name="Link",
         type=str,
