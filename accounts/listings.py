@@ -318,10 +318,10 @@ def organization_members(organization, *, query: str | None) -> QuerySet:
             for value in values:
                 addresses |= Q(user__email__iexact=value) | Q(user__emails__email__iexact=value)
             members = members.filter(addresses)
-        elif key == "id":
-            members = members.filter(pk__in=[int(v) for v in values if v.isdigit()])
-        elif key == "user.id":
-            members = members.filter(user_id__in=[int(v) for v in values if v.isdigit()])
+        elif key in ("id", "user.id"):
+            # As Sentry: values that are not ids are dropped; none left lists nothing.
+            ids = [as_bigint(value) for value in values if as_bigint(value) is not None]
+            members = members.filter(**{"pk__in" if key == "id" else "user_id__in": ids})
         elif key == "role":
             members = members.filter(role__in=values)
         elif key == "scope":

@@ -554,6 +554,8 @@ def test_members_are_sentrys_members_in_the_order_they_joined(reader, organizati
         ("isInvited:false", ["me", "ada", "bob"]),
         ("has2fa:true", ["bob"]),
         ("whatever:1", []),
+        ("id:²", []),
+        ("user.id:x user.id:99999999999999999999", []),
     ],
 )
 def test_members_query(query, expected):
@@ -569,6 +571,15 @@ def test_members_query(query, expected):
     )  # fmt: skip
     body = get_json(client_for(me, READ), members_url(organization), query=query)
     assert [member["user"]["username"] for member in body] == expected
+
+
+def test_members_query_by_ids(reader, organization, user):
+    other = MemberFactory(organization=organization)
+    me = user.memberships.get(organization=organization)
+    body = get_json(reader, members_url(organization), query=f"id:{other.pk} id:x")
+    assert [m["id"] for m in body] == [str(other.pk)]
+    body = get_json(reader, members_url(organization), query=f"user.id:{user.pk}")
+    assert [m["id"] for m in body] == [str(me.pk)]
 
 
 def test_members_need_a_member_scope(user, organization):
