@@ -276,6 +276,22 @@ def test_organization_projects_are_paged_with_sentrys_link(reader, organization,
     assert seen == ["page-0", "page-1", "page-2", "page-3", project.slug]
 
 
+def test_all_projects_lists_them_unpaged(reader, organization, project):
+    for number in range(3):
+        ProjectFactory(organization=organization, slug=f"all-{number}")
+    response = reader.get(org_projects_url(organization), {"all_projects": "1", "per_page": 1})
+    assert response.status_code == 200, response.content
+    assert slugs(response.json()) == ["all-0", "all-1", "all-2", project.slug]
+    assert "Link" not in response
+
+
+def test_head_is_served_like_get(reader, organization, project):
+    for url in (org_projects_url(organization), project_url(project), "/api/0/users/me/"):
+        response = reader.head(url)
+        assert response.status_code == 200, url
+        assert response.content == b""
+
+
 # ---- GET /api/0/projects/ -------------------------------------------------------------------
 
 
