@@ -167,6 +167,19 @@ def test_organization_projects_are_sentrys_summaries(reader, organization, team,
     assert set(links(response)) == {"previous", "next"}
 
 
+def test_first_event_is_the_first_issues_first_seen(reader, organization, project):
+    """Sentry's project.first_event is set when the first event arrives: here the first-seen
+    time of the project's first issue, even if a later issue's events are older."""
+    first = make_issue(project, message="first")
+    make_issue(
+        project,
+        message="later, with an older event",
+        timestamp=(first.first_seen - timezone.timedelta(days=3)).isoformat(),
+    )
+    (document,) = get_json(reader, org_projects_url(organization))
+    assert document["firstEvent"] == first.first_seen.isoformat().replace("+00:00", "Z")
+
+
 def test_latest_release_is_the_most_recently_released(reader, organization, project):
     old = ReleaseFactory(organization=organization, version="old")
     new = ReleaseFactory(organization=organization, version="new")
