@@ -5,7 +5,7 @@ one document from what was gathered and runs no query.
 
 Sentry's keys for what this service does not keep (bookmarks, transactions, replays, profiles,
 insight modules, symbol sources, data scrubbing settings, ...) carry the values Sentry gives a
-project that has none of it (docs/behaviour.md, "Projects, teams and members").
+project that has none of it (docs/behaviour.md §11).
 """
 
 import colorsys
