@@ -110,6 +110,12 @@ def main(output: Path) -> None:
     write_dictionary(
         output / "releases.dict", [PUMP_STATION_VERSION, "latest", PRIME_MOVER_VERSION]
     )
+    write_dictionary(
+        output / "projects.dict",
+        [value for other in organization.projects.all() for value in (other.slug, other.pk)],
+    )
+    write_dictionary(output / "teams.dict", [team.slug, team.pk])
+    write_dictionary(output / "users.dict", ["me", user.pk, colleague.pk])
     write_dictionary(output / "commits.dict", [COMMIT])
     write_dictionary(output / "repositories.dict", [REPOSITORY])
     print(f"fuzz world: {len(live)} live issues, {len(deletable)} deletable, in {output}")

@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_view
 from rest_framework.response import Response
 
+from accounts import listings
 from accounts.gather import GatheredOrganization, gather_organization
 from accounts.openapi import list_project_keys
 from accounts.permissions import OrganizationPermission, ProjectPermission
@@ -32,6 +33,15 @@ class OrganizationEndpoint(SentryEndpoint):
         gathered.organization.requester_membership = gathered.membership
         self.check_object_permissions(request, gathered.organization)
         return gathered
+
+    def load_organization(self, request, organization_id_or_slug: str):
+        """The organization of the URL alone, with the requester's membership (one query),
+        for the routes that list what it holds: unknown (404), then membership (403)."""
+        organization = listings.organization_for_request(request.user, organization_id_or_slug)
+        if organization is None:
+            raise ResourceDoesNotExist
+        self.check_object_permissions(request, organization)
+        return organization
 
 
 class OrganizationListApi(OrganizationEndpoint):

@@ -69,6 +69,17 @@ PATH_PARAMETER_DESCRIPTIONS = {
 }
 
 
+# What issues_api.api.pagination accepts: Sentry's "value:offset:is_prev" cursor (an offset
+# within the bigint range it allows; empty for the first page) and 1 to 100 rows a page;
+# anything else is a 400.
+CURSOR_SCHEMA = {
+    "type": "string",
+    "pattern": "^(-?[0-9]{1,20}(\\.[0-9]{1,20})?:[0-9]{1,18}:[01])?$",
+    "description": "Empty: the first page.",
+}
+PER_PAGE_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 100}
+
+
 def _error(description: str) -> OpenApiResponse:
     return OpenApiResponse(response={"$ref": "#/components/schemas/Error"}, description=description)
 
@@ -90,13 +101,13 @@ list_project_keys = extend_schema(
         ),
         OpenApiParameter(
             name="cursor",
-            type=str,
+            type=CURSOR_SCHEMA,
             location=OpenApiParameter.QUERY,
             description="A page's cursor, from the Link header.",
         ),
         OpenApiParameter(
             name="per_page",
-            type=int,
+            type=PER_PAGE_SCHEMA,
             location=OpenApiParameter.QUERY,
             description="Keys per page, 1 to 100 (default 100); `limit` is accepted too.",
         ),

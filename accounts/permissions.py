@@ -7,11 +7,13 @@ runs no query of its own.
 """
 
 from accounts.models import Organization
-from accounts.selectors import organization_access, project_access
+from accounts.scopes import SCOPES
+from accounts.selectors import Access, organization_access, project_access
 from issues_api.api.permissions import ScopedPermission
 
 ORG_READ_SCOPES = ("org:read", "org:write", "org:admin")
 PROJECT_READ_SCOPES = ("project:read", "project:write", "project:admin")
+MEMBER_READ_SCOPES = ("member:read", "member:write", "member:admin")
 
 
 def _membership_read_with(obj, keyword: str) -> dict:
@@ -60,3 +62,36 @@ class ProjectPermission(OrganizationPermission):
             project=self.project_of(obj),
             **_membership_read_with(obj, "membership"),
         )
+
+
+class MemberPermission(OrganizationPermission):
+    """Sentry's MemberPermission for reads (the member list): a member scope, and membership."""
+
+    scope_map = {"GET": MEMBER_READ_SCOPES, "HEAD": MEMBER_READ_SCOPES}
+
+
+class TeamProjectPermission(OrganizationPermission):
+    """Sentry's TeamProjectPermission for reads: a project scope; on a team, membership of its
+    organization and access to the team (every team with open membership or a role that
+    reaches all; else the requester's own teams: `requester_on_team`, read with the team)."""
+
+    scope_map = {"GET": PROJECT_READ_SCOPES, "HEAD": PROJECT_READ_SCOPES}
+
+    def access_for(self, request, obj):
+        access = super().access_for(request, obj.organization)
+        if access is None or not (access.has_global_access or obj.requester_on_team):
+            return None
+        return access
+
+
+class UserPermission(ScopedPermission):
+    """Who may read a user (GET /api/0/users/me/): the token's owner, with a token of any
+    scope (docs/behaviour.md, Decision 18); another user is refused, as Sentry refuses a token
+    read of someone else."""
+
+    scope_map = {"GET": SCOPES, "HEAD": SCOPES}
+
+    def access_for(self, request, obj):
+        if obj.pk != request.user.pk:
+            return None
+        return Access(scopes=request.auth.get_scopes())

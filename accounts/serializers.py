@@ -172,3 +172,65 @@ def serialize_project_key(key, *, url_prefix: str, show_use_case: bool = False) 
     if show_use_case:
         data["useCase"] = key.use_case
     return data
+
+
+def serialize_user_current(user, *, emails, requester=None) -> dict:
+    """A user as Sentry's current UserSerializer shows it (members, users/me): the 2020 shape
+    of serialize_user with isSuspended, experiments and the avatar's URL; the addresses only
+    to the user themself or a superuser, options and flags only to the user themself.
+    `requester` None: serialized for nobody, as the member list's users are."""
+    is_self = requester is not None and requester.pk == user.pk
+    shows_emails = is_self or (requester is not None and requester.is_superuser)
+    data = {
+        "id": str(user.pk),
+        "name": user.get_display_name(),
+        "username": user.username,
+        "email": user.email,
+        "avatarUrl": avatar_url(user),
+        "isActive": user.is_active,
+        "isSuspended": False,
+        "hasPasswordAuth": user.has_usable_password(),
+        "isManaged": user.is_managed,
+        "dateJoined": format_datetime(user.date_joined),
+        "lastLogin": format_datetime(user.last_login),
+        "has2fa": user.has_2fa,
+        "lastActive": format_datetime(user.last_active),
+        "isSuperuser": user.is_superuser,
+        "isStaff": user.is_staff,
+        "emails": [
+            {"id": str(email.pk), "email": email.email, "is_verified": email.is_verified}
+            for email in emails
+        ]
+        if shows_emails
+        else [],
+        "experiments": {},
+    }
+    if is_self:
+        data["options"] = {
+            "theme": "system",
+            "language": user.language,
+            "stacktraceOrder": user.stacktrace_order,
+            "defaultIssueEvent": "recommended",
+            "timezone": user.timezone,
+            "clock24Hours": user.clock_24_hours,
+            "prefersIssueDetailsStreamlinedUI": None,
+        }
+        data["flags"] = {"newsletter_consent_prompt": user.newsletter_consent_prompt}
+    data["avatar"] = {
+        "avatarType": user.avatar_type,
+        "avatarUuid": user.avatar_uuid,
+        "avatarUrl": None,
+    }
+    if is_self:
+        data["identities"] = []
+    return data
+
+
+def serialize_self_user(user, *, emails) -> dict:
+    """Sentry's DetailedSelfUserSerializer, for the user themself (GET /api/0/users/me/):
+    no admin permissions or 2FA authenticators are kept here."""
+    return {
+        **serialize_user_current(user, emails=emails, requester=user),
+        "permissions": [],
+        "authenticators": [],
+    }

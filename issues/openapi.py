@@ -19,6 +19,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.generators import EndpointEnumerator
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
+from accounts import directory_openapi
 from accounts import openapi as accounts_openapi
 from issues import documents
 from issues.schemas import BOOLEAN, STRING, obj
@@ -37,7 +38,7 @@ ISSUE_ROUTES = (
     "/api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/",
 )
 # Every route the schema documents: the issue's and the project's client keys.
-DOCUMENTED_ROUTES = ISSUE_ROUTES + accounts_openapi.KEY_ROUTES
+DOCUMENTED_ROUTES = ISSUE_ROUTES + accounts_openapi.KEY_ROUTES + directory_openapi.ROUTES
 ALTERNATION = re.compile(r"\(\?:([\w|]+)\)")
 
 PATH_PARAMETER_DESCRIPTIONS = {
@@ -47,6 +48,7 @@ PATH_PARAMETER_DESCRIPTIONS = {
     ),
     "organization_id_or_slug": "The id or slug of the organization.",
     **accounts_openapi.PATH_PARAMETER_DESCRIPTIONS,
+    **directory_openapi.PATH_PARAMETER_DESCRIPTIONS,
 }
 
 
@@ -376,4 +378,5 @@ def postprocess_issue_schema(result, generator, request, public):
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(copy.deepcopy(COMPONENTS))
     schemas.update(copy.deepcopy(accounts_openapi.COMPONENTS))
+    schemas.update(copy.deepcopy(directory_openapi.COMPONENTS))
     return result

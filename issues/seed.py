@@ -33,8 +33,9 @@ EMAIL = "john@interstellar.invalid"
 ORGANIZATION_SLUG = "the-interstellar-jurisdiction"
 PUMP_STATION_VERSION = "40ceb7ee278602b159a02802ccdbb1f21091fc7b"
 PRIME_MOVER_VERSION = hashlib.sha1(b"prime-mover", usedforsecurity=False).hexdigest()
-# The reference token reads issues and events, and the organization and projects above them.
-SEED_TOKEN_SCOPES = (*EVENT_SCOPES, "org:read", "project:read")
+# The reference token reads issues and events, the organization and projects above them, and
+# its members (whom an issue can be assigned to).
+SEED_TOKEN_SCOPES = (*EVENT_SCOPES, "org:read", "project:read", "member:read")
 
 # Sentry's project 1 is its internal project; the generator's first project got id 2.
 PUMP_STATION_ID = 2

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from openapi_schema_validator import OAS30Validator
 
+from accounts.directory_openapi import ROUTES as DIRECTORY_ROUTES
 from accounts.models import User
 from accounts.openapi import KEY_ROUTES
 from issues.models import Issue, IssueStatus
@@ -99,7 +100,7 @@ def test_schema_is_public_openapi_3_json(client):
 
 def test_schema_lists_the_three_routes_and_their_methods(schema):
     assert set(ROUTES.values()) == set(ISSUE_ROUTES)
-    assert set(schema["paths"]) == set(ISSUE_ROUTES) | {KEYS_ROUTE}
+    assert set(schema["paths"]) == set(ISSUE_ROUTES) | {KEYS_ROUTE} | set(DIRECTORY_ROUTES)
     operation_ids = []
     for path in ROUTES.values():
         item = schema["paths"][path]
