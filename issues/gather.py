@@ -28,7 +28,7 @@ from issues.lookups import IssueLookup, lookup_key, lookup_sql
 from issues.models import (
     Issue,
 )
-from issues.parts import Gathered, IssueCounts, IssueParts, Membership
+from issues.parts import Gathered, IssueCounts, IssueParts, Membership, People
 from issues.shapes import (
     ACTIVITY_ROWS,
     TAG_KEY_LIMIT,
@@ -139,10 +139,12 @@ def _build_statement(
             return ""
         return " AND " + d.any(f'{alias}."environment_id"', "environments", number_of_environments)
 
+    # The GET document's people come as text: issues.gather._people_of keys them by it.
+    people = d.text if detail else str
     if parts:
         columns += [
-            ("seen", rows_sql(d, seen_rows(detail=detail), issue_key)),
-            ("subscriptions", rows_sql(d, subscription_rows(detail=detail), issue_key)),
+            ("seen", people(rows_sql(d, seen_rows(detail=detail), issue_key))),
+            ("subscriptions", people(rows_sql(d, subscription_rows(detail=detail), issue_key))),
             (
                 "bookmarked",
                 'EXISTS (SELECT 1 FROM "issues_bookmark" b'
@@ -175,9 +177,9 @@ def _build_statement(
                     )
                 )
         if detail:
-            columns += users_sql(d, issue_key)
+            columns += [(name, d.text(sql)) for name, sql in users_sql(d, issue_key)]
             columns += [
-                ("activity", rows_sql(d, ACTIVITY_ROWS, issue_key)),
+                ("activity", d.text(rows_sql(d, ACTIVITY_ROWS, issue_key))),
                 (
                     "user_reports",
                     '(SELECT COUNT(*) FROM "issues_userreport" r'
@@ -338,16 +340,30 @@ def _gathered(row, *, shape, detail, parts, membership, series, now, children) -
             parse_datetime(totals["first_seen"]),
             parse_datetime(totals["last_seen"]),
         )
-    result = IssueParts(
-        counts=counts,
-        seen=build_rows(seen_rows(detail=detail), row["seen"], children),
-        subscriptions=build_rows(subscription_rows(detail=detail), row["subscriptions"], children),
-        is_bookmarked=bool(row["bookmarked"]),
-        emails_by_user={},
-    )
     if detail:
-        result.activity = build_rows(ACTIVITY_ROWS, row["activity"], children)
-        _give_users(row, result)
+        people = _people_of(row, children)
+        result = IssueParts(
+            counts=counts,
+            seen=people.seen,
+            subscriptions=people.subscriptions,
+            is_bookmarked=bool(row["bookmarked"]),
+            emails_by_user={},
+            activity=people.activity,
+            user_rows=people.user_rows,
+            user_email_rows=people.user_email_rows,
+            people=people,
+        )
+    else:
+        result = IssueParts(
+            counts=counts,
+            seen=build_rows(seen_rows(detail=False), row["seen"], children),
+            subscriptions=build_rows(
+                subscription_rows(detail=False), row["subscriptions"], children
+            ),
+            is_bookmarked=bool(row["bookmarked"]),
+            emails_by_user={},
+        )
+    if detail:
         result.user_report_count = row["user_reports"]
         if "tag_keys" in row:
             result.tag_keys = [(tag["key"], int(tag["total"])) for tag in loads(row["tag_keys"])]
@@ -363,14 +379,41 @@ def _gathered(row, *, shape, detail, parts, membership, series, now, children) -
     return gathered
 
 
-def _give_users(row, parts: IssueParts) -> None:
+# The GET document's people, by the text of their rows (People): what a document shows when
+# its people's rows are those of an earlier document, kept per process. Bounded: when full it
+# starts again (a few hundred kilobytes an issue with hundreds of users).
+_people: dict[tuple[str, ...], People] = {}
+_PEOPLE_KEPT = 64
+
+
+def _people_of(row, children) -> People:
+    key = (row["seen"], row["subscriptions"], row["activity"], row["users"], row["user_emails"])
+    people = _people.get(key)
+    if people is None:
+        people = People(
+            seen=build_rows(seen_rows(detail=True), row["seen"], children),
+            subscriptions=build_rows(
+                subscription_rows(detail=True), row["subscriptions"], children
+            ),
+            activity=build_rows(ACTIVITY_ROWS, row["activity"], children),
+            **_user_rows(row),
+        )
+        if len(_people) >= _PEOPLE_KEPT:
+            _people.clear()
+        _people[key] = people
+    return people
+
+
+def _user_rows(row) -> dict:
     """The users read once (users_sql) and their emails, as rows by user id: DocumentUsers
     (issues.serializers) serializes them, building instances only for a user whose row and
     emails no earlier document showed."""
     pk = column_index(User)
-    parts.user_rows = {data[pk]: data for data in loads(row["users"]) or []}
     user_id = column_index(UserEmail, "user_id")
     email_rows: dict[int, list] = {}
     for data in loads(row["user_emails"]) or []:
         email_rows.setdefault(data[user_id], []).append(data)
-    parts.user_email_rows = email_rows
+    return {
+        "user_rows": {data[pk]: data for data in loads(row["users"]) or []},
+        "user_email_rows": email_rows,
+    }

@@ -37,6 +37,28 @@ class IssueParts:
     tag_keys: list[tuple[str, int]] = field(default_factory=list)
     stats: dict = field(default_factory=dict)
     user_report_count: int = 0
+    # The GET document's people (seen, subscriptions, activity, their users), as another
+    # document with the same rows already had them: see People.
+    people: "People | None" = None
+
+
+@dataclass
+class People:
+    """What the GET document reads of the people around an issue (its seen, subscription and
+    activity rows, and the users and emails they name), built from the statement's rows, and
+    the parts of the document made of them (seenBy, participants, activity), by requester.
+
+    Kept per process by the rows' text (issues.gather): a document whose rows are those an
+    earlier one read shows what that one showed, without parsing, building or serializing
+    them again. A change to any of those rows changes the text, and with it the key."""
+
+    seen: list[IssueSeen]
+    subscriptions: list[Subscription]
+    activity: list[Activity]
+    user_rows: dict[int, list]
+    user_email_rows: dict[int, list]
+    # (part, requester id) -> what issues.serializers made of the rows for that requester.
+    shown: dict[tuple[str, int | None], list] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

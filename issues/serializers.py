@@ -202,17 +202,37 @@ def assigned_to(issue) -> dict | None:
     return {"type": "team", "id": str(assignee.team_id), "name": assignee.team.slug}
 
 
+def _shown(parts: IssueParts, users, part: str, make) -> list:
+    """`make()`, or what it made for another document with the same people's rows, shown to
+    the same requester (IssueParts.people)."""
+    people = parts.people
+    if people is None:
+        return make()
+    key = (part, users.requester.pk if users.requester is not None else None)
+    shown = people.shown.get(key)
+    if shown is None:
+        shown = people.shown[key] = make()
+    return shown
+
+
 def activity(parts: IssueParts, issue, users) -> list[dict]:
-    items = [
-        {
-            "id": str(row.pk),
-            "user": users.of(row.user_id),
-            "type": ACTIVITY_TYPES.get(row.type, str(row.type)),
-            "data": {key: value for key, value in row.data.items() if key != "mentions"},
-            "dateCreated": format_datetime(row.datetime),
-        }
-        for row in parts.activity
-    ]
+    items = list(
+        _shown(
+            parts,
+            users,
+            "activity",
+            lambda: [
+                {
+                    "id": str(row.pk),
+                    "user": users.of(row.user_id),
+                    "type": ACTIVITY_TYPES.get(row.type, str(row.type)),
+                    "data": {key: value for key, value in row.data.items() if key != "mentions"},
+                    "dateCreated": format_datetime(row.datetime),
+                }
+                for row in parts.activity
+            ],
+        )
+    )
     items.append(
         {
             "id": "0",
@@ -227,13 +247,24 @@ def activity(parts: IssueParts, issue, users) -> list[dict]:
 
 
 def seen_by(parts: IssueParts, users) -> list[dict]:
-    return [
-        {**users.of(row.user_id), "lastSeen": format_datetime(row.last_seen)} for row in parts.seen
-    ]
+    return _shown(
+        parts,
+        users,
+        "seen_by",
+        lambda: [
+            {**users.of(row.user_id), "lastSeen": format_datetime(row.last_seen)}
+            for row in parts.seen
+        ],
+    )
 
 
 def participants(parts: IssueParts, users) -> list[dict]:
-    return [users.of(row.user_id) for row in parts.subscriptions if row.is_active]
+    return _shown(
+        parts,
+        users,
+        "participants",
+        lambda: [users.of(row.user_id) for row in parts.subscriptions if row.is_active],
+    )
 
 
 def tags(parts: IssueParts) -> list[dict]:

@@ -79,6 +79,11 @@ class Dialect:
             return f"{sql}::text"
         return sql
 
+    def text(self, sql: str) -> str:
+        """A JSON value as its text, left for the caller to decode (psycopg decodes json
+        itself; SQLite gives text anyway)."""
+        return f"({sql})::text" if self.postgresql else sql
+
     def array(self, value: str, order: str = "") -> str:
         """The aggregate of a subquery's JSON values, [] when there are none."""
         if self.postgresql:

@@ -595,3 +595,30 @@ def test_a_user_shown_again_shows_its_row_and_emails_as_they_are_now(api, projec
     own = {item["id"]: item for item in get(client_for(other), issue)["seenBy"]}
     assert "options" in own[str(other.pk)]
     assert "options" not in shown()[0]
+
+
+def test_the_people_of_a_document_shown_again_are_as_they_are_now(api, project, team):
+    """A process keeps the seenBy, participants and activity it made, by the text of the rows
+    they were made of (issues.gather._people_of): a seen time, a subscription or a note that
+    changes shows in the next GET."""
+    issue = make_issue(project)
+    other = new_member(project.organization, team)
+    seen = IssueSeen.objects.create(issue=issue, user=other)
+    subscription = Subscription.objects.create(issue=issue, user=other, is_active=True)
+    first = get(api, issue)
+    assert get(api, issue) == first  # the same rows: the same document
+
+    later = timezone.now() + timedelta(minutes=5)
+    IssueSeen.objects.filter(pk=seen.pk).update(last_seen=later)
+    assert get(api, issue)["seenBy"][0]["lastSeen"] == later.isoformat().replace("+00:00", "Z")
+
+    Subscription.objects.filter(pk=subscription.pk).update(is_active=False)
+    assert get(api, issue)["participants"] == []
+
+    Activity.objects.create(
+        project=project, issue=issue, type=ActivityType.NOTE, user=other, data={"text": "hi"}
+    )
+    notes = [item for item in get(api, issue)["activity"] if item["type"] == "note"]
+    assert [(note["data"], note["user"]["id"]) for note in notes] == [
+        ({"text": "hi"}, str(other.pk))
+    ]
