@@ -24,6 +24,7 @@ from issues import documents
 from issues.schemas import BOOLEAN, STRING, obj
 from issues.validators import MAX_COUNT, MAX_DURATION, MAX_WINDOW, STATUSES
 from issues_api.api.permissions import ScopedPermission
+from releases import openapi as releases_openapi
 
 SCHEME_NAME = "auth_token"
 COMPONENTS_REF = "#/components/schemas/"
@@ -37,7 +38,7 @@ ISSUE_ROUTES = (
     "/api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/",
 )
 # Every route the schema documents: the issue's and the project's client keys.
-DOCUMENTED_ROUTES = ISSUE_ROUTES + accounts_openapi.KEY_ROUTES
+DOCUMENTED_ROUTES = ISSUE_ROUTES + accounts_openapi.KEY_ROUTES + releases_openapi.RELEASE_ROUTES
 ALTERNATION = re.compile(r"\(\?:([\w|]+)\)")
 
 PATH_PARAMETER_DESCRIPTIONS = {
@@ -47,6 +48,7 @@ PATH_PARAMETER_DESCRIPTIONS = {
     ),
     "organization_id_or_slug": "The id or slug of the organization.",
     **accounts_openapi.PATH_PARAMETER_DESCRIPTIONS,
+    **releases_openapi.PATH_PARAMETER_DESCRIPTIONS,
 }
 
 
@@ -376,4 +378,5 @@ def postprocess_issue_schema(result, generator, request, public):
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(copy.deepcopy(COMPONENTS))
     schemas.update(copy.deepcopy(accounts_openapi.COMPONENTS))
+    schemas.update(copy.deepcopy(releases_openapi.COMPONENTS))
     return result
