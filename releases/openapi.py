@@ -217,7 +217,12 @@ RELEASE_CREATE = _object(
 )
 DEPLOY_CREATE = _object(
     {
-        "environment": {**TEXT, "maxLength": MAX_ENVIRONMENT_LENGTH},
+        "environment": {
+            "type": "string",
+            "pattern": "^[^\\n\\r\\f/\\u0000]+$",
+            "maxLength": MAX_ENVIRONMENT_LENGTH,
+            "description": "No slash or line break.",
+        },
         "name": nullable({**TEXT, "maxLength": 64}),
         "url": nullable({**TEXT, "format": "uri"}),
         "dateStarted": nullable(DATETIME),
