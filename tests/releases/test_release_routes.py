@@ -494,3 +494,16 @@ def test_the_project_list_reads_a_fixed_number_of_queries(
         listed = get_json(ci, project_releases_url(project))
 
     assert len(listed) == count
+
+
+def test_release_files_are_not_served(ci, organization, project):
+    """sentry-cli 3 uploads source maps as artifact bundles; release files are not kept here,
+    and their routes answer the plain 404 of any route the service lacks."""
+    release_of(project, "1.0")
+
+    for url in (
+        releases_url(organization, "1.0", "files"),
+        project_releases_url(project, "1.0", "files"),
+    ):
+        assert_error(ci.get(url), 404, NOT_FOUND)
+        assert_error(ci.post(url, {}, format="json"), 404, NOT_FOUND)
