@@ -417,7 +417,7 @@ def test_closed_membership_hides_the_releases_of_other_teams(organization, proje
     outsider_team = TeamFactory(organization=organization)
     hidden = ProjectFactory(organization=organization, teams=[outsider_team])
     release_of(hidden, "hidden")
-    shared = release_of(project, "shared")
+    shared = release_of(project, "common")
     ReleaseProjectFactory(release=shared, project=hidden)
     member = MemberFactory(
         organization=organization, teams=[], role=OrganizationMember.Role.MEMBER
@@ -425,14 +425,14 @@ def test_closed_membership_hides_the_releases_of_other_teams(organization, proje
     member.memberships.get().teams.add(project.teams.first())
     client = client_for(member, RELEASE_SCOPES)
 
-    assert [r["version"] for r in get_json(client, releases_url(organization))] == ["shared"]
+    assert [r["version"] for r in get_json(client, releases_url(organization))] == ["common"]
     assert_error(client.get(releases_url(organization, "hidden")), 404, NOT_FOUND)
-    assert get_json(client, releases_url(organization, "shared"))["version"] == "shared"
+    assert get_json(client, releases_url(organization, "common"))["version"] == "common"
     # Changing a release needs every one of its projects (Sentry's require_all_projects).
-    response = client.put(releases_url(organization, "shared"), {"ref": "x"}, format="json")
+    response = client.put(releases_url(organization, "common"), {"ref": "x"}, format="json")
     assert_error(response, 404, NOT_FOUND)
     response = client.post(
-        releases_url(organization, "shared", "deploys"), {"environment": "prod"}, format="json"
+        releases_url(organization, "common", "deploys"), {"environment": "prod"}, format="json"
     )
     assert_error(response, 404, NOT_FOUND)
 
