@@ -64,6 +64,10 @@ PROJECT_KEY = _object(
 
 COMPONENTS = {"ProjectKey": PROJECT_KEY}
 
+# issues_api.api.pagination's cursor (an offset of at most 18 digits stays below its bound);
+# empty for the first page, as sentry-cli sends it.
+CURSOR_PATTERN = "^(-?[0-9]{1,20}(\\.[0-9]{1,20})?:[0-9]{1,18}:[01])?$"
+
 PATH_PARAMETER_DESCRIPTIONS = {
     "project_id_or_slug": "The id or slug of the project.",
 }
@@ -90,13 +94,13 @@ list_project_keys = extend_schema(
         ),
         OpenApiParameter(
             name="cursor",
-            type=str,
+            type={"type": "string", "pattern": CURSOR_PATTERN},
             location=OpenApiParameter.QUERY,
             description="A page's cursor, from the Link header.",
         ),
         OpenApiParameter(
             name="per_page",
-            type=int,
+            type={"type": "integer", "minimum": 1, "maximum": 100},
             location=OpenApiParameter.QUERY,
             description="Keys per page, 1 to 100 (default 100); `limit` is accepted too.",
         ),

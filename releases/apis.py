@@ -1,6 +1,8 @@
 """Thin endpoints of the release routes, as sentry-cli and CI scripts call them: parse, call a
 selector or service, serialize (docs/behaviour.md, "Releases from CI")."""
 
+import re
+
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_view
 from rest_framework import status
@@ -48,6 +50,7 @@ from releases.validators import (
 )
 
 INVALID_PROJECTS = "Invalid project ids or slugs"
+PROJECT_ID = re.compile(r"[0-9]{1,18}")
 
 
 def _documents(request, releases) -> list[dict]:
@@ -115,7 +118,7 @@ class OrganizationReleaseListApi(OrganizationReleaseEndpoint):
         if not requested:
             projects = member_projects(organization, self.access)
         elif "-1" not in requested:
-            if not all(value.isascii() and value.isdigit() for value in requested):
+            if not all(PROJECT_ID.fullmatch(value) for value in requested):
                 raise ParseError("Invalid project parameter. Values must be numbers.")
             projects = projects.filter(pk__in=[int(value) for value in requested])
         releases, link = paginate(
@@ -135,7 +138,7 @@ class OrganizationReleaseListApi(OrganizationReleaseEndpoint):
         validator = _valid(OrganizationReleaseCreateValidator(data=request.data))
         reachable = reachable_projects(organization, self.access)
         named = validator.validated_data["projects"]
-        ids = [int(name) for name in named if name.isascii() and name.isdigit() and len(name) < 19]
+        ids = [int(name) for name in named if PROJECT_ID.fullmatch(name)]
         by_name = {}
         for project in reachable.filter(Q(slug__in=named) | Q(pk__in=ids)):
             by_name[project.slug] = by_name[str(project.pk)] = project

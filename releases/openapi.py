@@ -8,6 +8,7 @@ serialize_repository) and the bodies releases/validators.py; errors use the sche
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
+from accounts.openapi import CURSOR_PATTERN
 from releases.permissions import (
     RELEASE_READ_SCOPES,
     RELEASE_WRITE_SCOPES,
@@ -268,13 +269,13 @@ def _errors(scopes, not_found: str) -> dict:
 PAGING = [
     OpenApiParameter(
         name="cursor",
-        type=str,
+        type={"type": "string", "pattern": CURSOR_PATTERN},
         location=OpenApiParameter.QUERY,
         description="A page's cursor, from the Link header.",
     ),
     OpenApiParameter(
         name="per_page",
-        type=int,
+        type={"type": "integer", "minimum": 1, "maximum": 100},
         location=OpenApiParameter.QUERY,
         description="Items per page, 1 to 100 (default 100); `limit` is accepted too.",
     ),
