@@ -28,6 +28,7 @@ from releases.selectors import (
     organization_release,
     organization_releases,
     organization_repositories,
+    previous_release_with_commits,
     project_release,
     project_release_list,
     reachable_projects,
@@ -206,6 +207,19 @@ class ReleaseDeployListApi(OrganizationReleaseEndpoint):
             date_finished=data.get("dateFinished"),
         )
         return Response(serialize_deploy(deploy), status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(get=openapi.retrieve_previous_release_with_commits)
+class ReleasePreviousCommitsApi(OrganizationReleaseEndpoint):
+    """GET /api/0/organizations/{organization_id_or_slug}/releases/{version}/
+    previous-with-commits/: what `sentry-cli releases set-commits --local` reads to know
+    where the release's commits begin; {} when no release has commits yet."""
+
+    def get(self, request, organization_id_or_slug, version):
+        organization = self.get_organization(request, organization_id_or_slug)
+        release = self.get_release(request, organization, version)
+        previous = previous_release_with_commits(release)
+        return Response({} if previous is None else _documents(request, [previous])[0])
 
 
 class ProjectReleaseEndpoint(ProjectEndpoint):

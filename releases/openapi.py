@@ -20,6 +20,7 @@ from releases.validators import MAX_COMMIT_LENGTH, MAX_ENVIRONMENT_LENGTH, MAX_V
 ORGANIZATION_RELEASES = "/api/0/organizations/{organization_id_or_slug}/releases/"
 ORGANIZATION_RELEASE = ORGANIZATION_RELEASES + "{version}/"
 DEPLOYS = ORGANIZATION_RELEASE + "deploys/"
+PREVIOUS_WITH_COMMITS = ORGANIZATION_RELEASE + "previous-with-commits/"
 REPOSITORIES = "/api/0/organizations/{organization_id_or_slug}/repos/"
 PROJECT_RELEASES = "/api/0/projects/{organization_id_or_slug}/{project_id_or_slug}/releases/"
 PROJECT_RELEASE = PROJECT_RELEASES + "{version}/"
@@ -27,6 +28,7 @@ RELEASE_ROUTES = (
     ORGANIZATION_RELEASES,
     ORGANIZATION_RELEASE,
     DEPLOYS,
+    PREVIOUS_WITH_COMMITS,
     REPOSITORIES,
     PROJECT_RELEASES,
     PROJECT_RELEASE,
@@ -466,4 +468,24 @@ list_repositories = extend_schema(
         400: _error("An invalid cursor or per_page."),
     }
     | _errors(REPOSITORY_READ_SCOPES, NO_ORGANIZATION),
+)
+
+retrieve_previous_release_with_commits = extend_schema(
+    operation_id="retrievePreviousReleaseWithCommits",
+    summary="The latest release with commits up to this one (sentry-cli set-commits --local)",
+    description=(
+        "The latest release with commits of one of the release's projects, released (or "
+        "else created) no later than it; {} when there is none."
+    ),
+    tags=["Releases"],
+    responses={
+        200: OpenApiResponse(
+            response={
+                "anyOf": [_ref("Release"), {"type": "object", "maxProperties": 0}],
+            },
+            description="The release, or {}.",
+        ),
+        400: _error("A NUL character in the URL."),
+    }
+    | _errors(RELEASE_READ_SCOPES, NO_RELEASE),
 )

@@ -201,6 +201,25 @@ def project_release(project, version: str) -> Release:
     return _release_rows(project_releases(project).filter(version=version)).get()
 
 
+def previous_release_with_commits(release) -> Release | None:
+    """The latest release with commits of one of the release's projects, released (or else
+    created) no later than it: Sentry's previous-with-commits, whose last commit sentry-cli
+    takes as where the release's own commits begin. The release itself when it has some."""
+    start = release.date_released or release.date_added
+    its_projects = ReleaseProject.objects.filter(release=release).values("project_id")
+    return (
+        _release_rows(
+            Release.objects.filter(organization_id=release.organization_id)
+            .filter(last_commit__isnull=False)
+            .filter(_in_projects(its_projects))
+            .annotate(date=Coalesce("date_released", "date_added"))
+            .filter(date__lte=start)
+        )
+        .order_by("-date", "-id")
+        .first()
+    )
+
+
 def release_outside(release, projects) -> bool:
     """Whether the release has a project outside `projects` (Sentry's require_all_projects:
     then it may not be changed)."""

@@ -7,6 +7,7 @@ from releases.apis import (
     ProjectReleaseDetailApi,
     ProjectReleaseListApi,
     ReleaseDeployListApi,
+    ReleasePreviousCommitsApi,
 )
 
 ORGANIZATION = r"organizations/(?P<organization_id_or_slug>[^/]+)"
@@ -18,6 +19,10 @@ urlpatterns = [
     re_path(rf"^{ORGANIZATION}/releases/$", OrganizationReleaseListApi.as_view()),
     re_path(rf"^{ORGANIZATION}/releases/{VERSION}/$", OrganizationReleaseDetailApi.as_view()),
     re_path(rf"^{ORGANIZATION}/releases/{VERSION}/deploys/$", ReleaseDeployListApi.as_view()),
+    re_path(
+        rf"^{ORGANIZATION}/releases/{VERSION}/previous-with-commits/$",
+        ReleasePreviousCommitsApi.as_view(),
+    ),
     re_path(rf"^{ORGANIZATION}/repos/$", OrganizationRepositoryListApi.as_view()),
     re_path(rf"^{PROJECT}/releases/$", ProjectReleaseListApi.as_view()),
     re_path(rf"^{PROJECT}/releases/{VERSION}/$", ProjectReleaseDetailApi.as_view()),

@@ -47,11 +47,11 @@ def sentry_cli(organization, project, user, live_server, tmp_path, monkeypatch):
         "SENTRY_LOAD_DOTENV": "0",
     }
 
-    def run(*arguments: str) -> str:
+    def run(*arguments: str, cwd: Path = tmp_path) -> str:
         done = subprocess.run(  # noqa: S603 - the pinned binary, our own arguments
             [str(SENTRY_CLI), *arguments],
             env=environment,
-            cwd=tmp_path,
+            cwd=cwd,
             capture_output=True,
             text=True,
             timeout=60,
@@ -109,3 +109,72 @@ def test_sentry_cli_lists_and_shows_the_releases_it_made(sentry_cli):
     listed = sentry_cli("releases", "list")
     assert listed.index("shop@2.5.0") < listed.index(VERSION)
     assert VERSION in sentry_cli("releases", "info", VERSION)
+
+
+def git(directory: Path, *arguments: str) -> str:
+    done = subprocess.run(  # noqa: S603 - git on the test's own repository
+        ["git", "-C", str(directory), *arguments],  # noqa: S607 - git of the machine's PATH
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(directory), "GIT_CONFIG_NOSYSTEM": "1"},
+    )
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def checkout(tmp_path) -> Path:
+    """A git repository with two commits by two authors, as a CI job checks one out."""
+    if subprocess.run(["git", "--version"], capture_output=True, check=False).returncode:  # noqa: S607
+        pytest.fail("git is missing")
+    directory = tmp_path / "checkout"
+    directory.mkdir()
+    git(directory, "init", "-q")
+    git(directory, "remote", "add", "origin", f"https://github.com/{REPOSITORY}.git")
+    for number, (name, email) in enumerate((("Ann Dev", "ann@acme.io"), ("Bo Dev", "bo@acme.io"))):
+        (directory / f"file{number}").write_text(str(number))
+        git(directory, "add", ".")
+        git(
+            directory,
+            "-c",
+            f"user.name={name}",
+            "-c",
+            f"user.email={email}",
+            "commit",
+            "-qm",
+            f"Change {number}",
+        )
+    return directory
+
+
+def test_set_commits_local_sends_the_checkouts_commits_with_their_authors(
+    api, organization, project, sentry_cli, checkout
+):
+    issue = make_issue(project, release=VERSION)
+    head = git(checkout, "rev-parse", "HEAD")
+
+    sentry_cli("releases", "new", VERSION)
+    printed = sentry_cli("releases", "set-commits", VERSION, "--local", cwd=checkout)
+
+    assert "Success! Set commits for release" in printed
+    last = get_json(api, issue_url(issue))["lastRelease"]
+    assert last["commitCount"] == 2
+    assert last["lastCommit"]["id"] == head
+    assert last["lastCommit"]["message"].strip() == "Change 1"
+    assert last["authors"] == [
+        {"name": "Bo Dev", "email": "bo@acme.io"},
+        {"name": "Ann Dev", "email": "ann@acme.io"},
+    ]
+    # sentry-cli names the repository by the remote's name, which Sentry then makes.
+    assert last["lastCommit"]["repository"]["name"] == "origin"
+
+    # The next release's commits begin after this one's last commit (previous-with-commits).
+    (checkout / "file9").write_text("9")
+    git(checkout, "add", ".")
+    git(checkout, "-c", "user.name=Cy", "-c", "user.email=cy@acme.io", "commit", "-qm", "Change 9")
+    sentry_cli("releases", "new", "shop@2.5.0")
+    sentry_cli("releases", "set-commits", "shop@2.5.0", "--local", cwd=checkout)
+    following = Release.objects.get(organization=organization, version="shop@2.5.0")
+    assert following.commit_count == 1
+    assert following.authors == [{"name": "Cy", "email": "cy@acme.io"}]

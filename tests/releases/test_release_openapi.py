@@ -47,6 +47,8 @@ def test_every_release_route_answers_as_documented(schema, organization, project
         "detail": openapi.ORGANIZATION_RELEASE.format(**org, version="app@1.0.0"),
         "missing": openapi.ORGANIZATION_RELEASE.format(**org, version="nope"),
         "deploys": openapi.DEPLOYS.format(**org, version="app@1.0.0"),
+        "previous": openapi.PREVIOUS_WITH_COMMITS.format(**org, version="app@1.0.0"),
+        "previous missing": openapi.PREVIOUS_WITH_COMMITS.format(**org, version="nope"),
         "repos": openapi.REPOSITORIES.format(**org),
         "project list": openapi.PROJECT_RELEASES.format(**proj),
         "project detail": openapi.PROJECT_RELEASE.format(**proj, version="app@1.0.0"),
@@ -87,6 +89,8 @@ def test_every_release_route_answers_as_documented(schema, organization, project
             ci.post(routes["deploys"], {"environment": "prod"}, format="json"),
         ),
         (openapi.DEPLOYS, "post", ci.post(routes["deploys"], {}, format="json")),
+        (openapi.PREVIOUS_WITH_COMMITS, "get", ci.get(routes["previous"])),
+        (openapi.PREVIOUS_WITH_COMMITS, "get", ci.get(routes["previous missing"])),
         (openapi.REPOSITORIES, "get", ci.get(routes["repos"])),
         (
             openapi.REPOSITORIES,

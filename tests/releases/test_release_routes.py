@@ -507,3 +507,30 @@ def test_release_files_are_not_served(ci, organization, project):
     ):
         assert_error(ci.get(url), 404, NOT_FOUND)
         assert_error(ci.post(url, {}, format="json"), 404, NOT_FOUND)
+
+
+def test_previous_with_commits_is_the_latest_release_with_commits_of_its_projects(
+    ci, organization, project, team
+):
+    now = timezone.now()
+    repository = Repository.objects.create(organization=organization, name="acme/api")
+    older = release_of(project, "1.0", date_added=now - timedelta(days=3))
+    release_set_commits(release=older, repository=repository, commits=[{"key": "a1"}])
+    release_of(project, "1.1", date_added=now - timedelta(days=2))  # no commits
+    elsewhere = release_of(
+        ProjectFactory(organization=organization, teams=[team]),
+        "other",
+        date_added=now - timedelta(days=1),
+    )
+    release_set_commits(release=elsewhere, repository=repository, commits=[{"key": "b2"}])
+    release_of(project, "2.0", date_added=now)
+
+    previous = get_json(ci, releases_url(organization, "2.0", "previous-with-commits"))
+
+    assert previous["version"] == "1.0"
+    assert previous["lastCommit"]["id"] == "a1"
+    assert (
+        get_json(ci, releases_url(organization, "1.1", "previous-with-commits"))["version"] == "1.0"
+    )
+    first = release_of(project, "0.1", date_added=now - timedelta(days=9))
+    assert get_json(ci, releases_url(organization, first.version, "previous-with-commits")) == {}
