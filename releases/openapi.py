@@ -15,7 +15,12 @@ from releases.permissions import (
     REPOSITORY_READ_SCOPES,
 )
 from releases.selectors import RELEASE_SORTS, RELEASE_STATUSES
-from releases.validators import MAX_COMMIT_LENGTH, MAX_ENVIRONMENT_LENGTH, MAX_VERSION_LENGTH
+from releases.validators import (
+    MAX_COMMIT_LENGTH,
+    MAX_ENVIRONMENT_LENGTH,
+    MAX_URL_LENGTH,
+    MAX_VERSION_LENGTH,
+)
 
 ORGANIZATION_RELEASES = "/api/0/organizations/{organization_id_or_slug}/releases/"
 ORGANIZATION_RELEASE = ORGANIZATION_RELEASES + "{version}/"
@@ -176,7 +181,7 @@ REF = _object(
 )
 RELEASE_UPDATE_FIELDS = {
     "ref": nullable({**TEXT, "maxLength": MAX_VERSION_LENGTH}),
-    "url": nullable({**TEXT, "format": "uri"}),
+    "url": nullable({**TEXT, "format": "uri", "maxLength": MAX_URL_LENGTH}),
     "dateReleased": nullable({**DATETIME, "description": "Set by sentry-cli's finalize."}),
     "commits": {
         "type": "array",
@@ -227,7 +232,7 @@ DEPLOY_CREATE = _object(
             "description": "No slash or line break.",
         },
         "name": nullable({**TEXT, "maxLength": 64}),
-        "url": nullable({**TEXT, "format": "uri"}),
+        "url": nullable({**TEXT, "format": "uri", "maxLength": MAX_URL_LENGTH}),
         "dateStarted": nullable(DATETIME),
         "dateFinished": nullable({**DATETIME, "description": "Now when not given."}),
     },

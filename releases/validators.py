@@ -16,6 +16,8 @@ RESERVED_VERSIONS = (".", "..")
 # Sentry's Environment.is_valid_name.
 ENVIRONMENT_NAME = re.compile(r"^[^\n\r\f/]*$")
 MAX_ENVIRONMENT_LENGTH = 64
+# Release.url and Deploy.url (Django's URLField).
+MAX_URL_LENGTH = 200
 
 
 def is_valid_version(version: str) -> bool:
@@ -71,7 +73,9 @@ class ReleaseValidator(serializers.Serializer):
     ref = serializers.CharField(
         max_length=MAX_VERSION_LENGTH, required=False, allow_null=True, allow_blank=True
     )
-    url = serializers.URLField(required=False, allow_null=True, allow_blank=True)
+    url = serializers.URLField(
+        max_length=MAX_URL_LENGTH, required=False, allow_null=True, allow_blank=True
+    )
     dateReleased = serializers.DateTimeField(required=False, allow_null=True)
     commits = serializers.ListField(child=CommitValidator(), required=False, allow_null=False)
     refs = serializers.ListField(child=RefValidator(), required=False, allow_null=False)
@@ -105,7 +109,9 @@ class OrganizationReleaseCreateValidator(ReleaseCreateValidator):
 class DeployValidator(serializers.Serializer):
     name = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
     environment = serializers.CharField(max_length=MAX_ENVIRONMENT_LENGTH)
-    url = serializers.URLField(required=False, allow_blank=True, allow_null=True)
+    url = serializers.URLField(
+        max_length=MAX_URL_LENGTH, required=False, allow_blank=True, allow_null=True
+    )
     dateStarted = serializers.DateTimeField(required=False, allow_null=True)
     dateFinished = serializers.DateTimeField(required=False, allow_null=True)
 

@@ -534,3 +534,19 @@ def test_previous_with_commits_is_the_latest_release_with_commits_of_its_project
     )
     first = release_of(project, "0.1", date_added=now - timedelta(days=9))
     assert get_json(ci, releases_url(organization, first.version, "previous-with-commits")) == {}
+
+
+@pytest.mark.parametrize("route", ["release", "deploy"])
+def test_a_url_longer_than_its_column_is_a_400(ci, organization, project, route):
+    release_of(project, "1.0")
+    long_url = "https://ci.example/" + "a" * 200
+    if route == "release":
+        response = ci.put(releases_url(organization, "1.0"), {"url": long_url}, format="json")
+    else:
+        response = ci.post(
+            releases_url(organization, "1.0", "deploys"),
+            {"environment": "prod", "url": long_url},
+            format="json",
+        )
+
+    assert_error(response, 400, {"url": ["Ensure this field has no more than 200 characters."]})
