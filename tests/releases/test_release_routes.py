@@ -550,3 +550,22 @@ def test_a_url_longer_than_its_column_is_a_400(ci, organization, project, route)
         )
 
     assert_error(response, 400, {"url": ["Ensure this field has no more than 200 characters."]})
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_the_deploy_and_repository_lists_read_a_fixed_number_of_queries(
+    ci, organization, project, django_assert_num_queries, count
+):
+    release = release_of(project, "1.0")
+    for number in range(count):
+        release_record_deploy(release=release, environment_name=f"env-{number}")
+        Repository.objects.create(organization=organization, name=f"acme/repo-{number}")
+
+    # token, its last-used time, the organization, the membership, the release, the page.
+    with django_assert_num_queries(6):
+        deploys = get_json(ci, releases_url(organization, "1.0", "deploys"))
+    # token (its last-used time is fresh now), the organization, the membership, the page.
+    with django_assert_num_queries(4):
+        repositories = get_json(ci, f"/api/0/organizations/{organization.slug}/repos/")
+
+    assert len(deploys) == len(repositories) == count
