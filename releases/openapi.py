@@ -1,9 +1,7 @@
 """The OpenAPI description of the release routes, served with the issue routes' (issues.openapi
-keeps the routes of RELEASE_ROUTES and adds COMPONENTS to the schema).
-
-The documents follow releases/serializers.py (serialize_release_details, serialize_deploy,
-serialize_repository) and the bodies releases/validators.py; errors use the schema's shared
-"Error" ({"detail": ...}) and "ValidationError" (a field map) components.
+keeps the routes of RELEASE_ROUTES and adds COMPONENTS, from releases/schemas.py, to the
+schema). Errors use the schema's shared "Error" ({"detail": ...}) and "ValidationError" (a
+field map) components.
 """
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -14,13 +12,9 @@ from releases.permissions import (
     RELEASE_WRITE_SCOPES,
     REPOSITORY_READ_SCOPES,
 )
+from releases.schemas import COMPONENTS as COMPONENTS  # the schema's components (issues.openapi)
+from releases.schemas import TEXT, ref
 from releases.selectors import RELEASE_SORTS, RELEASE_STATUSES
-from releases.validators import (
-    MAX_COMMIT_LENGTH,
-    MAX_ENVIRONMENT_LENGTH,
-    MAX_URL_LENGTH,
-    MAX_VERSION_LENGTH,
-)
 
 ORGANIZATION_RELEASES = "/api/0/organizations/{organization_id_or_slug}/releases/"
 ORGANIZATION_RELEASE = ORGANIZATION_RELEASES + "{version}/"
@@ -43,219 +37,13 @@ PATH_PARAMETER_DESCRIPTIONS = {
     "version": "The version of the release (anything but a slash).",
 }
 
-# The service answers 400 to a NUL character in the URL or the body.
-NO_NUL = "^[^\\u0000]*$"
-STRING = {"type": "string"}
-TEXT = {"type": "string", "pattern": NO_NUL}
-INTEGER = {"type": "integer"}
-BOOLEAN = {"type": "boolean"}
-DATETIME = {"type": "string", "format": "date-time"}
-OPEN_OBJECT = {"type": "object", "additionalProperties": {}}
-
-
-def nullable(schema: dict) -> dict:
-    return {**schema, "nullable": True}
-
-
-def _object(properties: dict, *, optional: tuple[str, ...] = (), **extra) -> dict:
-    required = [name for name in properties if name not in optional]
-    schema = {"type": "object", "properties": properties, **extra}
-    if required:
-        schema["required"] = required
-    return schema
-
-
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-COMMIT = _object(
-    {
-        "id": STRING,
-        "message": nullable(STRING),
-        "dateCreated": nullable(DATETIME),
-        "author": nullable(_object({"name": nullable(STRING), "email": STRING})),
-        "repository": _object({"id": STRING, "name": STRING, "url": nullable(STRING)}),
-    }
-)
-DEPLOY = _object(
-    {
-        "id": STRING,
-        "environment": STRING,
-        "dateStarted": nullable(DATETIME),
-        "dateFinished": DATETIME,
-        "name": nullable(STRING),
-        "url": nullable(STRING),
-    },
-    description="A deploy of a release (Sentry's DeploySerializer).",
-)
-RELEASE = _object(
-    {
-        "id": INTEGER,
-        "version": STRING,
-        "status": {**STRING, "enum": ["open"]},
-        "shortVersion": STRING,
-        "versionInfo": nullable(OPEN_OBJECT),
-        "ref": nullable(STRING),
-        "url": nullable(STRING),
-        "dateReleased": nullable(DATETIME),
-        "dateCreated": DATETIME,
-        "data": OPEN_OBJECT,
-        "newGroups": INTEGER,
-        "owner": nullable({**OPEN_OBJECT, "description": "The owner, as a user document."}),
-        "commitCount": INTEGER,
-        "lastCommit": nullable(COMMIT),
-        "deployCount": INTEGER,
-        "lastDeploy": nullable(DEPLOY),
-        "authors": {
-            "type": "array",
-            "items": _object({"name": nullable(STRING), "email": STRING}),
-        },
-        "projects": {
-            "type": "array",
-            "items": _object(
-                {
-                    "id": INTEGER,
-                    "slug": STRING,
-                    "name": STRING,
-                    "newGroups": INTEGER,
-                    "platform": nullable(STRING),
-                    "platforms": {"type": "array", "items": STRING},
-                    "hasHealthData": BOOLEAN,
-                }
-            ),
-        },
-        "firstEvent": nullable(DATETIME),
-        "lastEvent": nullable(DATETIME),
-        "currentProjectMeta": OPEN_OBJECT,
-        "userAgent": nullable(STRING),
-    },
-    description="A release (Sentry's ReleaseSerializer).",
-)
-REPOSITORY = _object(
-    {
-        "id": STRING,
-        "name": STRING,
-        "url": nullable(STRING),
-        "provider": _object({"id": STRING, "name": STRING}),
-        "status": STRING,
-        "dateCreated": DATETIME,
-        "integrationId": nullable(STRING),
-        "externalSlug": nullable(STRING),
-        "externalId": nullable(STRING),
-    },
-    description="A repository of the organization (Sentry's RepositorySerializer).",
-)
-
-SHA = {**TEXT, "maxLength": MAX_COMMIT_LENGTH}
-COMMIT_DATA = _object(
-    {
-        "id": {**SHA, "minLength": 1, "description": "The commit's sha."},
-        "repository": nullable(
-            {**TEXT, "maxLength": 200, "description": "Made when new; default organization-ID."}
-        ),
-        "message": nullable(TEXT),
-        "author_name": nullable({**TEXT, "maxLength": 128}),
-        "author_email": nullable({**STRING, "format": "email", "maxLength": 75}),
-        "timestamp": nullable(DATETIME),
-    },
-    optional=("repository", "message", "author_name", "author_email", "timestamp"),
-)
-REF = _object(
-    {
-        "repository": {
-            **TEXT,
-            "minLength": 1,
-            "maxLength": 200,
-            "description": "A repository of the organization (GET .../repos/).",
-        },
-        "commit": {
-            **TEXT,
-            "minLength": 1,
-            "maxLength": 2 * MAX_COMMIT_LENGTH + 2,
-            "description": "The head commit, or a range previous..head.",
-        },
-        "previousCommit": nullable(SHA),
-    },
-    optional=("previousCommit",),
-)
-RELEASE_UPDATE_FIELDS = {
-    "ref": nullable({**TEXT, "maxLength": MAX_VERSION_LENGTH}),
-    "url": nullable({**TEXT, "format": "uri", "maxLength": MAX_URL_LENGTH}),
-    "dateReleased": nullable({**DATETIME, "description": "Set by sentry-cli's finalize."}),
-    "commits": {
-        "type": "array",
-        "items": COMMIT_DATA,
-        "description": "The release's commits, newest first; they replace its commits.",
-    },
-    "refs": {
-        "type": "array",
-        "items": REF,
-        "description": (
-            "Each repository's head commit; without `commits` the heads become the release's "
-            "commits. An empty list clears them."
-        ),
-    },
-}
-RELEASE_UPDATE = _object(
-    RELEASE_UPDATE_FIELDS,
-    optional=tuple(RELEASE_UPDATE_FIELDS),
-    description="Every field is optional; unknown keys are ignored.",
-)
-VERSION = {
-    **TEXT,
-    "minLength": 1,
-    "maxLength": MAX_VERSION_LENGTH,
-    "description": 'No slash or control whitespace; not ".", ".." or "latest".',
-}
-PROJECT_RELEASE_CREATE = _object(
-    {"version": VERSION, **RELEASE_UPDATE_FIELDS}, optional=tuple(RELEASE_UPDATE_FIELDS)
-)
-RELEASE_CREATE = _object(
-    {
-        "version": VERSION,
-        "projects": {
-            "type": "array",
-            "items": {**TEXT, "maxLength": 200},
-            "description": "Slugs or ids of the projects of the release.",
-        },
-        **RELEASE_UPDATE_FIELDS,
-    },
-    optional=tuple(RELEASE_UPDATE_FIELDS),
-)
-DEPLOY_CREATE = _object(
-    {
-        "environment": {
-            "type": "string",
-            "pattern": "^[^\\n\\r\\f/\\u0000]+$",
-            "maxLength": MAX_ENVIRONMENT_LENGTH,
-            "description": "No slash or line break.",
-        },
-        "name": nullable({**TEXT, "maxLength": 64}),
-        "url": nullable({**TEXT, "format": "uri", "maxLength": MAX_URL_LENGTH}),
-        "dateStarted": nullable(DATETIME),
-        "dateFinished": nullable({**DATETIME, "description": "Now when not given."}),
-    },
-    optional=("name", "url", "dateStarted", "dateFinished"),
-)
-
-COMPONENTS = {
-    "Release": RELEASE,
-    "Deploy": DEPLOY,
-    "Repository": REPOSITORY,
-    "ReleaseCreate": RELEASE_CREATE,
-    "ProjectReleaseCreate": PROJECT_RELEASE_CREATE,
-    "ReleaseUpdate": RELEASE_UPDATE,
-    "DeployCreate": DEPLOY_CREATE,
-}
-
 
 def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(response=_ref("Error"), description=description)
+    return OpenApiResponse(response=ref("Error"), description=description)
 
 
 INVALID_BODY = OpenApiResponse(
-    response=_ref("ValidationError"),
+    response=ref("ValidationError"),
     description="An invalid body (a field map), or a NUL character in the URL.",
 )
 
@@ -307,7 +95,7 @@ QUERY = OpenApiParameter(
 
 
 def _page_of(name: str, description: str) -> OpenApiResponse:
-    return OpenApiResponse(response={"type": "array", "items": _ref(name)}, description=description)
+    return OpenApiResponse(response={"type": "array", "items": ref(name)}, description=description)
 
 
 NO_ORGANIZATION = "No such organization."
@@ -353,9 +141,9 @@ list_organization_releases = extend_schema(
 )
 
 _CREATED = {
-    201: OpenApiResponse(response=_ref("Release"), description="Created (or a project added)."),
+    201: OpenApiResponse(response=ref("Release"), description="Created (or a project added)."),
     208: OpenApiResponse(
-        response=_ref("Release"), description="The release existed with those projects."
+        response=ref("Release"), description="The release existed with those projects."
     ),
     400: INVALID_BODY,
 }
@@ -365,7 +153,7 @@ create_release = extend_schema(
     summary="Create a release (sentry-cli releases new)",
     description="Idempotent: an existing version answers 208 unless a project is added.",
     tags=["Releases"],
-    request={"application/json": _ref("ReleaseCreate")},
+    request={"application/json": ref("ReleaseCreate")},
     responses=_CREATED | _errors(RELEASE_WRITE_SCOPES, NO_ORGANIZATION),
 )
 
@@ -374,7 +162,7 @@ retrieve_release = extend_schema(
     summary="Retrieve a release",
     tags=["Releases"],
     responses={
-        200: OpenApiResponse(response=_ref("Release"), description="The release."),
+        200: OpenApiResponse(response=ref("Release"), description="The release."),
         400: _error("A NUL character in the URL."),
     }
     | _errors(RELEASE_READ_SCOPES, NO_RELEASE),
@@ -384,9 +172,9 @@ update_release = extend_schema(
     operation_id="updateRelease",
     summary="Update a release (finalize, set-commits)",
     tags=["Releases"],
-    request={"application/json": _ref("ReleaseUpdate")},
+    request={"application/json": ref("ReleaseUpdate")},
     responses={
-        200: OpenApiResponse(response=_ref("Release"), description="The release, as updated."),
+        200: OpenApiResponse(response=ref("Release"), description="The release, as updated."),
         400: INVALID_BODY,
     }
     | _errors(RELEASE_WRITE_SCOPES, NO_RELEASE),
@@ -410,9 +198,9 @@ create_deploy = extend_schema(
     summary="Create a deploy (sentry-cli releases deploys new)",
     description="The release then shows it as its lastDeploy and counts it in deployCount.",
     tags=["Releases"],
-    request={"application/json": _ref("DeployCreate")},
+    request={"application/json": ref("DeployCreate")},
     responses={
-        201: OpenApiResponse(response=_ref("Deploy"), description="The deploy."),
+        201: OpenApiResponse(response=ref("Deploy"), description="The deploy."),
         400: INVALID_BODY,
     }
     | _errors(RELEASE_WRITE_SCOPES, NO_RELEASE),
@@ -435,7 +223,7 @@ create_project_release = extend_schema(
     operation_id="createProjectRelease",
     summary="Create a release of a project",
     tags=["Releases"],
-    request={"application/json": _ref("ProjectReleaseCreate")},
+    request={"application/json": ref("ProjectReleaseCreate")},
     responses=_CREATED | _errors(RELEASE_WRITE_SCOPES, "No such organization or project."),
 )
 
@@ -444,7 +232,7 @@ retrieve_project_release = extend_schema(
     summary="Retrieve a release of a project",
     tags=["Releases"],
     responses={
-        200: OpenApiResponse(response=_ref("Release"), description="The release."),
+        200: OpenApiResponse(response=ref("Release"), description="The release."),
         400: _error("A NUL character in the URL."),
     }
     | _errors(RELEASE_READ_SCOPES, NO_PROJECT_RELEASE),
@@ -454,9 +242,9 @@ update_project_release = extend_schema(
     operation_id="updateProjectRelease",
     summary="Update a release of a project",
     tags=["Releases"],
-    request={"application/json": _ref("ReleaseUpdate")},
+    request={"application/json": ref("ReleaseUpdate")},
     responses={
-        200: OpenApiResponse(response=_ref("Release"), description="The release, as updated."),
+        200: OpenApiResponse(response=ref("Release"), description="The release, as updated."),
         400: INVALID_BODY,
     }
     | _errors(RELEASE_WRITE_SCOPES, NO_PROJECT_RELEASE),
@@ -486,7 +274,7 @@ retrieve_previous_release_with_commits = extend_schema(
     responses={
         200: OpenApiResponse(
             response={
-                "anyOf": [_ref("Release"), {"type": "object", "maxProperties": 0}],
+                "anyOf": [ref("Release"), {"type": "object", "maxProperties": 0}],
             },
             description="The release, or {}.",
         ),
