@@ -316,7 +316,9 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
                 "An API token: `Authorization: Bearer <token>`. Each operation lists the "
                 "scopes it accepts (any one suffices). Issues: GET event:read, event:write or "
                 "event:admin; PUT event:write or event:admin; DELETE event:admin. Client "
-                "keys: GET project:read, project:write or project:admin."
+                "keys: GET project:read, project:write or project:admin. Releases: GET "
+                "project:read, project:write, project:admin or project:releases; POST and PUT "
+                "project:write, project:admin or project:releases."
             ),
         }
 
