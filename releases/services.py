@@ -207,15 +207,17 @@ def _set_commit_list(release: Release, commits: list[dict]) -> None:
     stored: dict[tuple[int, str], Commit] = {}
     for data in commits:
         repository = repositories[data.get("repository") or default]
+        fields = {
+            "organization_id": release.organization_id,
+            "message": data.get("message"),
+            "author_name": data.get("author_name"),
+            "author_email": data.get("author_email"),
+        }
+        if data.get("timestamp"):
+            # The commit's own date (Sentry's date_added), shown as its dateCreated.
+            fields["date_added"] = data["timestamp"]
         commit, _ = Commit.objects.update_or_create(
-            repository=repository,
-            key=data["id"],
-            defaults={
-                "organization_id": release.organization_id,
-                "message": data.get("message"),
-                "author_name": data.get("author_name"),
-                "author_email": data.get("author_email"),
-            },
+            repository=repository, key=data["id"], defaults=fields
         )
         stored.setdefault((repository.pk, commit.key), commit)
     _replace_commits(release, list(stored.values()))

@@ -148,7 +148,13 @@ def test_put_commits_store_repositories_authors_and_the_newest_commit(ci, organi
             "author_email": "a@x.io",
             "author_name": "A",
         },
-        {"id": "c1", "message": "Start", "author_email": "b@x.io", "author_name": "B"},
+        {
+            "id": "c1",
+            "message": "Start",
+            "author_email": "b@x.io",
+            "author_name": "B",
+            "timestamp": "2026-02-03T04:05:06Z",
+        },
     ]
 
     document = ci.put(releases_url(organization, "1.0"), {"commits": commits}, format="json").json()
@@ -156,6 +162,7 @@ def test_put_commits_store_repositories_authors_and_the_newest_commit(ci, organi
     assert document["commitCount"] == 2
     assert document["lastCommit"]["id"] == "c2"
     assert document["lastCommit"]["message"] == "Fix"
+    assert Commit.objects.get(key="c1").date_added.isoformat() == "2026-02-03T04:05:06+00:00"
     assert document["authors"] == [
         {"name": "A", "email": "a@x.io"},
         {"name": "B", "email": "b@x.io"},
