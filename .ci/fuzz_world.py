@@ -21,10 +21,11 @@ django.setup()
 
 from django.utils import timezone  # noqa: E402
 
-from accounts.models import OrganizationMember, User, UserEmail  # noqa: E402
+from accounts.models import ApiToken, OrganizationMember, User, UserEmail  # noqa: E402
 from issues.seed import PRIME_MOVER_VERSION, PUMP_STATION_VERSION, build_reference_world  # noqa: E402
 from issues.services import record_event  # noqa: E402
-from releases.models import Commit, Repository  # noqa: E402
+from releases.models import Commit, Release, Repository  # noqa: E402
+from releases.services import release_record_deploy  # noqa: E402
 
 # Issues GET and PUT draw from (PUT may discard a few), and issues only DELETE draws from.
 LIVE_ISSUES = 40
@@ -118,6 +119,17 @@ def main(output: Path) -> None:
     write_dictionary(output / "users.dict", ["me", user.pk, colleague.pk])
     write_dictionary(output / "commits.dict", [COMMIT])
     write_dictionary(output / "repositories.dict", [REPOSITORY])
+    # The release routes: the token writes releases as a CI token does (project:releases),
+    # the seeded releases have a deploy, and the project they are of is named.
+    for token in ApiToken.objects.filter(user=user):
+        token.scopes = sorted({*token.scopes, "project:releases"})
+        token.save(update_fields=["scopes"])
+    for version in (PUMP_STATION_VERSION, PRIME_MOVER_VERSION):
+        release = Release.objects.filter(organization=organization, version=version).first()
+        if release is not None and not release.deploy_count:
+            release_record_deploy(release=release, environment_name="prod")
+    write_dictionary(output / "versions.dict", [PUMP_STATION_VERSION, PRIME_MOVER_VERSION])
+    write_dictionary(output / "projects.dict", [project.slug, project.pk])
     print(f"fuzz world: {len(live)} live issues, {len(deletable)} deletable, in {output}")
 
 

@@ -64,6 +64,10 @@ PROJECT_KEY = _object(
 
 COMPONENTS = {"ProjectKey": PROJECT_KEY}
 
+# issues_api.api.pagination's cursor (an offset of at most 18 digits stays below its bound);
+# empty for the first page, as sentry-cli sends it.
+CURSOR_PATTERN = "^(-?[0-9]{1,20}(\\.[0-9]{1,20})?:[0-9]{1,18}:[01])?$"
+
 PATH_PARAMETER_DESCRIPTIONS = {
     "project_id_or_slug": "The id or slug of the project.",
 }
@@ -74,7 +78,7 @@ PATH_PARAMETER_DESCRIPTIONS = {
 # anything else is a 400.
 CURSOR_SCHEMA = {
     "type": "string",
-    "pattern": "^(-?[0-9]{1,20}(\\.[0-9]{1,20})?:[0-9]{1,18}:[01])?$",
+    "pattern": CURSOR_PATTERN,
     "description": "Empty: the first page.",
 }
 PER_PAGE_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 100}

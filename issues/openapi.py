@@ -25,6 +25,7 @@ from issues import documents
 from issues.schemas import BOOLEAN, STRING, obj
 from issues.validators import MAX_COUNT, MAX_DURATION, MAX_WINDOW, STATUSES
 from issues_api.api.permissions import ScopedPermission
+from releases import openapi as releases_openapi
 
 SCHEME_NAME = "auth_token"
 COMPONENTS_REF = "#/components/schemas/"
@@ -38,7 +39,12 @@ ISSUE_ROUTES = (
     "/api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/",
 )
 # Every route the schema documents: the issue's and the project's client keys.
-DOCUMENTED_ROUTES = ISSUE_ROUTES + accounts_openapi.KEY_ROUTES + directory_openapi.ROUTES
+DOCUMENTED_ROUTES = (
+    ISSUE_ROUTES
+    + accounts_openapi.KEY_ROUTES
+    + directory_openapi.ROUTES
+    + releases_openapi.RELEASE_ROUTES
+)
 ALTERNATION = re.compile(r"\(\?:([\w|]+)\)")
 
 PATH_PARAMETER_DESCRIPTIONS = {
@@ -49,6 +55,7 @@ PATH_PARAMETER_DESCRIPTIONS = {
     "organization_id_or_slug": "The id or slug of the organization.",
     **accounts_openapi.PATH_PARAMETER_DESCRIPTIONS,
     **directory_openapi.PATH_PARAMETER_DESCRIPTIONS,
+    **releases_openapi.PATH_PARAMETER_DESCRIPTIONS,
 }
 
 
@@ -316,7 +323,9 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
                 "An API token: `Authorization: Bearer <token>`. Each operation lists the "
                 "scopes it accepts (any one suffices). Issues: GET event:read, event:write or "
                 "event:admin; PUT event:write or event:admin; DELETE event:admin. Client "
-                "keys: GET project:read, project:write or project:admin."
+                "keys: GET project:read, project:write or project:admin. Releases: GET "
+                "project:read, project:write, project:admin or project:releases; POST and PUT "
+                "project:write, project:admin or project:releases."
             ),
         }
 
@@ -379,4 +388,5 @@ def postprocess_issue_schema(result, generator, request, public):
     schemas.update(copy.deepcopy(COMPONENTS))
     schemas.update(copy.deepcopy(accounts_openapi.COMPONENTS))
     schemas.update(copy.deepcopy(directory_openapi.COMPONENTS))
+    schemas.update(copy.deepcopy(releases_openapi.COMPONENTS))
     return result

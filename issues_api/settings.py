@@ -320,10 +320,11 @@ SPECTACULAR_SETTINGS = {
         "A Sentry-compatible issue API: GET, PUT and DELETE of one issue on "
         "/api/0/issues/{issue_id}/, its alias /api/0/groups/{issue_id}/ and "
         "/api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/, and the list "
-        "of a project's client keys (DSNs). "
+        "of a project's client keys (DSNs), and the release routes CI pipelines and "
+        "sentry-cli call (releases, their commits and deploys). "
         "Authenticate with `Authorization: Bearer <token>`; the token's scopes decide the "
         "methods (GET event:read, PUT event:write, DELETE event:admin; client keys "
-        "project:read)."
+        "project:read; releases project:read to read, project:releases to write)."
     ),
     "VERSION": "0",
     "OAS_VERSION": "3.0.3",

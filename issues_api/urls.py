@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("api/0/", include("issues.urls")),
     path("api/0/", include("accounts.urls")),
+    path("api/0/", include("releases.urls")),
     path("admin/", admin.site.urls),
     # Where SDKs send events (their DSN's project), last: its optional path prefix is wide.
     path("", include("issues.ingest.urls")),

@@ -65,3 +65,52 @@ def serialize_release(release, *, release_projects, emails_by_user, requester) -
         "firstEvent": format_datetime(release.first_event),
         "lastEvent": format_datetime(release.last_event),
     }
+
+
+def serialize_release_details(release, *, release_projects, emails_by_user, requester) -> dict:
+    """Sentry's ReleaseSerializer, as the release routes answer: the summary the issue
+    document embeds, with the release's id and status and its projects in full."""
+    document = serialize_release(
+        release,
+        release_projects=release_projects,
+        emails_by_user=emails_by_user,
+        requester=requester,
+    )
+    document.update(
+        {
+            "id": release.pk,
+            # Nothing archives a release here (docs/behaviour.md).
+            "status": "open",
+            "projects": [
+                {
+                    "id": row.project_id,
+                    "slug": row.project.slug,
+                    "name": row.project.name,
+                    "newGroups": row.new_groups,
+                    "platform": row.project.platform,
+                    "platforms": [row.project.platform] if row.project.platform else [],
+                    "hasHealthData": False,
+                }
+                for row in release_projects
+            ],
+            "currentProjectMeta": {},
+            "userAgent": None,
+        }
+    )
+    return document
+
+
+def serialize_repository(repository) -> dict:
+    """Sentry's RepositorySerializer for a repository of no provider (none is integrated
+    here)."""
+    return {
+        "id": str(repository.pk),
+        "name": repository.name,
+        "url": repository.url,
+        "provider": {"id": "unknown", "name": "Unknown Provider"},
+        "status": "active",
+        "dateCreated": format_datetime(repository.date_added),
+        "integrationId": None,
+        "externalSlug": None,
+        "externalId": None,
+    }
