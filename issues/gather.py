@@ -380,13 +380,17 @@ def _gathered(row, *, shape, detail, parts, membership, series, now, children) -
 
 
 # The GET document's people, by the text of their rows (People): what a document shows when
-# its people's rows are those of an earlier document, kept per process. Bounded: when full it
-# starts again (a few hundred kilobytes an issue with hundreds of users).
+# its people's rows are those of an earlier document, kept per process. Bounded by the text
+# kept (a document with hundreds of users has about 150,000 characters of it, and its People
+# some ten times that in objects): when a new entry would pass either bound, it starts again.
 _people: dict[tuple[str, ...], People] = {}
-_PEOPLE_KEPT = 64
+_people_text = 0
+_PEOPLE_KEPT = 256
+_PEOPLE_TEXT_KEPT = 2_000_000
 
 
 def _people_of(row, children) -> People:
+    global _people_text
     key = (row["seen"], row["subscriptions"], row["activity"], row["users"], row["user_emails"])
     people = _people.get(key)
     if people is None:
@@ -398,9 +402,12 @@ def _people_of(row, children) -> People:
             activity=build_rows(ACTIVITY_ROWS, row["activity"], children),
             **_user_rows(row),
         )
-        if len(_people) >= _PEOPLE_KEPT:
+        text = sum(len(part or "") for part in key)
+        if len(_people) >= _PEOPLE_KEPT or _people_text + text > _PEOPLE_TEXT_KEPT:
             _people.clear()
+            _people_text = 0
         _people[key] = people
+        _people_text += text
     return people
 
 
