@@ -22,6 +22,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from accounts import openapi as accounts_openapi
 from issues import documents
 from issues.schemas import BOOLEAN, STRING, obj
+from issues.subresources import schemas as subresources
 from issues.validators import MAX_COUNT, MAX_DURATION, MAX_WINDOW, STATUSES
 from issues_api.api.permissions import ScopedPermission
 
@@ -36,8 +37,9 @@ ISSUE_ROUTES = (
     "/api/0/groups/{issue_id}/",
     "/api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/",
 )
-# Every route the schema documents: the issue's and the project's client keys.
-DOCUMENTED_ROUTES = ISSUE_ROUTES + accounts_openapi.KEY_ROUTES
+# Every route the schema documents: the issue's, the project's client keys, and the issue's
+# tags, notes, activity and hashes.
+DOCUMENTED_ROUTES = ISSUE_ROUTES + accounts_openapi.KEY_ROUTES + subresources.ROUTES
 ALTERNATION = re.compile(r"\(\?:([\w|]+)\)")
 
 PATH_PARAMETER_DESCRIPTIONS = {
@@ -47,6 +49,7 @@ PATH_PARAMETER_DESCRIPTIONS = {
     ),
     "organization_id_or_slug": "The id or slug of the organization.",
     **accounts_openapi.PATH_PARAMETER_DESCRIPTIONS,
+    **subresources.PATH_PARAMETER_DESCRIPTIONS,
 }
 
 
@@ -376,4 +379,5 @@ def postprocess_issue_schema(result, generator, request, public):
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(copy.deepcopy(COMPONENTS))
     schemas.update(copy.deepcopy(accounts_openapi.COMPONENTS))
+    schemas.update(copy.deepcopy(subresources.COMPONENTS))
     return result
