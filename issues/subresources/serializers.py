@@ -85,12 +85,23 @@ class MentionField(ActorField):
         return actor
 
 
+class MentionsField(serializers.ListField):
+    """A list of mentions, refused when too long before any of them is looked up."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, list) and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
 class NoteValidator(serializers.Serializer):
     """Sentry's NoteSerializer: the text, and whom it mentions, each a member of one of the
     project's teams or one of its teams. context: the issue's project."""
 
     text = serializers.CharField()
-    mentions = serializers.ListField(child=MentionField(), required=False, max_length=MAX_MENTIONS)
+    mentions = MentionsField(
+        child=MentionField(allow_null=False), required=False, max_length=MAX_MENTIONS
+    )
 
     def validate_mentions(self, actors):
         project = self.context["project"]
