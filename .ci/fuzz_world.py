@@ -1,5 +1,5 @@
 """Data for .ci/fuzz, on a database that seed_example has filled: more issues, an assignable
-colleague, a repository with a commit, and libFuzzer dictionaries (one quoted value a line)
+colleague, a repository with a commit, notes, and libFuzzer dictionaries (one quoted value a line)
 that .ci/schemathesis.toml binds to the parameters, so that most generated requests reach
 existing issues instead of answering 404.
 
@@ -24,6 +24,7 @@ from django.utils import timezone  # noqa: E402
 from accounts.models import OrganizationMember, User, UserEmail  # noqa: E402
 from issues.seed import PRIME_MOVER_VERSION, PUMP_STATION_VERSION, build_reference_world  # noqa: E402
 from issues.services import record_event  # noqa: E402
+from issues.services.notes import note_create  # noqa: E402
 from releases.models import Commit, Repository  # noqa: E402
 
 # Issues GET and PUT draw from (PUT may discard a few), and issues only DELETE draws from.
@@ -90,6 +91,13 @@ def main(output: Path) -> None:
     live += make_issues(project, "live", LIVE_ISSUES)
     deletable = make_issues(project, "deletable", DELETABLE_ISSUES)
     short_ids = [f"{project.slug.upper()}-{number}" for number in (1, 2, 3)]
+    # Notes of the token's user that the notes' PUT (live issues) and DELETE (deletable
+    # ones) find: two on each of the first issues (events of several numbers may share one).
+    notes = [
+        note_create(issue_id=issue_id, actor=user, text=f"fuzz note {number}").pk
+        for issue_id in dict.fromkeys([*live[:10], *deletable[:20]])
+        for number in range(2)
+    ]
 
     output.mkdir(parents=True, exist_ok=True)
     write_dictionary(output / "live-issues.dict", [*live, *short_ids])
@@ -112,6 +120,10 @@ def main(output: Path) -> None:
     )
     write_dictionary(output / "commits.dict", [COMMIT])
     write_dictionary(output / "repositories.dict", [REPOSITORY])
+    write_dictionary(output / "notes.dict", notes)
+    write_dictionary(
+        output / "tag-keys.dict", ["server_name", "environment", "level", "release", "user"]
+    )
     print(f"fuzz world: {len(live)} live issues, {len(deletable)} deletable, in {output}")
 
 
