@@ -8,9 +8,10 @@ from issues.openapi import BAD_URL, ENVIRONMENT, ERROR_HEADERS, ERROR_RESPONSES,
 PAGE_PARAMETERS = [
     OpenApiParameter(
         name="cursor",
-        type={"type": "string", "pattern": "^[^\\u0000]*$"},
+        # value:offset:is_prev (issues_api.api.pagination); anything else is a 400.
+        type={"type": "string", "pattern": "^-?[0-9]{1,20}(\\.[0-9]{1,20})?:[0-9]{1,18}:[01]$"},
         location=OpenApiParameter.QUERY,
-        description="A page's cursor, from the Link header.",
+        description="A page's cursor, from the Link header (value:offset:is_prev).",
     ),
     OpenApiParameter(
         name="per_page",
