@@ -81,8 +81,9 @@ def note_create(
 def _own_note(issue: Issue, note_id: int, actor) -> Activity:
     """The author's note of the issue, locked; Activity.DoesNotExist (a 404) for a note of
     another user, as Sentry answers."""
+    # Only the note's row is locked, not its author's.
     return (
-        Activity.objects.select_for_update()
+        Activity.objects.select_for_update(of=("self",))
         .select_related("user")
         .get(pk=note_id, issue_id=issue.pk, type=ActivityType.NOTE, user_id=actor.pk)
     )

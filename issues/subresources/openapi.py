@@ -8,8 +8,12 @@ from issues.openapi import BAD_URL, ENVIRONMENT, ERROR_HEADERS, ERROR_RESPONSES,
 PAGE_PARAMETERS = [
     OpenApiParameter(
         name="cursor",
-        # value:offset:is_prev (issues_api.api.pagination); anything else is a 400.
-        type={"type": "string", "pattern": "^-?[0-9]{1,20}(\\.[0-9]{1,20})?:[0-9]{1,18}:[01]$"},
+        # value:offset:is_prev (issues_api.api.pagination), or empty (the first page);
+        # anything else is a 400.
+        type={
+            "type": "string",
+            "pattern": "^(-?[0-9]{1,20}(\\.[0-9]{1,20})?:[0-9]{1,18}:[01])?$",
+        },
         location=OpenApiParameter.QUERY,
         description="A page's cursor, from the Link header (value:offset:is_prev).",
     ),
