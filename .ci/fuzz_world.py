@@ -30,8 +30,15 @@ from releases.models import Commit, Repository  # noqa: E402
 # Issues GET and PUT draw from (PUT may discard a few), and issues only DELETE draws from.
 LIVE_ISSUES = 40
 DELETABLE_ISSUES = 120
+NOTES = 60
 COMMIT = "5f3c0ffee5f3c0ffee5f3c0ffee5f3c0ffee5f3c0"
 REPOSITORY = "interstellar/pump-station"
+
+
+def label(number: int) -> str:
+    """The number in letters: grouping parameterizes the numbers of a message, so messages
+    that differ only by one fall into one issue."""
+    return "".join(chr(ord("a") + int(digit)) for digit in str(number))
 
 
 def make_issues(project, prefix: str, count: int) -> list[int]:
@@ -47,7 +54,7 @@ def make_issues(project, prefix: str, count: int) -> list[int]:
                 "timestamp": (now - timedelta(minutes=number)).isoformat(),
                 "platform": "python",
                 "level": ("error", "warning", "info", "fatal")[number % 4],
-                "message": f"{prefix} issue {number}",
+                "message": f"{prefix} issue {label(number)}",
                 "culprit": f"app.{prefix} in handler{number}",
                 "environment": ("prod", "staging")[number % 2],
                 "release": PUMP_STATION_VERSION,
@@ -91,12 +98,13 @@ def main(output: Path) -> None:
     live += make_issues(project, "live", LIVE_ISSUES)
     deletable = make_issues(project, "deletable", DELETABLE_ISSUES)
     short_ids = [f"{project.slug.upper()}-{number}" for number in (1, 2, 3)]
-    # Notes of the token's user that the notes' PUT (live issues) and DELETE (deletable
-    # ones) find: two on each of the first issues (events of several numbers may share one).
+    # Notes of the token's user on an issue of their own, which only the notes' PUT and
+    # DELETE draw (.ci/schemathesis.toml), so that they find the note they name (and no PUT
+    # of the issue discards it).
+    (noted,) = make_issues(project, "noted", 1)
     notes = [
-        note_create(issue_id=issue_id, actor=user, text=f"fuzz note {number}").pk
-        for issue_id in dict.fromkeys([*live[:10], *deletable[:20]])
-        for number in range(2)
+        note_create(issue_id=noted, actor=user, text=f"fuzz note {number}").pk
+        for number in range(NOTES)
     ]
 
     output.mkdir(parents=True, exist_ok=True)
@@ -120,6 +128,7 @@ def main(output: Path) -> None:
     )
     write_dictionary(output / "commits.dict", [COMMIT])
     write_dictionary(output / "repositories.dict", [REPOSITORY])
+    write_dictionary(output / "noted-issue.dict", [noted])
     write_dictionary(output / "notes.dict", notes)
     write_dictionary(
         output / "tag-keys.dict", ["server_name", "environment", "level", "release", "user"]

@@ -19,6 +19,7 @@ from issues.services.notes import DuplicateNote, note_create, note_delete, note_
 from issues.subresources import openapi
 from issues.subresources.selectors import (
     emails_of,
+    is_own_note,
     issue_has_tag_key,
     issue_hashes,
     issue_notes,
@@ -163,6 +164,9 @@ class IssueNoteDetailApi(IssueEndpoint):
     def put(self, request, issue_id, note_id, organization_id_or_slug=None):
         issue = self.get_issue(request, issue_id, organization_id_or_slug)
         number = _note_id(note_id)
+        # Sentry finds the requester's note (404) before it reads the body (400).
+        if not is_own_note(issue, number, request.user):
+            raise ResourceDoesNotExist
         # Mentions are validated, as Sentry does, and not kept.
         validator = NoteValidator(data=request.data, context={"project": issue.project})
         validator.is_valid(raise_exception=True)

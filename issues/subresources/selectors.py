@@ -193,6 +193,13 @@ def issue_notes(issue: Issue):
     )
 
 
+def is_own_note(issue: Issue, note_id: int, user) -> bool:
+    """Whether the note of this id is the user's, on the issue."""
+    return Activity.objects.filter(
+        pk=note_id, issue_id=issue.pk, type=ActivityType.NOTE, user_id=user.pk
+    ).exists()
+
+
 def emails_of(user_ids) -> dict[int, list[UserEmail]]:
     """The emails of the users, by user, in the order Sentry lists them (one query)."""
     user_ids = sorted(set(user_ids))

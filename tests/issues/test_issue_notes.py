@@ -260,6 +260,8 @@ def test_put_of_another_users_note_is_404(api, issue, team):
     response = api.put(notes_url(issue, note["id"]), {"text": "mine now"}, format="json")
 
     assert_error(response, 404, NOT_FOUND)
+    # Before the body is read, as in Sentry.
+    assert_error(api.put(notes_url(issue, note["id"]), {}, format="json"), 404, NOT_FOUND)
     assert Activity.objects.get(pk=note["id"]).data == {"text": "theirs"}
 
 
