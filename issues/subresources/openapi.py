@@ -32,6 +32,11 @@ PAGE_PARAMETERS = [
         description="Sentry's pagination links (rel previous and next).",
     ),
 ]
+# The front server's answer to a request line it will not read (nginx in production answers
+# {"detail": "Request URI is too long."}; gunicorn alone, as the fuzzer runs it, a page).
+URI_TOO_LONG = {
+    414: OpenApiResponse(description="The URL is longer than the front server accepts.")
+}
 BAD_PAGE = error("An invalid cursor or per_page, or a NUL character in the URL.")
 NOTE_ERRORS = {
     400: OpenApiResponse(
@@ -80,7 +85,8 @@ list_tags = extend_schema(
         200: OpenApiResponse(response=_array("TagKey"), description="The tag keys."),
         400: error("An invalid limit, or a NUL character in the URL."),
     }
-    | ERROR_RESPONSES,
+    | ERROR_RESPONSES
+    | URI_TOO_LONG,
 )
 
 retrieve_tag = extend_schema(
@@ -94,6 +100,7 @@ retrieve_tag = extend_schema(
         400: BAD_URL,
     }
     | ERROR_RESPONSES
+    | URI_TOO_LONG
     | {404: error("No such issue, tag key (in the environments asked) or environment.")},
 )
 
@@ -124,6 +131,7 @@ list_tag_values = extend_schema(
         400: BAD_PAGE,
     }
     | ERROR_RESPONSES
+    | URI_TOO_LONG
     | {404: error("No such issue, tag key or environment.")},
 )
 
@@ -137,7 +145,8 @@ list_notes = extend_schema(
         200: OpenApiResponse(response=_array("Activity"), description="A page of notes."),
         400: BAD_PAGE,
     }
-    | ERROR_RESPONSES,
+    | ERROR_RESPONSES
+    | URI_TOO_LONG,
 )
 
 create_note = extend_schema(
@@ -152,7 +161,8 @@ create_note = extend_schema(
     request={"application/json": ref("Note")},
     responses={201: OpenApiResponse(response=ref("Activity"), description="The note.")}
     | NOTE_ERRORS
-    | ERROR_RESPONSES,
+    | ERROR_RESPONSES
+    | URI_TOO_LONG,
 )
 
 update_note = extend_schema(
@@ -165,6 +175,7 @@ update_note = extend_schema(
     responses={200: OpenApiResponse(response=ref("Activity"), description="The note.")}
     | NOTE_ERRORS
     | ERROR_RESPONSES
+    | URI_TOO_LONG
     | {404: error("No such issue, or no such note of the requester on it.")},
 )
 
@@ -176,6 +187,7 @@ delete_note = extend_schema(
     parameters=ERROR_HEADERS,
     responses={204: OpenApiResponse(description="Deleted: no body."), 400: BAD_URL}
     | ERROR_RESPONSES
+    | URI_TOO_LONG
     | {404: error("No such issue, or no such note of the requester on it.")},
 )
 
@@ -196,7 +208,8 @@ list_activities = extend_schema(
         ),
         400: BAD_URL,
     }
-    | ERROR_RESPONSES,
+    | ERROR_RESPONSES
+    | URI_TOO_LONG,
 )
 
 list_hashes = extend_schema(
@@ -209,5 +222,6 @@ list_hashes = extend_schema(
         200: OpenApiResponse(response=_array("IssueHash"), description="A page of hashes."),
         400: BAD_PAGE,
     }
-    | ERROR_RESPONSES,
+    | ERROR_RESPONSES
+    | URI_TOO_LONG,
 )
