@@ -5,8 +5,11 @@ issue GET follow them."""
 import json
 
 import pytest
+from django.db import connection
+from rest_framework.test import APIClient
 
 from issues.models import Activity, ActivityType, Issue, Subscription, SubscriptionReason
+from tests.concurrency import run_together
 from tests.conftest import new_member
 from tests.factories import TeamFactory, UserFactory, make_issue
 from tests.helpers import (
@@ -16,6 +19,7 @@ from tests.helpers import (
     ROUTES,
     TOO_LARGE,
     assert_error,
+    bearer,
     client_for,
     follow,
     get_issue,
@@ -361,3 +365,45 @@ def test_unknown_and_foreign_issues(api, foreign_issue, method):
 def test_a_note_needs_credentials(api_client, issue):
     response = api_client.post(notes_url(issue), {"text": "x"}, format="json")
     assert response.status_code == 401, response.content
+
+
+# Concurrency (PostgreSQL): notes posted at the same moment lock the issue one after another.
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL row locks and real concurrency"
+)
+
+
+def post_together(token, issue, texts) -> list:
+    def post(text):
+        client = APIClient()
+        client.credentials(**bearer(token.plaintext))
+        response = client.post(notes_url(issue), {"text": text}, format="json")
+        return response.status_code, response.json()
+
+    return run_together([lambda text=text: post(text) for text in texts])
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_the_same_note_posted_at_once_is_written_once(project, token):
+    for round_number in range(4):
+        issue = make_issue(project, message=f"Busy {round_number}", fingerprint=[str(round_number)])
+
+        results = post_together(token, issue, ["at once"] * 3)
+
+        assert sorted(status for status, _ in results) == [201, 400, 400], results
+        assert [body for status, body in results if status == 400] == [DUPLICATE, DUPLICATE]
+        assert Issue.objects.get(pk=issue.pk).num_comments == 1
+        assert Activity.objects.filter(issue=issue, type=ActivityType.NOTE).count() == 1
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_notes_posted_at_once_are_all_counted(project, token):
+    issue = make_issue(project, message="Crowded")
+
+    results = post_together(token, issue, [f"note {number}" for number in range(4)])
+
+    assert [status for status, _ in results] == [201] * 4, results
+    assert Issue.objects.get(pk=issue.pk).num_comments == 4
