@@ -1,5 +1,5 @@
 """Data for .ci/fuzz, on a database that seed_example has filled: more issues, an assignable
-colleague, a repository with a commit, and libFuzzer dictionaries (one quoted value a line)
+colleague, a repository with a commit, notes, and libFuzzer dictionaries (one quoted value a line)
 that .ci/schemathesis.toml binds to the parameters, so that most generated requests reach
 existing issues instead of answering 404.
 
@@ -24,14 +24,22 @@ from django.utils import timezone  # noqa: E402
 from accounts.models import ApiToken, OrganizationMember, User, UserEmail  # noqa: E402
 from issues.seed import PRIME_MOVER_VERSION, PUMP_STATION_VERSION, build_reference_world  # noqa: E402
 from issues.services import record_event  # noqa: E402
+from issues.services.notes import note_create  # noqa: E402
 from releases.models import Commit, Release, Repository  # noqa: E402
 from releases.services import release_record_deploy  # noqa: E402
 
 # Issues GET and PUT draw from (PUT may discard a few), and issues only DELETE draws from.
 LIVE_ISSUES = 40
 DELETABLE_ISSUES = 120
+NOTES = 60
 COMMIT = "5f3c0ffee5f3c0ffee5f3c0ffee5f3c0ffee5f3c0"
 REPOSITORY = "interstellar/pump-station"
+
+
+def label(number: int) -> str:
+    """The number in letters: grouping parameterizes the numbers of a message, so messages
+    that differ only by one fall into one issue."""
+    return "".join(chr(ord("a") + int(digit)) for digit in str(number))
 
 
 def make_issues(project, prefix: str, count: int) -> list[int]:
@@ -47,7 +55,7 @@ def make_issues(project, prefix: str, count: int) -> list[int]:
                 "timestamp": (now - timedelta(minutes=number)).isoformat(),
                 "platform": "python",
                 "level": ("error", "warning", "info", "fatal")[number % 4],
-                "message": f"{prefix} issue {number}",
+                "message": f"{prefix} issue {label(number)}",
                 "culprit": f"app.{prefix} in handler{number}",
                 "environment": ("prod", "staging")[number % 2],
                 "release": PUMP_STATION_VERSION,
@@ -91,6 +99,14 @@ def main(output: Path) -> None:
     live += make_issues(project, "live", LIVE_ISSUES)
     deletable = make_issues(project, "deletable", DELETABLE_ISSUES)
     short_ids = [f"{project.slug.upper()}-{number}" for number in (1, 2, 3)]
+    # Notes of the token's user on an issue of their own, which only the notes' PUT and
+    # DELETE draw (.ci/schemathesis.toml), so that they find the note they name (and no PUT
+    # of the issue discards it).
+    (noted,) = make_issues(project, "noted", 1)
+    notes = [
+        note_create(issue_id=noted, actor=user, text=f"fuzz note {number}").pk
+        for number in range(NOTES)
+    ]
 
     output.mkdir(parents=True, exist_ok=True)
     write_dictionary(output / "live-issues.dict", [*live, *short_ids])
@@ -130,6 +146,11 @@ def main(output: Path) -> None:
             release_record_deploy(release=release, environment_name="prod")
     write_dictionary(output / "versions.dict", [PUMP_STATION_VERSION, PRIME_MOVER_VERSION])
     write_dictionary(output / "projects.dict", [project.slug, project.pk])
+    write_dictionary(output / "noted-issue.dict", [noted])
+    write_dictionary(output / "notes.dict", notes)
+    write_dictionary(
+        output / "tag-keys.dict", ["server_name", "environment", "level", "release", "user"]
+    )
     print(f"fuzz world: {len(live)} live issues, {len(deletable)} deletable, in {output}")
 
 

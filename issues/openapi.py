@@ -23,6 +23,7 @@ from accounts import directory_openapi
 from accounts import openapi as accounts_openapi
 from issues import documents
 from issues.schemas import BOOLEAN, STRING, obj
+from issues.subresources import schemas as subresources
 from issues.validators import MAX_COUNT, MAX_DURATION, MAX_WINDOW, STATUSES
 from issues_api.api.permissions import ScopedPermission
 from releases import openapi as releases_openapi
@@ -38,10 +39,12 @@ ISSUE_ROUTES = (
     "/api/0/groups/{issue_id}/",
     "/api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/",
 )
-# Every route the schema documents: the issue's and the project's client keys.
+# Every route the schema documents: the issue's, the project's client keys, the issue's tags,
+# notes, activity and hashes, the projects, teams, members and users, and the releases.
 DOCUMENTED_ROUTES = (
     ISSUE_ROUTES
     + accounts_openapi.KEY_ROUTES
+    + subresources.ROUTES
     + directory_openapi.ROUTES
     + releases_openapi.RELEASE_ROUTES
 )
@@ -56,6 +59,7 @@ PATH_PARAMETER_DESCRIPTIONS = {
     **accounts_openapi.PATH_PARAMETER_DESCRIPTIONS,
     **directory_openapi.PATH_PARAMETER_DESCRIPTIONS,
     **releases_openapi.PATH_PARAMETER_DESCRIPTIONS,
+    **subresources.PATH_PARAMETER_DESCRIPTIONS,
 }
 
 
@@ -389,4 +393,5 @@ def postprocess_issue_schema(result, generator, request, public):
     schemas.update(copy.deepcopy(accounts_openapi.COMPONENTS))
     schemas.update(copy.deepcopy(directory_openapi.COMPONENTS))
     schemas.update(copy.deepcopy(releases_openapi.COMPONENTS))
+    schemas.update(copy.deepcopy(subresources.COMPONENTS))
     return result

@@ -2,6 +2,7 @@ from django.urls import re_path
 
 from issues.apis import IssueDetailApi, OrganizationIssueListApi, ProjectIssueListApi
 from issues.events.apis import IssueEventDetailApi, IssueEventListApi, ShortIdLookupApi
+from issues.subresources.urls import urlpatterns as subresource_urlpatterns
 
 # Sentry matches any non-slash string as the id; non-numeric ids answer 404 on legacy routes.
 urlpatterns = [
@@ -36,3 +37,6 @@ urlpatterns = [
         ShortIdLookupApi.as_view(),
     ),
 ]
+
+# An issue's tags, notes, activity and hashes.
+urlpatterns += subresource_urlpatterns
