@@ -145,7 +145,6 @@ def main(output: Path) -> None:
         if release is not None and not release.deploy_count:
             release_record_deploy(release=release, environment_name="prod")
     write_dictionary(output / "versions.dict", [PUMP_STATION_VERSION, PRIME_MOVER_VERSION])
-    write_dictionary(output / "projects.dict", [project.slug, project.pk])
     write_dictionary(output / "noted-issue.dict", [noted])
     write_dictionary(output / "notes.dict", notes)
     write_dictionary(

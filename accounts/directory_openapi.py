@@ -62,6 +62,8 @@ PAGING = [
 ]
 UNAUTHORIZED = _error("No credentials, or a token that is unknown, expired or of an inactive user.")
 RATE_LIMITED = _error("Rate limited (only when ISSUES_API_RATE_LIMIT is set).")
+# The front server's answer to a request line it will not read (gunicorn's or nginx's).
+URI_TOO_LONG = OpenApiResponse(description="The URL is longer than the front server accepts.")
 
 
 def _listing(
@@ -92,6 +94,7 @@ def _listing(
                 "The token holds none of " + ", ".join(scopes) + ", or the user has no access."
             ),
             **({404: _error(not_found)} if not_found else {}),
+            414: URI_TOO_LONG,
             429: RATE_LIMITED,
         },
     )
@@ -204,6 +207,7 @@ retrieve_project = extend_schema(
             + ", or the user has no access to the project."
         ),
         404: _error("No such organization or project."),
+        414: URI_TOO_LONG,
         429: RATE_LIMITED,
     },
 )
@@ -217,6 +221,7 @@ retrieve_user = extend_schema(
         401: UNAUTHORIZED,
         403: _error("Another user's id, or a token with no scope at all."),
         404: _error("No such user."),
+        414: URI_TOO_LONG,
         429: RATE_LIMITED,
     },
 )

@@ -57,6 +57,8 @@ def _errors(scopes, not_found: str) -> dict:
             + ", or the user is not a member (or has no access to the project)."
         ),
         404: _error(not_found),
+        # The front server's answer to a request line it will not read (gunicorn's or nginx's).
+        414: OpenApiResponse(description="The URL is longer than the front server accepts."),
         429: _error("Rate limited (only when ISSUES_API_RATE_LIMIT is set)."),
     }
 

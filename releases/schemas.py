@@ -183,7 +183,7 @@ RELEASE_CREATE = _object(
         "version": VERSION,
         "projects": {
             "type": "array",
-            "items": {**TEXT, "maxLength": 200},
+            "items": {"anyOf": [{**TEXT, "maxLength": 200}, {"type": "integer"}]},
             "description": "Slugs or ids of the projects of the release.",
         },
         **RELEASE_UPDATE_FIELDS,

@@ -20,6 +20,16 @@ MAX_ENVIRONMENT_LENGTH = 64
 MAX_URL_LENGTH = 200
 
 
+class TextField(serializers.CharField):
+    """DRF's CharField that takes text only: a number or a boolean where the schema says
+    string is a 400 ("Not a valid string."), not turned into its text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def is_valid_version(version: str) -> bool:
     return not (
         not version
@@ -30,14 +40,10 @@ def is_valid_version(version: str) -> bool:
 
 
 class CommitValidator(serializers.Serializer):
-    id = serializers.CharField(max_length=MAX_COMMIT_LENGTH)
-    repository = serializers.CharField(
-        max_length=200, required=False, allow_null=True, allow_blank=True
-    )
-    message = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    author_name = serializers.CharField(
-        max_length=128, required=False, allow_null=True, allow_blank=True
-    )
+    id = TextField(max_length=MAX_COMMIT_LENGTH)
+    repository = TextField(max_length=200, required=False, allow_null=True, allow_blank=True)
+    message = TextField(required=False, allow_null=True, allow_blank=True)
+    author_name = TextField(max_length=128, required=False, allow_null=True, allow_blank=True)
     author_email = serializers.EmailField(
         max_length=75, required=False, allow_null=True, allow_blank=True
     )
@@ -45,9 +51,9 @@ class CommitValidator(serializers.Serializer):
 
 
 class RefValidator(serializers.Serializer):
-    repository = serializers.CharField(max_length=200)
-    commit = serializers.CharField()
-    previousCommit = serializers.CharField(
+    repository = TextField(max_length=200)
+    commit = TextField()
+    previousCommit = TextField(
         max_length=MAX_COMMIT_LENGTH, required=False, allow_null=True, allow_blank=True
     )
 
@@ -70,7 +76,7 @@ class RefValidator(serializers.Serializer):
 class ReleaseValidator(serializers.Serializer):
     """A release PUT (Sentry's OrganizationReleaseSerializer); unknown keys are ignored."""
 
-    ref = serializers.CharField(
+    ref = TextField(
         max_length=MAX_VERSION_LENGTH, required=False, allow_null=True, allow_blank=True
     )
     url = serializers.URLField(
@@ -94,7 +100,7 @@ class ReleaseValidator(serializers.Serializer):
 class ReleaseCreateValidator(ReleaseValidator):
     """A release POST: its version too (and, on the organization route, its projects)."""
 
-    version = serializers.CharField(max_length=MAX_VERSION_LENGTH)
+    version = TextField(max_length=MAX_VERSION_LENGTH)
 
     def validate_version(self, value):
         if not is_valid_version(value):
@@ -103,12 +109,13 @@ class ReleaseCreateValidator(ReleaseValidator):
 
 
 class OrganizationReleaseCreateValidator(ReleaseCreateValidator):
+    # Slugs, or ids as text or as numbers (Sentry's CharField takes both).
     projects = serializers.ListField(child=serializers.CharField(max_length=200))
 
 
 class DeployValidator(serializers.Serializer):
-    name = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
-    environment = serializers.CharField(max_length=MAX_ENVIRONMENT_LENGTH)
+    name = TextField(max_length=64, required=False, allow_blank=True, allow_null=True)
+    environment = TextField(max_length=MAX_ENVIRONMENT_LENGTH)
     url = serializers.URLField(
         max_length=MAX_URL_LENGTH, required=False, allow_blank=True, allow_null=True
     )

@@ -77,6 +77,9 @@ def test_post_adding_a_project_to_a_release_answers_201(ci, organization, projec
             {"version": ["Release with name latest is not allowed"]},
         ),
         ({"version": "1.0"}, {"projects": ["This field is required."]}),
+        # Text where the schema says string: a number is not turned into its text.
+        ({"version": 100, "projects": []}, {"version": ["Not a valid string."]}),
+        ({"version": "1.0", "projects": [], "ref": 29882}, {"ref": ["Not a valid string."]}),
         ({"version": "1.0", "projects": ["nope"]}, {"projects": ["Invalid project ids or slugs"]}),
     ],
 )
