@@ -315,10 +315,13 @@ class Server:
 
     def start(self) -> None:
         command = [sys.executable, "-m", "gunicorn"]
+        # A configuration file names its application (deploy/gunicorn/ingest.py: the ASGI
+        # worker's); without one, the WSGI application the API is served with.
         if self.config is not None:
             command += ["--config", str(self.config)]
+        else:
+            command += ["issues_api.wsgi:application"]
         command += [
-            "issues_api.wsgi:application",
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
