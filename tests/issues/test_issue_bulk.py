@@ -45,6 +45,18 @@ from tests.helpers import (
 pytestmark = pytest.mark.django_db
 
 ROUTES = ("project", "organization")
+# Queries of a bulk change of N issues: PUT_QUERIES + PUT_QUERIES_PER_ISSUE * N, and the same
+# for DELETE. Only the apply phase grows with N.
+# Fixed: the token (with its user), the scope (organization, membership and projects in one
+# statement), the selection (one query); for PUT the answer's document too (issues.gather).
+# Validation of a plain resolve reads nothing.
+PUT_QUERIES = 4
+DELETE_QUERIES = 3
+# Per issue, one transaction each (a savepoint and its release inside the test's own
+# transaction): PUT reads the issue under its lock and sends its writes in one batch; DELETE
+# marks the issue and forgets its fingerprints.
+PUT_QUERIES_PER_ISSUE = 4
+DELETE_QUERIES_PER_ISSUE = 4
 TOO_MANY_PARAMETERS = {
     "detail": ("The number of GET/POST parameters exceeded settings.DATA_UPLOAD_MAX_NUMBER_FIELDS.")
 }
@@ -432,3 +444,39 @@ def test_a_resolve_in_the_next_release_names_the_release_of_the_project(api, pro
     assert details["inNextRelease"] is True
     for issue in issues:
         assert activity_types(issue) == [ActivityType.SET_RESOLVED_IN_RELEASE]
+
+
+# Query counts: fixed for the selection and the validation, then a fixed number per issue
+
+
+def many_issues(project, count):
+    return [
+        make_issue(project, message=f"counted {number}", fingerprint=[f"counted {number}"])
+        for number in range(count)
+    ]
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_bulk_put_queries(api, project, count, django_assert_num_queries):
+    selected = many_issues(project, count)
+    url = ids_url("project", project, selected)
+    api.get(list_url("project", project))  # the token's last-used time is written once
+
+    with django_assert_num_queries(PUT_QUERIES + PUT_QUERIES_PER_ISSUE * count):
+        response = api.put(url, {"status": "resolved"}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert statuses(selected) == [IssueStatus.RESOLVED] * count
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_bulk_delete_queries(api, project, count, django_assert_num_queries):
+    selected = many_issues(project, count)
+    url = ids_url("organization", project, selected)
+    api.get(list_url("project", project))
+
+    with django_assert_num_queries(DELETE_QUERIES + DELETE_QUERIES_PER_ISSUE * count):
+        response = api.delete(url)
+
+    assert response.status_code == 204, response.content
+    assert statuses(selected) == [IssueStatus.PENDING_DELETION] * count
