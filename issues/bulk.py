@@ -21,7 +21,7 @@ from issues.selectors import environments_by_name, issues_for_bulk, issues_for_l
 from issues.services import issues_bulk_delete, issues_bulk_discard, issues_bulk_update
 from issues.status import Ignore, Resolve
 from issues.validators import IssueUpdateValidator
-from issues_api.api.numbers import as_bigint
+from issues_api.api.numbers import as_bigint, is_ascii_number
 from issues_api.api.prefix import url_prefix
 
 # Sentry's: a search selects at most this many issues, and its schema says no more can be
@@ -65,9 +65,10 @@ class IssueBulkMutation:
         queryset = issues_for_list(projects)
         raw_ids = request.query_params.getlist("id")
         if raw_ids:
-            ids = {as_bigint(value) for value in raw_ids}
-            if None in ids:
+            if not all(is_ascii_number(value) for value in raw_ids):
                 raise ParseError(IDS_NOT_INTEGERS)
+            # A number past any id names no issue.
+            ids = {as_bigint(value) for value in raw_ids} - {None}
             return issues_for_bulk(queryset.filter(pk__in=ids).order_by("pk"), projects)
         environments = environments_by_name(
             organization_id=scope.organization.pk,

@@ -38,9 +38,15 @@ ISSUE_ROUTES = (
     "/api/0/groups/{issue_id}/",
     "/api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/",
 )
+# The issue lists, for their bulk PUT and DELETE (issues.bulk_openapi; GET stays out).
+BULK_ROUTES = (
+    "/api/0/projects/{organization_id_or_slug}/{project_id_or_slug}/issues/",
+    "/api/0/organizations/{organization_id_or_slug}/issues/",
+)
 # Every route the schema documents: the issue's and the project's client keys.
 DOCUMENTED_ROUTES = (
     ISSUE_ROUTES
+    + BULK_ROUTES
     + accounts_openapi.KEY_ROUTES
     + directory_openapi.ROUTES
     + releases_openapi.RELEASE_ROUTES
@@ -389,4 +395,8 @@ def postprocess_issue_schema(result, generator, request, public):
     schemas.update(copy.deepcopy(accounts_openapi.COMPONENTS))
     schemas.update(copy.deepcopy(directory_openapi.COMPONENTS))
     schemas.update(copy.deepcopy(releases_openapi.COMPONENTS))
+    # Imported here: issues.bulk_openapi builds on this module's parts.
+    from issues import bulk_openapi
+
+    schemas.update(copy.deepcopy(bulk_openapi.COMPONENTS))
     return result

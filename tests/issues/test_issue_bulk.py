@@ -6,9 +6,11 @@ from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
+from openapi_schema_validator import OAS30Validator
 
 from issues.bulk import (
     BULK_MUTATION_LIMIT,
+    ECHOED,
     IDS_NOT_INTEGERS,
     MERGE_ACROSS_PROJECTS,
     MERGE_NOT_SUPPORTED,
@@ -25,6 +27,7 @@ from issues.models import (
     Share,
     Snooze,
 )
+from issues.openapi import BULK_ROUTES
 from tests.factories import (
     ProjectFactory,
     ReleaseFactory,
@@ -41,6 +44,7 @@ from tests.helpers import (
     db_state,
     issue_url,
 )
+from tests.test_openapi import dereference
 
 pytestmark = pytest.mark.django_db
 
@@ -209,7 +213,7 @@ def test_put_with_ids_that_name_no_visible_issue_answers_204(
     issues[0].save(update_fields=["status"])
     before = [db_state(issue) for issue in issues]
 
-    url = ids_url(route, project, [issues[0], foreign_issue]) + "&id=999999999"
+    url = ids_url(route, project, [issues[0], foreign_issue]) + "&id=999999999&id=" + "9" * 30
     response = api.put(url, {"status": "resolved"}, format="json")
 
     assert response.status_code == 204, response.content
@@ -480,3 +484,75 @@ def test_bulk_delete_queries(api, project, count, django_assert_num_queries):
 
     assert response.status_code == 204, response.content
     assert statuses(selected) == [IssueStatus.PENDING_DELETION] * count
+
+
+# The schema: live answers against what /api/0/schema/ says
+
+
+@pytest.fixture
+def schema(client):
+    response = client.get("/api/0/schema/?format=json")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def assert_documented(schema, response, route: str, method: str) -> None:
+    """The answer has a documented status, and a body valid against its schema (none where
+    the schema gives none)."""
+    path = BULK_ROUTES[0] if route == "project" else BULK_ROUTES[1]
+    documented = schema["paths"][path][method]["responses"]
+    assert str(response.status_code) in documented, response.status_code
+    described = documented[str(response.status_code)]
+    if "content" not in described:
+        assert response.content == b""
+        return
+    body_schema = dereference(described["content"]["application/json"]["schema"], schema)
+    OAS30Validator(body_schema).validate(response.json())
+
+
+def test_schema_documents_put_and_delete_with_their_scopes(schema):
+    for path in BULK_ROUTES:
+        item = schema["paths"][path]
+        assert set(item) == {"put", "delete"}
+        assert item["put"]["security"] == [
+            {"auth_token": ["event:write"]},
+            {"auth_token": ["event:admin"]},
+        ]
+        assert item["delete"]["security"] == [{"auth_token": ["event:admin"]}]
+        names = {parameter["name"] for parameter in item["put"]["parameters"]}
+        assert {"id", "query", "environment"} <= names
+        assert ("project" in names) == path.startswith("/api/0/organizations/")
+    result = schema["components"]["schemas"]["IssueBulkUpdateResult"]
+    assert set(result["properties"]) >= set(ECHOED)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_live_answers_match_the_schema(schema, api, user, scoped_api, project, issues, route):
+    url = ids_url(route, project, issues[:2])
+    bodies = [
+        {"status": "resolved"},
+        {"status": "ignored", "ignoreDuration": 30, "ignoreCount": 5},
+        {"status": "unresolved", "hasSeen": True, "isBookmarked": "1"},
+        {"assignedTo": f"user:{user.pk}", "isPublic": True, "isSubscribed": True},
+        {"assignedTo": None, "isPublic": False, "snoozeDuration": None},
+        {"status": "muted"},
+        {"status": "nonsense"},
+        {"merge": True},
+    ]
+    for body in bodies:
+        response = api.put(url, body, format="json")
+        assert response.status_code in (200, 400), response.content
+        assert_documented(schema, response, route, "put")
+    for response in (
+        api.put(ids_url(route, project, issues[:1]), {"merge": True}, format="json"),
+        api.put(url + "&id=x", {"status": "resolved"}, format="json"),
+        scoped_api(["event:read"]).put(url, {"status": "resolved"}, format="json"),
+        api.put(url.replace(project.organization.slug, "nowhere"), {}, format="json"),
+        api.delete(url.replace(project.organization.slug, "nowhere")),
+        scoped_api(["event:write"]).delete(url),
+        api.delete(url),
+        api.delete(url),  # nothing left to delete
+        api.put(url, {"status": "resolved"}, format="json"),  # nothing left to change
+    ):
+        method = response.request["REQUEST_METHOD"].lower()
+        assert_documented(schema, response, route, method)
