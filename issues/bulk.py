@@ -85,16 +85,18 @@ class IssueBulkMutation:
         )
         return issues_for_bulk(search.qs[:BULK_MUTATION_LIMIT], projects)
 
-    def validated(self, request, issues) -> IssueUpdateValidator:
+    def validated(self, request, issues, projects) -> IssueUpdateValidator | None:
         """The body, validated for each project of the selection; then what Sentry refuses
         for a selection (a release, commit or next release across projects; a merge)."""
-        projects = list({issue.project_id: issue.project for issue in issues}.values())
+        validator = None
         for project in projects:
             validator = IssueUpdateValidator(
                 data=request.data,
                 context={"project": project, "scopes": self.access.scopes},
             )
             validator.is_valid(raise_exception=True)
+        if validator is None:
+            return None
         change = validator.validated_data.status
         if (
             len(projects) > 1
@@ -111,8 +113,12 @@ class IssueBulkMutation:
     def bulk_update(self, request, scope) -> Response:
         issues = self.selected_issues(request, scope)
         if not issues:
+            # Sentry answers 204 without reading the body; an invalid one is refused here
+            # all the same (validated as for the route's first project, if it has one).
+            self.validated(request, issues, self.listed_projects(request, scope)[:1])
             return Response(status=status.HTTP_204_NO_CONTENT)
-        validator = self.validated(request, issues)
+        projects = list({issue.project_id: issue.project for issue in issues}.values())
+        validator = self.validated(request, issues, projects)
         changes = validator.validated_data
         ids = [issue.pk for issue in issues]
         if changes.discard:

@@ -9,7 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from issues.bulk import BULK_MUTATION_LIMIT
 from issues.openapi import ENVIRONMENT, ERROR_HEADERS, ERROR_RESPONSES, NO_NUL, error, ref
 from issues.schemas import ASSIGNED_TO, BOOLEAN, STATUS_DETAILS, STRING, nullable, obj
-from issues.search import MAX_QUERY_LENGTH
+from issues.search import MAX_QUERY_LENGTH, MAX_TERMS
 from issues.validators import STATUSES
 
 INTEGER_OR_NULL = {"type": "integer", "nullable": True}
@@ -60,9 +60,12 @@ IDS = OpenApiParameter(
 )
 QUERY = OpenApiParameter(
     name="query",
-    type={"type": "string", "pattern": NO_NUL, "maxLength": MAX_QUERY_LENGTH},
+    type={"type": "string", "pattern": NO_NUL},
     location=OpenApiParameter.QUERY,
-    description="The list's search, when no id is given (default: is:unresolved).",
+    description=(
+        "The list's search, when no id is given (default: is:unresolved); at most "
+        f"{MAX_QUERY_LENGTH} characters and {MAX_TERMS} terms (400 past that)."
+    ),
 )
 PROJECTS = OpenApiParameter(
     name="project",
@@ -83,6 +86,9 @@ INVALID_BODY = OpenApiResponse(
         '({"detail": ...}).'
     ),
 )
+# The server in front refuses a request line it cannot hold (nginx: {"detail": ...}; gunicorn
+# alone: a page of its own), before the service sees it.
+TOO_LONG = OpenApiResponse(description="The URL is longer than the server in front accepts.")
 NOTHING = OpenApiResponse(description="No issue selected, or discarded: no body.")
 
 
@@ -106,6 +112,7 @@ def bulk_update(organization: bool):
             204: NOTHING,
             400: INVALID_BODY,
             413: error("The body is larger than ISSUES_API_MAX_BODY_BYTES."),
+            414: TOO_LONG,
             415: error("The body is not application/json."),
         }
         | ERROR_RESPONSES,
@@ -122,6 +129,10 @@ def bulk_delete(organization: bool):
         ),
         tags=["Issues"],
         parameters=[IDS, QUERY, ENVIRONMENT, *([PROJECTS] if organization else []), *ERROR_HEADERS],
-        responses={204: OpenApiResponse(description="Done: no body."), 400: REFUSED}
+        responses={
+            204: OpenApiResponse(description="Done: no body."),
+            400: REFUSED,
+            414: TOO_LONG,
+        }
         | ERROR_RESPONSES,
     )

@@ -164,7 +164,10 @@ ISSUE_UPDATE = {
         "isBookmarked": BOOLEAN,
         "isSubscribed": BOOLEAN,
         "isPublic": {**BOOLEAN, "description": "Share the issue publicly (a new shareId)."},
-        "merge": {**BOOLEAN, "description": "Accepted; no effect on a single issue."},
+        "merge": {
+            **BOOLEAN,
+            "description": "Accepted; no effect on a single issue. Several: not supported (400).",
+        },
         "discard": {
             **BOOLEAN,
             "description": (

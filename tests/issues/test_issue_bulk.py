@@ -222,6 +222,16 @@ def test_put_with_ids_that_name_no_visible_issue_answers_204(
     assert Issue.objects.get(pk=foreign_issue.pk).status == IssueStatus.UNRESOLVED
 
 
+@pytest.mark.parametrize("route", ROUTES)
+def test_put_refuses_an_invalid_body_even_when_nothing_is_selected(api, project, route):
+    url = list_url(route, project, id=["999999999"])
+
+    response = api.put(url, {"status": "nonsense"}, format="json")
+
+    assert_error(response, 400, {"status": ['"nonsense" is not a valid choice.']})
+    assert api.put(url, {"status": "resolved"}, format="json").status_code == 204
+
+
 def test_put_that_fails_validation_changes_nothing(api, project, issues):
     before = [db_state(issue) for issue in issues]
 
