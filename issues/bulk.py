@@ -114,8 +114,9 @@ class IssueBulkMutation:
         issues = self.selected_issues(request, scope)
         if not issues:
             # Sentry answers 204 without reading the body; an invalid one is refused here
-            # all the same (validated as for the route's first project, if it has one).
-            self.validated(request, issues, self.listed_projects(request, scope)[:1])
+            # all the same (validated as for a project the requester reaches, if any).
+            reached = self.listed_projects(request, scope) or scope.projects
+            self.validated(request, issues, reached[:1])
             return Response(status=status.HTTP_204_NO_CONTENT)
         projects = list({issue.project_id: issue.project for issue in issues}.values())
         validator = self.validated(request, issues, projects)

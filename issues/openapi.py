@@ -156,9 +156,13 @@ ISSUE_UPDATE = {
         "assignedTo": {
             "description": (
                 'A user id (12 or "12"), "user:12", "team:3", a username or an email; '
-                '"", 0 or null unassigns.'
+                '"", 0, false or null unassigns.'
             ),
-            "anyOf": [{"type": "string", "pattern": NO_NUL, "nullable": True}, {"type": "integer"}],
+            "anyOf": [
+                {"type": "string", "pattern": NO_NUL, "nullable": True},
+                {"type": "integer"},
+                {"type": "boolean", "enum": [False]},
+            ],
         },
         "hasSeen": BOOLEAN,
         "isBookmarked": BOOLEAN,

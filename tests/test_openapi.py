@@ -160,7 +160,7 @@ def test_put_body_has_exactly_the_validator_fields(schema):
     details = body["properties"]["statusDetails"]
     assert set(details["properties"]) == set(StatusDetailsValidator().fields)
     assigned_to = body["properties"]["assignedTo"]["anyOf"]
-    assert {branch["type"] for branch in assigned_to} == {"string", "integer"}
+    assert {branch["type"] for branch in assigned_to} == {"string", "integer", "boolean"}
     assert any(branch.get("nullable") for branch in assigned_to)
 
 

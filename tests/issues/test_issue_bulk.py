@@ -230,6 +230,13 @@ def test_put_refuses_an_invalid_body_even_when_nothing_is_selected(api, project,
 
     assert_error(response, 400, {"status": ['"nonsense" is not a valid choice.']})
     assert api.put(url, {"status": "resolved"}, format="json").status_code == 204
+    if route == "organization":
+        # Also when ?project= keeps no project: the body is validated as for one reached.
+        elsewhere = list_url(route, project, id=["999999999"], project=["999999999"])
+        response = api.put(elsewhere, {"ignoreWindow": -1}, format="json")
+        assert_error(
+            response, 400, {"ignoreWindow": ["Ensure this value is greater than or equal to 0."]}
+        )
 
 
 def test_put_that_fails_validation_changes_nothing(api, project, issues):
