@@ -21,7 +21,15 @@ django.setup()
 
 from django.utils import timezone  # noqa: E402
 
-from accounts.models import ApiToken, OrganizationMember, User, UserEmail  # noqa: E402
+from accounts.models import (  # noqa: E402
+    ApiToken,
+    Organization,
+    OrganizationMember,
+    Project,
+    Team,
+    User,
+    UserEmail,
+)
 from issues.seed import PRIME_MOVER_VERSION, PUMP_STATION_VERSION, build_reference_world  # noqa: E402
 from issues.services import record_event  # noqa: E402
 from issues.services.notes import note_create  # noqa: E402
@@ -32,6 +40,9 @@ from releases.services import release_record_deploy  # noqa: E402
 LIVE_ISSUES = 40
 DELETABLE_ISSUES = 120
 NOTES = 60
+# Issues of an organization of their own, which only the lists' bulk PUT and DELETE reach.
+BULK_ISSUES = 30
+BULK_SLUG = "bulk-fuzz"
 COMMIT = "5f3c0ffee5f3c0ffee5f3c0ffee5f3c0ffee5f3c0"
 REPOSITORY = "interstellar/pump-station"
 
@@ -65,6 +76,29 @@ def make_issues(project, prefix: str, count: int) -> list[int]:
         )
         ids.append(event.issue_id)
     return ids
+
+
+def make_bulk_world(user) -> tuple[Organization, Project, list[int]]:
+    """A second organization of the token's user, with a project, a team and issues. A bulk
+    change without ids reaches up to 1000 issues (and may discard them): the bulk routes work
+    here, so that the other operations keep the reference organization's issues."""
+    organization, _ = Organization.objects.get_or_create(
+        slug=BULK_SLUG, defaults={"name": "Bulk Fuzz"}
+    )
+    team, _ = Team.objects.get_or_create(
+        organization=organization, slug=BULK_SLUG, defaults={"name": "Bulk Fuzz"}
+    )
+    project = Project.objects.filter(organization=organization, slug=BULK_SLUG).first()
+    if project is None:
+        project = Project.objects.create(
+            organization=organization, name="Bulk Fuzz", slug=BULK_SLUG, platform="python"
+        )
+    project.teams.add(team)
+    member, _ = OrganizationMember.objects.get_or_create(
+        organization=organization, user=user, defaults={"role": OrganizationMember.Role.OWNER}
+    )
+    member.teams.add(team)
+    return organization, project, make_issues(project, "bulk", BULK_ISSUES)
 
 
 def write_dictionary(path: Path, values) -> None:
@@ -150,6 +184,10 @@ def main(output: Path) -> None:
     write_dictionary(
         output / "tag-keys.dict", ["server_name", "environment", "level", "release", "user"]
     )
+    bulk_organization, bulk_project, bulk_issues = make_bulk_world(user)
+    print(f"fuzz world: {len(bulk_issues)} issues for the bulk routes in {BULK_SLUG}")
+    write_dictionary(output / "bulk-organizations.dict", [BULK_SLUG, bulk_organization.pk])
+    write_dictionary(output / "bulk-projects.dict", [BULK_SLUG, bulk_project.pk])
     print(f"fuzz world: {len(live)} live issues, {len(deletable)} deletable, in {output}")
 
 

@@ -1,10 +1,12 @@
 """Thin endpoints: parse, call a selector or service, serialize."""
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 
+from issues.bulk import IssueBulkMutation
+from issues.bulk_openapi import bulk_delete, bulk_update
 from issues.documents import ISSUE, ISSUE_DETAIL, LIST_ITEM, IssueContext, render, shown_keys
 from issues.gather import gather_issues
 from issues.lookups import IssueLookup, issue_lookup
@@ -218,17 +220,32 @@ class IssueListEndpoint(SentryEndpoint):
         return Response(items, headers={"Link": link})
 
 
-class ProjectIssueListApi(IssueListEndpoint):
+@extend_schema_view(
+    get=extend_schema(exclude=True), put=bulk_update(False), delete=bulk_delete(False)
+)
+class ProjectIssueListApi(IssueBulkMutation, IssueListEndpoint):
     def get(self, request, organization_id_or_slug, project_id_or_slug):
         scope = self.get_list_scope(request, organization_id_or_slug, project_id_or_slug)
         return self.list_issues(request, organization=scope.organization, projects=scope.projects)
 
+    def put(self, request, organization_id_or_slug, project_id_or_slug):
+        scope = self.get_list_scope(request, organization_id_or_slug, project_id_or_slug)
+        return self.bulk_update(request, scope)
 
-class OrganizationIssueListApi(IssueListEndpoint):
+    def delete(self, request, organization_id_or_slug, project_id_or_slug):
+        scope = self.get_list_scope(request, organization_id_or_slug, project_id_or_slug)
+        return self.bulk_delete(request, scope)
+
+
+@extend_schema_view(
+    get=extend_schema(exclude=True), put=bulk_update(True), delete=bulk_delete(True)
+)
+class OrganizationIssueListApi(IssueBulkMutation, IssueListEndpoint):
     default_stats_period = "24h"
 
-    def get(self, request, organization_id_or_slug):
-        scope = self.get_list_scope(request, organization_id_or_slug)
+    def listed_projects(self, request, scope) -> list:
+        """The organization's projects the requester reaches, narrowed by ?project= ids
+        (-1: all of them); a project id that is not a number answers 404."""
         projects = scope.projects
         wanted = [value for value in request.query_params.getlist("project") if value != "-1"]
         if wanted:
@@ -236,4 +253,15 @@ class OrganizationIssueListApi(IssueListEndpoint):
             if None in ids:
                 raise ResourceDoesNotExist
             projects = [project for project in projects if project.pk in ids]
+        return projects
+
+    def get(self, request, organization_id_or_slug):
+        scope = self.get_list_scope(request, organization_id_or_slug)
+        projects = self.listed_projects(request, scope)
         return self.list_issues(request, organization=scope.organization, projects=projects)
+
+    def put(self, request, organization_id_or_slug):
+        return self.bulk_update(request, self.get_list_scope(request, organization_id_or_slug))
+
+    def delete(self, request, organization_id_or_slug):
+        return self.bulk_delete(request, self.get_list_scope(request, organization_id_or_slug))

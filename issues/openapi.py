@@ -39,10 +39,16 @@ ISSUE_ROUTES = (
     "/api/0/groups/{issue_id}/",
     "/api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/",
 )
+# The issue lists, for their bulk PUT and DELETE (issues.bulk_openapi; GET stays out).
+BULK_ROUTES = (
+    "/api/0/projects/{organization_id_or_slug}/{project_id_or_slug}/issues/",
+    "/api/0/organizations/{organization_id_or_slug}/issues/",
+)
 # Every route the schema documents: the issue's, the project's client keys, the issue's tags,
 # notes, activity and hashes, the projects, teams, members and users, and the releases.
 DOCUMENTED_ROUTES = (
     ISSUE_ROUTES
+    + BULK_ROUTES
     + accounts_openapi.KEY_ROUTES
     + subresources.ROUTES
     + directory_openapi.ROUTES
@@ -154,15 +160,22 @@ ISSUE_UPDATE = {
         "assignedTo": {
             "description": (
                 'A user id (12 or "12"), "user:12", "team:3", a username or an email; '
-                '"", 0 or null unassigns.'
+                '"", 0, false or null unassigns.'
             ),
-            "anyOf": [{"type": "string", "pattern": NO_NUL, "nullable": True}, {"type": "integer"}],
+            "anyOf": [
+                {"type": "string", "pattern": NO_NUL, "nullable": True},
+                {"type": "integer"},
+                {"type": "boolean", "enum": [False]},
+            ],
         },
         "hasSeen": BOOLEAN,
         "isBookmarked": BOOLEAN,
         "isSubscribed": BOOLEAN,
         "isPublic": {**BOOLEAN, "description": "Share the issue publicly (a new shareId)."},
-        "merge": {**BOOLEAN, "description": "Accepted; no effect on a single issue."},
+        "merge": {
+            **BOOLEAN,
+            "description": "Accepted; no effect on a single issue. Several: not supported (400).",
+        },
         "discard": {
             **BOOLEAN,
             "description": (
@@ -394,4 +407,8 @@ def postprocess_issue_schema(result, generator, request, public):
     schemas.update(copy.deepcopy(directory_openapi.COMPONENTS))
     schemas.update(copy.deepcopy(releases_openapi.COMPONENTS))
     schemas.update(copy.deepcopy(subresources.COMPONENTS))
+    # Imported here: issues.bulk_openapi builds on this module's parts.
+    from issues import bulk_openapi
+
+    schemas.update(copy.deepcopy(bulk_openapi.COMPONENTS))
     return result

@@ -211,6 +211,9 @@ class IssueUpdateValidator(serializers.Serializer):
         # Sentry checks the key, not its value: {"discard": false, ...} is refused too.
         if "discard" in attrs and len(attrs) > 1:
             raise serializers.ValidationError("Other attributes cannot be updated when discarding")
+        # The fields as validated, by their sources: a bulk PUT answers them (Sentry's
+        # update_groups echoes its validated data), in domain terms below.
+        self.given = dict(attrs)
         return IssueChanges(
             status=_status_change(attrs),
             assignment=Assignment(attrs["assigned_to"]) if "assigned_to" in attrs else None,

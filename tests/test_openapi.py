@@ -12,7 +12,7 @@ from accounts.directory_openapi import ROUTES as DIRECTORY_ROUTES
 from accounts.models import User
 from accounts.openapi import KEY_ROUTES
 from issues.models import Issue, IssueStatus
-from issues.openapi import ISSUE_DETAIL, ISSUE_ROUTES
+from issues.openapi import BULK_ROUTES, ISSUE_DETAIL, ISSUE_ROUTES
 from issues.seed import PUMP_STATION_VERSION, build_reference_world, token_for
 from issues.subresources.schemas import ROUTES as SUBRESOURCE_ROUTES
 from issues.validators import IssueUpdateValidator, StatusDetailsValidator
@@ -104,6 +104,7 @@ def test_schema_lists_the_three_routes_and_their_methods(schema):
     assert set(ROUTES.values()) == set(ISSUE_ROUTES)
     assert set(schema["paths"]) == (
         set(ISSUE_ROUTES)
+        | set(BULK_ROUTES)
         | {KEYS_ROUTE}
         | set(SUBRESOURCE_ROUTES)
         | set(DIRECTORY_ROUTES)
@@ -161,7 +162,7 @@ def test_put_body_has_exactly_the_validator_fields(schema):
     details = body["properties"]["statusDetails"]
     assert set(details["properties"]) == set(StatusDetailsValidator().fields)
     assigned_to = body["properties"]["assignedTo"]["anyOf"]
-    assert {branch["type"] for branch in assigned_to} == {"string", "integer"}
+    assert {branch["type"] for branch in assigned_to} == {"string", "integer", "boolean"}
     assert any(branch.get("nullable") for branch in assigned_to)
 
 
