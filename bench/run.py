@@ -627,7 +627,7 @@ def report(
         f" {data.volume_events:,} events in issue {data.volume}"
     )
     out.append("")
-    width = max(len(case.name) for case in cases)
+    width = max((len(case.name) for case in cases), default=0)
     for case in cases:
         out.append(f"  {case.name:{width}}  {case.request}")
     out.append("")
