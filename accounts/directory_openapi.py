@@ -9,7 +9,7 @@ allowed. Errors use the schema's shared "Error" component ({"detail": ...}).
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
 from accounts.directory_schemas import COMPONENTS, STRING, ref
-from accounts.openapi import CURSOR_SCHEMA, PER_PAGE_SCHEMA, _object
+from accounts.openapi import PAGE_PARAMETERS, URI_TOO_LONG, _object
 from accounts.permissions import (
     MEMBER_READ_SCOPES,
     ORG_READ_SCOPES,
@@ -44,26 +44,9 @@ def _query(name: str, description: str, kind=str) -> OpenApiParameter:
     )
 
 
-PAGING = [
-    _query("cursor", "A page's cursor, from the Link header.", CURSOR_SCHEMA),
-    _query(
-        "per_page",
-        "Rows per page, 1 to 100 (default 100); `limit` is accepted too.",
-        PER_PAGE_SCHEMA,
-    ),
-    OpenApiParameter(
-        name="Link",
-        type=str,
-        location=OpenApiParameter.HEADER,
-        response=[200],
-        required=True,
-        description="Sentry's pagination links (rel previous and next).",
-    ),
-]
+PAGING = PAGE_PARAMETERS
 UNAUTHORIZED = _error("No credentials, or a token that is unknown, expired or of an inactive user.")
 RATE_LIMITED = _error("Rate limited (only when ISSUES_API_RATE_LIMIT is set).")
-# The front server's answer to a request line it will not read (gunicorn's or nginx's).
-URI_TOO_LONG = OpenApiResponse(description="The URL is longer than the front server accepts.")
 
 
 def _listing(

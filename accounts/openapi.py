@@ -82,6 +82,33 @@ CURSOR_SCHEMA = {
     "description": "Empty: the first page.",
 }
 PER_PAGE_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 100}
+# What every paged route takes and answers (issues_api.api.pagination): the release, project,
+# team, member, tag value, note and hash lists' as the keys'.
+PAGE_PARAMETERS = [
+    OpenApiParameter(
+        name="cursor",
+        type=CURSOR_SCHEMA,
+        location=OpenApiParameter.QUERY,
+        description="A page's cursor, from the Link header (value:offset:is_prev).",
+    ),
+    OpenApiParameter(
+        name="per_page",
+        type=PER_PAGE_SCHEMA,
+        location=OpenApiParameter.QUERY,
+        description="Rows per page, 1 to 100 (default 100); `limit` is accepted too.",
+    ),
+    OpenApiParameter(
+        name="Link",
+        type=str,
+        location=OpenApiParameter.HEADER,
+        response=[200],
+        required=True,
+        description="Sentry's pagination links (rel previous and next).",
+    ),
+]
+# The front server's answer to a request line it will not read (gunicorn's page; nginx in
+# production answers {"detail": "Request URI is too long."}).
+URI_TOO_LONG = OpenApiResponse(description="The URL is longer than the front server accepts.")
 
 
 def _error(description: str) -> OpenApiResponse:
@@ -103,26 +130,7 @@ list_project_keys = extend_schema(
             location=OpenApiParameter.QUERY,
             description="active or inactive keys only; any other value lists none.",
         ),
-        OpenApiParameter(
-            name="cursor",
-            type=CURSOR_SCHEMA,
-            location=OpenApiParameter.QUERY,
-            description="A page's cursor, from the Link header.",
-        ),
-        OpenApiParameter(
-            name="per_page",
-            type=PER_PAGE_SCHEMA,
-            location=OpenApiParameter.QUERY,
-            description="Keys per page, 1 to 100 (default 100); `limit` is accepted too.",
-        ),
-        OpenApiParameter(
-            name="Link",
-            type=str,
-            location=OpenApiParameter.HEADER,
-            response=[200],
-            required=True,
-            description="Sentry's pagination links (rel previous and next).",
-        ),
+        *PAGE_PARAMETERS,
     ],
     responses={
         200: OpenApiResponse(

@@ -6,6 +6,7 @@ The lists' GET is not described here: it answers as before, outside the schema.
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
+from accounts.openapi import URI_TOO_LONG
 from issues.bulk import BULK_MUTATION_LIMIT
 from issues.openapi import ENVIRONMENT, ERROR_HEADERS, ERROR_RESPONSES, NO_NUL, error, ref
 from issues.schemas import ASSIGNED_TO, BOOLEAN, STATUS_DETAILS, STRING, nullable, obj
@@ -88,7 +89,6 @@ INVALID_BODY = OpenApiResponse(
 )
 # The server in front refuses a request line it cannot hold (nginx: {"detail": ...}; gunicorn
 # alone: a page of its own), before the service sees it.
-TOO_LONG = OpenApiResponse(description="The URL is longer than the server in front accepts.")
 NOTHING = OpenApiResponse(description="No issue selected, or discarded: no body.")
 
 
@@ -112,7 +112,7 @@ def bulk_update(organization: bool):
             204: NOTHING,
             400: INVALID_BODY,
             413: error("The body is larger than ISSUES_API_MAX_BODY_BYTES."),
-            414: TOO_LONG,
+            414: URI_TOO_LONG,
             415: error("The body is not application/json."),
         }
         | ERROR_RESPONSES,
@@ -132,7 +132,7 @@ def bulk_delete(organization: bool):
         responses={
             204: OpenApiResponse(description="Done: no body."),
             400: REFUSED,
-            414: TOO_LONG,
+            414: URI_TOO_LONG,
         }
         | ERROR_RESPONSES,
     )

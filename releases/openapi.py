@@ -6,7 +6,7 @@ field map) components.
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
-from accounts.openapi import CURSOR_PATTERN
+from accounts.openapi import PAGE_PARAMETERS, URI_TOO_LONG
 from releases.permissions import (
     RELEASE_READ_SCOPES,
     RELEASE_WRITE_SCOPES,
@@ -57,34 +57,12 @@ def _errors(scopes, not_found: str) -> dict:
             + ", or the user is not a member (or has no access to the project)."
         ),
         404: _error(not_found),
-        # The front server's answer to a request line it will not read (gunicorn's or nginx's).
-        414: OpenApiResponse(description="The URL is longer than the front server accepts."),
+        414: URI_TOO_LONG,
         429: _error("Rate limited (only when ISSUES_API_RATE_LIMIT is set)."),
     }
 
 
-PAGING = [
-    OpenApiParameter(
-        name="cursor",
-        type={"type": "string", "pattern": CURSOR_PATTERN},
-        location=OpenApiParameter.QUERY,
-        description="A page's cursor, from the Link header.",
-    ),
-    OpenApiParameter(
-        name="per_page",
-        type={"type": "integer", "minimum": 1, "maximum": 100},
-        location=OpenApiParameter.QUERY,
-        description="Items per page, 1 to 100 (default 100); `limit` is accepted too.",
-    ),
-    OpenApiParameter(
-        name="Link",
-        type=str,
-        location=OpenApiParameter.HEADER,
-        response=[200],
-        required=True,
-        description="Sentry's pagination links (rel previous and next).",
-    ),
-]
+PAGING = PAGE_PARAMETERS
 QUERY = OpenApiParameter(
     name="query",
     type={**TEXT},

@@ -3,40 +3,11 @@ components and paths are in issues.subresources.schemas)."""
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
+from accounts.openapi import PAGE_PARAMETERS
+from accounts.openapi import URI_TOO_LONG as SHARED_URI_TOO_LONG
 from issues.openapi import BAD_URL, ENVIRONMENT, ERROR_HEADERS, ERROR_RESPONSES, error, ref
 
-PAGE_PARAMETERS = [
-    OpenApiParameter(
-        name="cursor",
-        # value:offset:is_prev (issues_api.api.pagination), or empty (the first page);
-        # anything else is a 400.
-        type={
-            "type": "string",
-            "pattern": "^(-?[0-9]{1,20}(\\.[0-9]{1,20})?:[0-9]{1,18}:[01])?$",
-        },
-        location=OpenApiParameter.QUERY,
-        description="A page's cursor, from the Link header (value:offset:is_prev).",
-    ),
-    OpenApiParameter(
-        name="per_page",
-        type={"type": "integer", "minimum": 1, "maximum": 100},
-        location=OpenApiParameter.QUERY,
-        description="Items per page, 1 to 100 (default 100).",
-    ),
-    OpenApiParameter(
-        name="Link",
-        type=str,
-        location=OpenApiParameter.HEADER,
-        response=[200],
-        required=True,
-        description="Sentry's pagination links (rel previous and next).",
-    ),
-]
-# The front server's answer to a request line it will not read (nginx in production answers
-# {"detail": "Request URI is too long."}; gunicorn alone, as the fuzzer runs it, a page).
-URI_TOO_LONG = {
-    414: OpenApiResponse(description="The URL is longer than the front server accepts.")
-}
+URI_TOO_LONG = {414: SHARED_URI_TOO_LONG}
 BAD_PAGE = error("An invalid cursor or per_page, or a NUL character in the URL.")
 NOTE_ERRORS = {
     400: OpenApiResponse(
