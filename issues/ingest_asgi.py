@@ -10,9 +10,9 @@ is used only for what the flow rarely needs: a client key no longer kept
 (accounts.selectors.kept_project_key), a key's rate limit, and the queue on a database
 other than PostgreSQL.
 
-Measured with the same envelopes (make bench's, on 2 cores): a worker spent 1.1 to 1.5 ms
-of CPU on each envelope under gthread threads with Django's WSGI handler, 0.6 to 0.85 ms
-here, and PostgreSQL 0.3 ms against 0.2 ms.
+Measured with the same envelopes (make bench's, on 2 cores, nothing else running): the
+workers spent 0.94 to 0.96 ms of CPU on each envelope under gthread threads with Django's
+WSGI handler, 0.39 to 0.43 ms here; PostgreSQL 0.28 ms against 0.11 to 0.14 ms.
 """
 
 import json
