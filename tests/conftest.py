@@ -1,6 +1,6 @@
 import pytest
 from django.db import connection, transaction
-from django.test import override_settings
+from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, Organization, OrganizationMember, Project, Team, User
@@ -219,3 +219,11 @@ def other_organization():
 def foreign_issue(other_organization):
     """An issue of other_organization's project."""
     return make_issue(other_organization.projects.get())
+
+
+@pytest.fixture(scope="module")
+def schema():
+    """The OpenAPI schema the service serves (/api/0/schema/), once per test module."""
+    response = Client().get("/api/0/schema/?format=json")
+    assert response.status_code == 200, response.content
+    return response.json()

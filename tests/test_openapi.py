@@ -28,13 +28,6 @@ METHODS = ("get", "put", "delete")
 (KEYS_ROUTE,) = KEY_ROUTES
 
 
-@pytest.fixture(scope="module")
-def schema():
-    response = Client().get("/api/0/schema/?format=json")
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
 def dereference(node, document):
     """The schema with every local $ref replaced by what it points at (none is recursive)."""
     if isinstance(node, list):

@@ -19,6 +19,7 @@ from tests.factories import (
     make_issue,
 )
 from tests.helpers import client_for
+from tests.test_openapi import dereference
 
 pytestmark = pytest.mark.django_db
 
@@ -118,26 +119,6 @@ def test_an_empty_page_reads_no_parts(organization, user, django_assert_num_quer
 
 
 # ---- The served schema ----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def schema():
-    response = Client().get("/api/0/schema/?format=json")
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
-def dereference(node, document):
-    if isinstance(node, list):
-        return [dereference(item, document) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if "$ref" in node:
-        target = document
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        return dereference(target, document)
-    return {key: dereference(value, document) for key, value in node.items()}
 
 
 def closed(node):

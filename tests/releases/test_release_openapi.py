@@ -15,13 +15,6 @@ from tests.test_openapi import dereference
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(scope="module")
-def schema():
-    response = Client().get("/api/0/schema/?format=json")
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
 def assert_documented(schema, route: str, method: str, response) -> None:
     documented = schema["paths"][route][method]["responses"]
     status = str(response.status_code)
