@@ -49,6 +49,7 @@ from issues_api.jsonrows import (
     parse_datetime,
     rows_sql,
 )
+from issues_api.memo import TextMemo
 from issues_api.statements import Statements, execute
 
 
@@ -380,35 +381,27 @@ def _gathered(row, *, shape, detail, parts, membership, series, now, children) -
 
 
 # The GET document's people, by the text of their rows (People): what a document shows when
-# its people's rows are those of an earlier document, kept per process. Bounded by the text
-# kept (a document with hundreds of users has about 150,000 characters of it, and its People
-# some ten times that in objects): when a new entry would pass either bound, it starts again.
-_people: dict[tuple[str, ...], People] = {}
-_people_text = 0
-_PEOPLE_KEPT = 256
-_PEOPLE_TEXT_KEPT = 2_000_000
+# its people's rows are those of an earlier document, kept per process (issues_api.memo).
+# Bounded by the text kept (a document with hundreds of users has about 150,000 characters of
+# it, and its People some ten times that in objects).
+_people = TextMemo(
+    entries=256, text=2_000_000, size_of=lambda key: sum(len(part or "") for part in key)
+)
 
 
 def _people_of(row, children) -> People:
-    global _people_text
     key = (row["seen"], row["subscriptions"], row["activity"], row["users"], row["user_emails"])
-    people = _people.get(key)
-    if people is None:
-        people = People(
+    return _people.get(
+        key,
+        lambda: People(
             seen=build_rows(seen_rows(detail=True), row["seen"], children),
             subscriptions=build_rows(
                 subscription_rows(detail=True), row["subscriptions"], children
             ),
             activity=build_rows(ACTIVITY_ROWS, row["activity"], children),
             **_user_rows(row),
-        )
-        text = sum(len(part or "") for part in key)
-        if len(_people) >= _PEOPLE_KEPT or _people_text + text > _PEOPLE_TEXT_KEPT:
-            _people.clear()
-            _people_text = 0
-        _people[key] = people
-        _people_text += text
-    return people
+        ),
+    )
 
 
 def _user_rows(row) -> dict:

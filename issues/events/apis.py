@@ -1,6 +1,8 @@
 """Thin endpoints for an issue's events and the short-id lookup: parse, call a selector,
 serialize."""
 
+from functools import partial
+
 from rest_framework.response import Response
 
 from accounts.selectors import organization_by_id_or_slug
@@ -30,14 +32,16 @@ class IssueEventListApi(IssueEndpoint):
         issue = self.get_issue(request, issue_id, organization_id_or_slug)
         environments = self.get_environments(request, issue)
         full = request.query_params.get("full", "").lower() in TRUE_VALUES
-        events, link = paginate(
-            request, issue_events(issue, environments=environments, environment=full)
-        )
         if full:
             grouping = issue.project.grouping_config  # loaded with the issue
-            documents = [serialize_event(event, grouping_config=grouping) for event in events]
+            shown = partial(serialize_event, grouping_config=grouping)
+            shape = ("full", grouping)
         else:
-            documents = [serialize_event_summary(event) for event in events]
+            shown, shape = serialize_event_summary, "summary"
+        events = issue_events(
+            issue, environments=environments, shown=shown, shape=shape, environment=full
+        )
+        documents, link = paginate(request, events)
         return Response(documents, headers={"Link": link})
 
 

@@ -18,7 +18,9 @@ included.
 # ruff: noqa: S608
 
 import json
+from collections.abc import Callable, Hashable
 from datetime import datetime
+from functools import partial
 from typing import NamedTuple
 
 import orjson
@@ -28,6 +30,7 @@ from django.db.models.base import ModelState
 
 from issues.models import Environment, Event, Issue
 from issues_api.jsonrows import Dialect
+from issues_api.memo import TextMemo
 from issues_api.statements import Statements
 
 
@@ -64,6 +67,25 @@ LISTED_FIELDS = tuple(
 )
 
 _statements = Statements()
+
+# An event's document, by what it is made of: the columns of its row as they were read (its
+# payload and tags as text). Rows are events as stored, which ingest never rewrites; a page
+# of a list repeated shows documents made once (issues_api.memo). Bounded by the payloads'
+# text kept (about ten times that in objects).
+# The positions of the row's text columns (its payload and tags), which the bound counts.
+_TEXT_COLUMNS = tuple(
+    position
+    for position, field in enumerate(LISTED_FIELDS)
+    if isinstance(field, JSONField) or field.name == "message"
+)
+
+
+def _text_of(key: tuple) -> int:
+    _, row = key
+    return sum(len(value) for position in _TEXT_COLUMNS if isinstance(value := row[position], str))
+
+
+_shown = TextMemo(entries=4096, text=8_000_000, size_of=_text_of)
 
 
 def _statement(*, environment: bool, number_of_environments: int) -> str:
@@ -181,12 +203,22 @@ class IssueEvents:
     slice of it (what pagination asks for) is one statement. With environment=True each
     event has its environment."""
 
-    def __init__(self, issue_id: int, *, environment_ids: list[int], environment: bool):
+    def __init__(
+        self,
+        issue_id: int,
+        *,
+        environment_ids: list[int],
+        environment: bool,
+        shown: Callable[[ListedEvent], dict],
+        shape: Hashable,
+    ):
         self.issue_id = issue_id
         self.environment_ids = environment_ids
         self.environment = environment
+        self.shown = shown
+        self.shape = shape
 
-    def __getitem__(self, window: slice) -> list[ListedEvent]:
+    def __getitem__(self, window: slice) -> list[dict]:
         if not isinstance(window, slice) or window.step is not None:
             raise TypeError("IssueEvents gives slices (start:stop) of events only")
         start, stop = window.start or 0, window.stop
@@ -201,28 +233,32 @@ class IssueEvents:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        converters = _column_converters(LISTED_FIELDS)
+        return [_shown.get((self.shape, row), partial(self._shown, row)) for row in rows]
+
+    def _shown(self, row: tuple) -> dict:
+        """The document of the event of a row, as `shown` makes it from the event."""
         width = len(LISTED_FIELDS)
-        if not self.environment:
-            return [ListedEvent._make(_converted([*row, None], converters)) for row in rows]
-        environments: dict = {}
-        events = []
-        for row in rows:
-            environment = environments.get(row[width])
-            if environment is None:
-                environment = environments[row[width]] = _environment(list(row[width:]))
-            values = _converted(list(row[:width]), converters)
-            events.append(ListedEvent._make([*values, environment]))
-        return events
+        values = _converted(list(row[:width]), _column_converters(LISTED_FIELDS))
+        environment = _environment(list(row[width:])) if self.environment else None
+        return self.shown(ListedEvent._make([*values, environment]))
 
 
 def issue_events(
-    issue: Issue, *, environments: list[Environment], environment: bool = True
+    issue: Issue,
+    *,
+    environments: list[Environment],
+    shown: Callable[[ListedEvent], dict],
+    shape: Hashable,
+    environment: bool = True,
 ) -> IssueEvents:
-    """The issue's events, newest first (by time, then id), with their environment unless
-    environment=False (the list's items do not show it)."""
+    """The issue's events, newest first (by time, then id), each as `shown` makes its
+    document, with their environment unless environment=False (the list's items do not show
+    it). `shape` names what `shown` makes (and anything else it depends on, such as a
+    grouping version): the documents are kept per process by it and the event's row."""
     return IssueEvents(
         issue.pk,
         environment_ids=[item.pk for item in environments],
         environment=environment,
+        shown=shown,
+        shape=shape,
     )

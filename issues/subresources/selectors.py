@@ -220,5 +220,7 @@ def issue_hashes(issue: Issue):
 
 def latest_event(issue: Issue):
     """The issue's latest event as its list shows it, or None (one query)."""
-    events = issue_events(issue, environments=[], environment=False)[0:1]
+    events = issue_events(
+        issue, environments=[], shown=lambda event: event, shape="event", environment=False
+    )[0:1]
     return events[0] if events else None

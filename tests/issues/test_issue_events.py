@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from issues.models import IssueStatus
+from issues.models import Event, IssueStatus
 from issues.seed import python_sample_event
-from tests.factories import make_event
+from tests.factories import make_event, make_issue
 from tests.helpers import (
     DATETIME,
     NOT_FOUND,
@@ -509,6 +509,36 @@ def test_full_list_items_are_full_events_with_entries(api, project):
     [item] = get_json(api, events_url(event.issue), full="true")
     assert set(item) == FULL_KEYS
     assert [entry["type"] for entry in item["entries"]] == ["message", "breadcrumbs", "request"]
+
+
+def test_an_event_listed_again_shows_its_row_as_it_is_now(api, project):
+    """A process keeps the list items it made, by the text of the event's row
+    (issues.events.pages): the same row gives the same item, a row that changed (its
+    payload, tags, message or issue) shows as it is now, and the short and full shapes of
+    one row are kept apart."""
+    event = make_event(project, message="before")
+    url = events_url(event.issue)
+    [first] = get_json(api, url)
+    assert get_json(api, url) == [first]
+    [full] = get_json(api, url, full="true")
+    assert set(full) == FULL_KEYS and set(first) == SUMMARY_KEYS
+
+    data = {**event.data, "message": "after", "logentry": {"formatted": "after"}}
+    data["user"] = {"id": "42"}
+    Event.objects.filter(pk=event.pk).update(
+        data=data, message="after", tags=[["level", "warning"]]
+    )
+    [item] = get_json(api, url)
+    assert (item["title"], item["message"]) == ("after", "after")
+    assert item["user"]["id"] == "42"
+    assert item["tags"] == [{"key": "level", "value": "warning"}]
+    [full] = get_json(api, url, full="true")
+    assert full["message"] == "after" and full["user"]["id"] == "42"
+
+    # The same event moved to another issue (as a merge does): its item says so.
+    other = make_issue(project, message="another problem")
+    Event.objects.filter(pk=event.pk).update(issue=other)
+    assert [item["groupID"] for item in get_json(api, events_url(other))] == [str(other.pk)] * 2
 
 
 def test_list_only_shows_the_issues_own_events(api, project):
