@@ -55,6 +55,9 @@ def _convert(schema_editor, *, partitioned: bool):
         return
     new = f"{TABLE}_converted"
     with connection.cursor() as cursor:
+        # No table is altered with foreign-key checks pending (rows written earlier in the
+        # transaction, as a test does): they run now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         constraints, indexes = _shape(cursor)
         cursor.execute(f'SELECT coalesce(max("id"), 0) + 1 FROM "{TABLE}"')
         next_id = cursor.fetchone()[0]
@@ -91,6 +94,7 @@ def _convert(schema_editor, *, partitioned: bool):
             cursor.execute(f'ALTER TABLE "{TABLE}" ADD CONSTRAINT "{name}" {definition}')
         for definition in indexes:
             cursor.execute(definition)
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's foreign keys' own mode
 
 
 def partition(apps, schema_editor):

@@ -307,3 +307,32 @@ def test_sqlite_keeps_one_plain_table(project):
     assert not is_partitioned()
     assert run_command() == ("The events table is not partitioned here (SQLite): nothing to do.\n")
     assert Event.objects.filter(pk=event.pk).exists()
+
+
+@postgresql_only
+def test_the_migration_converts_the_table_both_ways_keeping_every_event(project):
+    from django.db.migrations.executor import MigrationExecutor
+
+    events = [
+        event_at(project, datetime(2020, 3, 17, tzinfo=UTC)),
+        event_at(project, timezone.now() - timedelta(days=40)),
+        event_at(project, timezone.now()),
+    ]
+    rows = sorted(Event.objects.values_list("id", "event_id", "datetime", "issue_id"))
+
+    def migrate(target):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate([("issues", target)])
+
+    migrate("0008_lz4_payloads")
+    assert not is_partitioned()
+    assert sorted(Event.objects.values_list("id", "event_id", "datetime", "issue_id")) == rows
+
+    migrate("0009_partition_events")
+    assert is_partitioned()
+    assert sorted(Event.objects.values_list("id", "event_id", "datetime", "issue_id")) == rows
+    assert partition_of(events[0]) == "issues_event_20200316"
+    assert partition_of(events[2]) == partition_name(week_start(events[2].datetime))
+    # The identity goes on after the rows copied.
+    assert make_event(project).pk > max(event.pk for event in events)
