@@ -273,24 +273,70 @@ def test_a_run_waits_for_the_advisory_lock(settings):
         holder.close()
 
 
+class LongRead:
+    """A read of the events table in a transaction of another connection (its own thread),
+    holding the table's ACCESS SHARE lock until `end` is set."""
+
+    def __init__(self):
+        self.reading, self.end = threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self._read)
+        self.thread.start()
+        assert self.reading.wait(timeout=10)
+
+    def _read(self):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM issues_event")
+                self.reading.set()
+                self.end.wait(timeout=30)
+        finally:
+            connection.close()
+
+    def stop(self):
+        self.end.set()
+        self.thread.join(timeout=10)
+
+
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_a_run_gives_up_rather_than_queue_the_api_behind_a_long_read(settings):
     settings.ISSUES_API_EVENT_RETENTION_DAYS = 90
-    reader = connections.create_connection("default")
+    before = event_partitions()
+    read = LongRead()
     try:
-        reader.set_autocommit(False)
-        with reader.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM issues_event")  # holds ACCESS SHARE
-        before = event_partitions()
-
-        with pytest.raises(CommandError, match="Nothing changed, run it again"):
-            run_command("--weeks-ahead", "8", "--lock-timeout", "0.3")
-
-        assert event_partitions() == before
+        started = time.monotonic()
+        with pytest.raises(CommandError, match=r"Nothing changed, run it again \(2 tries\)"):
+            run_command(
+                *("--weeks-ahead", "8", "--lock-timeout", "0.3"),
+                *("--attempts", "2", "--retry-pause", "0.2"),
+            )
+        assert time.monotonic() - started < 5
     finally:
-        reader.rollback()
-        reader.close()
+        read.stop()
+    assert event_partitions() == before
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_run_that_gave_up_on_a_lock_tries_again_and_succeeds(settings):
+    settings.ISSUES_API_EVENT_RETENTION_DAYS = 90
+    read = LongRead()
+    # The read ends while the command waits between its tries.
+    ending = threading.Timer(0.6, read.stop)
+    ending.start()
+    out, errors = StringIO(), StringIO()
+    try:
+        call_command(
+            "manage_event_partitions",
+            *("--weeks-ahead", "9", "--lock-timeout", "0.3", "--retry-pause", "1"),
+            stdout=out,
+            stderr=errors,
+        )
+    finally:
+        ending.join()
+
+    assert "Try 1 gave up on a lock" in errors.getvalue()
+    assert f"created {partition_name(week_start(timezone.now()) + 9 * WEEK)}" in out.getvalue()
 
 
 @postgresql_only
