@@ -79,7 +79,7 @@ def event_partitions() -> list[tuple[str, datetime, datetime]]:
 
 @transaction.atomic
 def event_partitions_maintain(
-    *, now: datetime, retention_days: int, weeks_ahead: int, lock_timeout_ms: int = 10_000
+    *, now: datetime, retention_days: int, weeks_ahead: int, lock_timeout_ms: int = 2_000
 ) -> PartitionsReport:
     """Partitions for the weeks from `now - retention_days` to `weeks_ahead` weeks after
     now's, and for every week of a row in the default partition (moved there); then those
@@ -94,7 +94,6 @@ def event_partitions_maintain(
         return report
     _lock()
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL statement_timeout = 0")
         cursor.execute(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
     first = week_start(now - timedelta(days=retention_days or 0))
     weeks = {first + WEEK * n for n in range((week_start(now) - first) // WEEK + weeks_ahead + 1)}
@@ -131,10 +130,12 @@ def event_partitions_ensure(*, since: datetime, until: datetime) -> PartitionsRe
 
 
 def _lock() -> None:
-    """One maintenance at a time (the others wait); and the foreign-key checks the
-    transaction deferred run now: PostgreSQL alters no table with checks pending (a caller
-    that wrote events before, as bench/setup_data.py and the tests do)."""
+    """One maintenance at a time (the others wait, however long: no statement budget for
+    this transaction); and the foreign-key checks the transaction deferred run now:
+    PostgreSQL alters no table with checks pending (a caller that wrote events before, as
+    bench/setup_data.py and the tests do)."""
     with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = 0")
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 

@@ -246,7 +246,7 @@ def test_runs_at_the_same_time_wait_for_each_other(settings):
 
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
-def test_a_run_waits_for_the_advisory_lock(settings):
+def test_a_run_waits_for_the_advisory_lock_past_the_statement_budget(settings):
     settings.ISSUES_API_EVENT_RETENTION_DAYS = 90
     holder = connections.create_connection("default")
     try:
@@ -257,6 +257,9 @@ def test_a_run_waits_for_the_advisory_lock(settings):
 
         def run():
             try:
+                # A statement budget shorter than the wait: the wait is not a statement to cut.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET statement_timeout = 300")
                 run_command()
                 done.set()
             finally:
