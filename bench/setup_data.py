@@ -67,6 +67,7 @@ from issues.seed import (  # noqa: E402
     python_sample_event,
 )
 from issues.services import record_event  # noqa: E402
+from issues.services.partitions import event_partitions_ensure  # noqa: E402
 from releases.models import ReleaseProject  # noqa: E402
 from releases.services import release_for_version  # noqa: E402
 
@@ -205,7 +206,12 @@ def _event_indexes_and_constraints() -> tuple[list[tuple[str, str]], list[tuple[
             "AND indexname NOT IN (SELECT conname FROM pg_constraint "
             "WHERE conrelid = 'issues_event'::regclass) ORDER BY indexname"
         )
-        indexes = cursor.fetchall()
+        # A partitioned table's index reads "ON ONLY issues_event": made so, it would index
+        # no partition.
+        indexes = [
+            (name, definition.replace(" ON ONLY ", " ON "))
+            for name, definition in cursor.fetchall()
+        ]
     return indexes, constraints
 
 
@@ -292,6 +298,8 @@ def bulk_insert_volume_events(
         "release_ids": releases,
         "release_count": len(VOLUME_RELEASES),
     }
+    # On PostgreSQL the events go to partitions of their weeks, not to the default one.
+    event_partitions_ensure(since=start, until=start + volume_step(total) * (total - 1))
     bulk = total - first >= BULK_LOAD_THRESHOLD
     if bulk:
         # Foreign keys checked at commit cannot be dropped with checks pending: run them now.

@@ -154,6 +154,12 @@ ISSUES_API_RATE_LIMIT_COUNTER_MODEL = "accounts.RateLimitCounter"
 # How long a deleted issue stays (hidden) before run_deletions removes it; Sentry waits an hour.
 ISSUES_API_DELETION_GRACE_SECONDS = int(os.environ.get("ISSUES_API_DELETION_GRACE_SECONDS", "3600"))
 
+# Days an event is kept (Sentry's default: 90); manage_event_partitions drops the weekly
+# partitions of the events wholly older than this, on PostgreSQL. 0 keeps every event.
+ISSUES_API_EVENT_RETENTION_DAYS = int(os.environ.get("ISSUES_API_EVENT_RETENTION_DAYS", "90"))
+if ISSUES_API_EVENT_RETENTION_DAYS < 0:
+    raise ImproperlyConfigured("ISSUES_API_EVENT_RETENTION_DAYS is 0 (keep all) or more.")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

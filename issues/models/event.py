@@ -72,7 +72,13 @@ class IssueHash(models.Model):
 
 
 class Event(models.Model):
-    """One occurrence of an issue, with the payload record_event received."""
+    """One occurrence of an issue, with the payload record_event received.
+
+    On PostgreSQL the table is partitioned by week of `datetime` (issues.services.partitions,
+    migration 0009), whose key every unique constraint must include: the database's primary
+    key is (id, datetime), `id` alone staying unique (one identity sequence), and an event id
+    is unique per project and time. The digest stores an event id once per project all the
+    same (drop_duplicates, behind the queue's own unique constraint)."""
 
     project = models.ForeignKey("accounts.Project", on_delete=models.CASCADE, related_name="+")
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
@@ -92,7 +98,9 @@ class Event(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["project", "event_id"], name="unique_event_id"),
+            models.UniqueConstraint(
+                fields=["project", "event_id", "datetime"], name="unique_event_id"
+            ),
         ]
         indexes = [
             models.Index(fields=["issue", "datetime"]),

@@ -164,3 +164,41 @@ def test_the_documents_it_builds(api_client):
     assert Activity.objects.filter(issue_id=data.write).count() == 0
     assert IssueSeen.objects.filter(issue_id=data.document).count() == 200
     assert Subscription.objects.filter(issue_id=data.document).count() == 50
+
+
+def test_the_bulk_load_leaves_the_partitioned_events_table_as_the_migrations_made_it(
+    project, monkeypatch
+):
+    """Its indexes and constraints dropped and made again: on every partition, the events
+    in partitions of their weeks (not the default one)."""
+
+    def shape():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.relname, count(x.indexrelid) FILTER (WHERE x.indisvalid),"
+                " (SELECT count(*) FROM pg_constraint WHERE conrelid = c.oid)"
+                " FROM pg_class c LEFT JOIN pg_index x ON x.indrelid = c.oid"
+                " WHERE c.relname = 'issues_event' OR c.oid IN (SELECT inhrelid FROM"
+                " pg_inherits WHERE inhparent = 'issues_event'::regclass) GROUP BY c.oid, c.relname"
+            )
+            return {name: rest for name, *rest in cursor.fetchall()}
+
+    start = timezone.now() - setup_data.VOLUME_SPAN
+    bulk = record_event(
+        project=project,
+        payload=setup_data.volume_payload(0, total=EVENTS, start=start, fingerprint="bulk"),
+    ).issue
+    before = shape()
+    monkeypatch.setattr(setup_data, "BULK_LOAD_THRESHOLD", 1)
+
+    setup_data.bulk_insert_volume_events(
+        bulk, fingerprint="bulk", first=1, total=EVENTS, start=start
+    )
+
+    after = shape()
+    assert {name: after[name] for name in before} == before
+    assert len({tuple(value) for name, value in after.items() if name != "issues_event"}) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM issues_event_default")
+        assert cursor.fetchone() == (0,)
+    assert Event.objects.filter(issue=bulk).count() == EVENTS

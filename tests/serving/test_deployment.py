@@ -65,6 +65,20 @@ def test_a_digest_worker_runs_beside_the_application():
     assert digest["environment"]["DATABASE_URL"] == SERVICES["web"]["environment"]["DATABASE_URL"]
 
 
+def test_the_events_partitions_are_kept_by_a_loop_beside_the_application():
+    partitions = SERVICES["partitions"]
+
+    assert partitions["build"] == SERVICES["web"]["build"]
+    assert partitions["entrypoint"][:2] == ["sh", "-c"]
+    assert "python manage.py manage_event_partitions; sleep 3600" in partitions["entrypoint"][2]
+    assert partitions["init"] is True  # SIGTERM stops the loop
+    for name in ("DATABASE_URL", "SECRET_KEY"):
+        assert partitions["environment"][name] == SERVICES["web"]["environment"][name]
+    assert partitions["environment"]["ISSUES_API_EVENT_RETENTION_DAYS"] == (
+        "${ISSUES_API_EVENT_RETENTION_DAYS:-90}"
+    )
+
+
 def test_the_ingest_routes_have_a_gunicorn_of_their_own_behind_nginx():
     ingest = SERVICES["ingest"]
 
