@@ -1,7 +1,7 @@
 """Thin endpoints: parse, call a selector or service, serialize."""
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -9,6 +9,7 @@ from issues.bulk import IssueBulkMutation
 from issues.bulk_openapi import bulk_delete, bulk_update
 from issues.documents import ISSUE, ISSUE_DETAIL, LIST_ITEM, IssueContext, render, shown_keys
 from issues.gather import gather_issues
+from issues.list_openapi import list_issues
 from issues.lookups import IssueLookup, issue_lookup
 from issues.models import HIDDEN_STATUSES, Environment
 from issues.openapi import delete_issue, retrieve_issue, update_issue
@@ -220,9 +221,7 @@ class IssueListEndpoint(SentryEndpoint):
         return Response(items, headers={"Link": link})
 
 
-@extend_schema_view(
-    get=extend_schema(exclude=True), put=bulk_update(False), delete=bulk_delete(False)
-)
+@extend_schema_view(get=list_issues(False), put=bulk_update(False), delete=bulk_delete(False))
 class ProjectIssueListApi(IssueBulkMutation, IssueListEndpoint):
     def get(self, request, organization_id_or_slug, project_id_or_slug):
         scope = self.get_list_scope(request, organization_id_or_slug, project_id_or_slug)
@@ -237,9 +236,7 @@ class ProjectIssueListApi(IssueBulkMutation, IssueListEndpoint):
         return self.bulk_delete(request, scope)
 
 
-@extend_schema_view(
-    get=extend_schema(exclude=True), put=bulk_update(True), delete=bulk_delete(True)
-)
+@extend_schema_view(get=list_issues(True), put=bulk_update(True), delete=bulk_delete(True))
 class OrganizationIssueListApi(IssueBulkMutation, IssueListEndpoint):
     default_stats_period = "24h"
 

@@ -1,7 +1,6 @@
 """The OpenAPI description of the issue lists' bulk PUT and DELETE (issues/bulk.py), served
-with the issue routes' (issues.openapi keeps BULK_ROUTES and adds COMPONENTS).
-
-The lists' GET is not described here: it answers as before, outside the schema.
+with the issue routes' (issues.openapi keeps BULK_ROUTES and adds COMPONENTS); the lists' GET
+is issues/list_openapi.py's.
 """
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema

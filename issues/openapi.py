@@ -39,7 +39,7 @@ ISSUE_ROUTES = (
     "/api/0/groups/{issue_id}/",
     "/api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/",
 )
-# The issue lists, for their bulk PUT and DELETE (issues.bulk_openapi; GET stays out).
+# The issue lists: their GET (issues.list_openapi), bulk PUT and DELETE (issues.bulk_openapi).
 BULK_ROUTES = (
     "/api/0/projects/{organization_id_or_slug}/{project_id_or_slug}/issues/",
     "/api/0/organizations/{organization_id_or_slug}/issues/",
@@ -407,8 +407,9 @@ def postprocess_issue_schema(result, generator, request, public):
     schemas.update(copy.deepcopy(directory_openapi.COMPONENTS))
     schemas.update(copy.deepcopy(releases_openapi.COMPONENTS))
     schemas.update(copy.deepcopy(subresources.COMPONENTS))
-    # Imported here: issues.bulk_openapi builds on this module's parts.
-    from issues import bulk_openapi
+    # Imported here: issues.bulk_openapi and issues.list_openapi build on this module's parts.
+    from issues import bulk_openapi, list_openapi
 
     schemas.update(copy.deepcopy(bulk_openapi.COMPONENTS))
+    schemas.update(copy.deepcopy(list_openapi.COMPONENTS))
     return result

@@ -22,3 +22,6 @@ NEWER_KEYS = frozenset(
         "seerExplorerAutofixLastTriggered",
     }
 )
+# Sentry's current OpenAPI (a release of getsentry/sentry-api-schema), cut to the routes the
+# service serves; tests/test_sentry_current_schema.py validates every answer against it.
+CURRENT_OPENAPI = json.loads((CONTRACT_DIR / "sentry-openapi-current-routes.json").read_text())

@@ -534,7 +534,7 @@ def assert_documented(schema, response, route: str, method: str) -> None:
 def test_schema_documents_put_and_delete_with_their_scopes(schema):
     for path in BULK_ROUTES:
         item = schema["paths"][path]
-        assert set(item) == {"put", "delete"}
+        assert set(item) == {"get", "put", "delete"}  # GET: tests/issues/test_issue_list_schema.py
         assert item["put"]["security"] == [
             {"auth_token": ["event:write"]},
             {"auth_token": ["event:admin"]},
@@ -581,8 +581,8 @@ def test_live_answers_match_the_schema(schema, api, user, scoped_api, project, i
 
 @pytest.mark.parametrize("route", ["project", "organization"])
 def test_the_lists_allow_header_names_their_get_put_and_delete(api, project, route):
-    # The schema documents only PUT and DELETE on these paths (the fuzzer's Allow check is off
-    # for that reason, .ci/fuzz): what Allow says is pinned here.
+    # What Allow says is what the schema documents on these paths (GET, PUT, DELETE), which
+    # the fuzzer's Allow check holds too (.ci/fuzz).
     response = api.options(list_url(route, project))
 
     assert response.status_code == 200

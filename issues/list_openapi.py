@@ -1,0 +1,100 @@
+"""The OpenAPI description of the issue lists' GET (issues/apis.py), served on the lists'
+paths beside their bulk PUT and DELETE (issues/bulk_openapi.py). The item is the list's
+document as issues/documents.py declares it (LIST_ITEM); the parameters are what the list reads
+(issues/search.py, issues_api/api/pagination.py), with the bounds past which it answers 400.
+"""
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+
+from accounts.openapi import PAGE_PARAMETERS, PER_PAGE_SCHEMA, URI_TOO_LONG
+from issues import documents
+from issues.bulk_openapi import PROJECTS
+from issues.openapi import ENVIRONMENT, ERROR_HEADERS, ERROR_RESPONSES, NO_NUL, ref
+from issues.schemas import obj
+from issues.search import DEFAULT_QUERY, MAX_QUERY_LENGTH, MAX_TERMS, SORTS
+
+# What the list leaves out of its items (IssueListEndpoint.list_issues): the stats, when
+# statsPeriod= is empty. Every other key of the list's document is always there.
+LIST_COLLAPSE = frozenset({"stats"})
+ISSUE_LIST_ITEM = obj(
+    {key.name: key.schema for key in documents.LIST_ITEM},
+    optional=tuple(
+        key.name for key in documents.LIST_ITEM if not LIST_COLLAPSE.isdisjoint(key.collapse)
+    ),
+    description=(
+        "An issue as the lists show it: the issue's document without its detail-only parts, "
+        "with the stats of the list's statsPeriod (none with statsPeriod=)."
+    ),
+)
+
+COMPONENTS = {"IssueListItem": ISSUE_LIST_ITEM}
+
+QUERY = OpenApiParameter(
+    name="query",
+    type={"type": "string", "pattern": NO_NUL},
+    location=OpenApiParameter.QUERY,
+    description=(
+        f"Sentry's issue search (default {DEFAULT_QUERY}; empty: every issue): is:, assigned:, "
+        "bookmarks:, release:, environment:, <tag>:<value> and free text, AND-ed together. "
+        f"At most {MAX_QUERY_LENGTH} characters and {MAX_TERMS} terms (400 past that)."
+    ),
+)
+STATS_PERIOD = OpenApiParameter(
+    name="statsPeriod",
+    type={"type": "string", "pattern": "^([0-9]+[smhdw])?$"},
+    location=OpenApiParameter.QUERY,
+    description=(
+        "The stats' period, 1s to 90d (default 24h; 400 outside); empty: no stats. The "
+        "series comes under its value in `stats`."
+    ),
+)
+SORT = OpenApiParameter(
+    name="sort",
+    type={"type": "string", "enum": list(SORTS)},
+    location=OpenApiParameter.QUERY,
+    description="Last seen (date, the default), first seen (new), events (freq) or users (user).",
+)
+LIMIT = OpenApiParameter(
+    name="limit",
+    type=PER_PAGE_SCHEMA,
+    location=OpenApiParameter.QUERY,
+    description="Issues per page, 1 to 100 (Sentry's name on the lists; per_page wins).",
+)
+
+
+def list_issues(organization: bool):
+    """The GET of the project's list, or of the organization's (`organization`)."""
+    where = "the organization's projects the requester reaches" if organization else "a project"
+    return extend_schema(
+        operation_id="listOrganizationIssues" if organization else "listProjectIssues",
+        summary="List an organization's issues" if organization else "List a project's issues",
+        description=(
+            f"The issues of {where} that the search finds, last seen first unless sorted "
+            "otherwise. Paginated: the Link header names the previous and next pages."
+        ),
+        tags=["Issues"],
+        parameters=[
+            QUERY,
+            ENVIRONMENT,
+            *([PROJECTS] if organization else []),
+            STATS_PERIOD,
+            SORT,
+            LIMIT,
+            *PAGE_PARAMETERS,
+            *ERROR_HEADERS,
+        ],
+        responses={
+            200: OpenApiResponse(
+                response={"type": "array", "items": ref("IssueListItem")}, description="One page."
+            ),
+            400: OpenApiResponse(
+                response=ref("ValidationError"),
+                description=(
+                    "A search, statsPeriod, sort, cursor or page size the list refuses (a field "
+                    'map, or {"detail": ...}).'
+                ),
+            ),
+            414: URI_TOO_LONG,
+        }
+        | ERROR_RESPONSES,
+    )

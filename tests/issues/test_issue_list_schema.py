@@ -1,0 +1,84 @@
+"""The issue lists' GET in the service's own schema (/api/0/schema/, issues/list_openapi.py):
+what it documents, and live answers validated against it, items strictly (every documented key
+and no other)."""
+
+import pytest
+from openapi_schema_validator import OAS30Validator
+
+from issues.openapi import BULK_ROUTES
+from tests.factories import make_issue
+from tests.helpers import client_for
+from tests.issues.lists import org_url, project_url
+from tests.test_openapi import dereference, strict
+
+pytestmark = pytest.mark.django_db
+
+PATHS = {"project": BULK_ROUTES[0], "organization": BULK_ROUTES[1]}
+
+
+def url(route, project):
+    return project_url(project) if route == "project" else org_url(project.organization)
+
+
+def assert_documented(schema, response, route) -> None:
+    """The status is documented, with its headers; a 200's items have every key of
+    IssueListItem and no other, a 400's body is the documented error."""
+    documented = schema["paths"][PATHS[route]]["get"]["responses"]
+    assert str(response.status_code) in documented, response.status_code
+    described = documented[str(response.status_code)]
+    for name, header in described.get("headers", {}).items():
+        assert not header.get("required") or name in response.headers, name
+    body_schema = dereference(described["content"]["application/json"]["schema"], schema)
+    body = response.json()
+    OAS30Validator(body_schema).validate(body)
+    if response.status_code == 200:
+        item = strict(dereference(schema["components"]["schemas"]["IssueListItem"], schema))
+        for document in body:
+            # Without a statsPeriod the stats are the one key left out.
+            if "stats" not in document:
+                item["required"].remove("stats")
+            OAS30Validator(item).validate(document)
+
+
+def test_the_lists_get_is_documented_with_its_parameters_and_scopes(schema):
+    for route, path in PATHS.items():
+        get = schema["paths"][path]["get"]
+        assert get["security"] == [
+            {"auth_token": ["event:read"]},
+            {"auth_token": ["event:write"]},
+            {"auth_token": ["event:admin"]},
+        ]
+        names = {parameter["name"] for parameter in get["parameters"]}
+        assert {"query", "environment", "statsPeriod", "sort", "cursor", "per_page"} <= names
+        assert ("project" in names) == (route == "organization")
+        assert set(get["responses"]) == {"200", "400", "401", "403", "404", "414", "429"}
+        assert get["responses"]["200"]["headers"]["Link"]["required"]
+        item = get["responses"]["200"]["content"]["application/json"]["schema"]["items"]
+        assert item == {"$ref": "#/components/schemas/IssueListItem"}
+    assert schema["components"]["schemas"]["IssueListItem"]["required"][0] == "id"
+
+
+@pytest.mark.parametrize("route", PATHS)
+def test_live_answers_match_the_schema(schema, api, user, project, route):
+    make_issue(project, message="one")
+    ignored = make_issue(project, message="two", environment="staging")
+    api.put(f"/api/0/issues/{ignored.pk}/", {"status": "ignored"}, format="json")
+    target = url(route, project)
+    answers = [
+        (api.get(target), 200),
+        (api.get(target, {"query": "", "statsPeriod": "14d", "sort": "freq"}), 200),
+        (api.get(target, {"query": "is:ignored", "statsPeriod": ""}), 200),
+        (api.get(target, {"environment": "staging", "query": "", "limit": "1"}), 200),
+        (api.get(target, {"statsPeriod": "91d"}), 400),
+        (api.get(target, {"sort": "trends"}), 400),
+        (api.get(target, {"query": "is:nonsense"}), 400),
+        (api.get(target, {"cursor": "nonsense"}), 400),
+        (api.get(target, {"per_page": "0"}), 400),
+        (api.get(target, {"environment": "nowhere"}), 404),
+        (api.get(target.replace(project.organization.slug, "nowhere")), 404),
+        (client_for(user, ["project:read"]).get(target), 403),
+        (api.__class__().get(target), 401),
+    ]
+    for response, status in answers:
+        assert response.status_code == status, response.content
+        assert_documented(schema, response, route)
