@@ -95,16 +95,16 @@ def _build_event_statement(
         ' WHERE r."issue_id" = a."issue_id" AND r."project_id" = a."project_id"'
         ' AND r."event_id" = a."event_id" ORDER BY r."id" DESC LIMIT 1'
     )
-    neighbours += f", ({report})"
-    event = object_sql(d, Event, EVENT, "a")
+    # The event's columns: its JSON, its neighbours' ids and its user report's JSON.
+    columns = f"{object_sql(d, Event, EVENT, 'a')}, {neighbours}, ({report})"
     if by_id:
         # Environments narrow latest and oldest only, as in Sentry.
         return (
-            f'SELECT {event}, {neighbours} FROM "issues_event" a WHERE a."issue_id" ='
+            f'SELECT {columns} FROM "issues_event" a WHERE a."issue_id" ='
             ' %(issue_id)s AND a."project_id" = %(project_id)s AND a."event_id" = %(event_id)s'
         )
     chosen = first("{a}.*", 'x."issue_id" = %(issue_id)s', descending=not oldest)
-    return f"SELECT {event}, {neighbours} FROM ({chosen}) a"
+    return f"SELECT {columns} FROM ({chosen}) a"
 
 
 def issue_event(
