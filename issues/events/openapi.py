@@ -29,9 +29,10 @@ list_events = extend_schema(
         ),
         OpenApiParameter(
             name="full",
-            type=bool,
+            # Not a boolean: any other value gives the short events, as in Sentry.
+            type=str,
             location=OpenApiParameter.QUERY,
-            description="true (or 1): full events, with entries.",
+            description="true or 1: full events, with entries; any other value: short ones.",
         ),
         *PAGE_PARAMETERS,
         *ERROR_HEADERS,

@@ -269,3 +269,13 @@ def test_the_user_report_costs_no_query(api, project, reports, django_assert_num
         response = api.get(events_url(events[0].issue, "latest"))
     assert response.status_code == 200, response.content
     assert (response.json()["userReport"] is not None) == bool(reports)
+
+
+@pytest.mark.parametrize("value", ["yes", "-189197793", "false", ""])
+def test_full_other_than_true_or_1_gives_the_short_items(api, project, value):
+    # Sentry reads `full` as `in ("1", "true")`; any other value is accepted (our schema
+    # documents it as a string for that reason).
+    event = make_event(project)
+    [item] = get_json(api, events_url(event.issue), full=value)
+    assert "event.type" in item
+    assert "entries" not in item
