@@ -30,6 +30,7 @@ from accounts.models import (  # noqa: E402
     User,
     UserEmail,
 )
+from issues.models import Event  # noqa: E402
 from issues.seed import PRIME_MOVER_VERSION, PUMP_STATION_VERSION, build_reference_world  # noqa: E402
 from issues.services import record_event  # noqa: E402
 from issues.services.notes import note_create  # noqa: E402
@@ -186,6 +187,10 @@ def main(output: Path) -> None:
     )
     bulk_organization, bulk_project, bulk_issues = make_bulk_world(user)
     print(f"fuzz world: {len(bulk_issues)} issues for the bulk routes in {BULK_SLUG}")
+    # An issue's events: Sentry's aliases, which any issue with events answers, and the
+    # event ids of the live issues (answered with their issue, 404 with another).
+    event_ids = Event.objects.filter(issue_id__in=live).values_list("event_id", flat=True)
+    write_dictionary(output / "events.dict", ["latest", "oldest", "recommended", *event_ids])
     write_dictionary(output / "bulk-organizations.dict", [BULK_SLUG, bulk_organization.pk])
     write_dictionary(output / "bulk-projects.dict", [BULK_SLUG, bulk_project.pk])
     print(f"fuzz world: {len(live)} live issues, {len(deletable)} deletable, in {output}")

@@ -11,9 +11,14 @@ from issues_api.api.dates import format_datetime
 AVATAR_QUERY = urlencode({"s": 32, "d": "mm"})
 
 
+def gravatar_url(email: str | None) -> str:
+    """The 32-pixel Gravatar of an email (of "" without one, as Sentry's get_gravatar_url)."""
+    digest = hashlib.md5((email or "").strip().lower().encode(), usedforsecurity=False)
+    return f"https://secure.gravatar.com/avatar/{digest.hexdigest()}?{AVATAR_QUERY}"
+
+
 def avatar_url(user) -> str:
-    digest = hashlib.md5(user.email.strip().lower().encode(), usedforsecurity=False).hexdigest()
-    return f"https://secure.gravatar.com/avatar/{digest}?{AVATAR_QUERY}"
+    return gravatar_url(user.email)
 
 
 def serialize_user(user, *, emails, requester=None) -> dict:

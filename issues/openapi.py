@@ -22,6 +22,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from accounts import directory_openapi
 from accounts import openapi as accounts_openapi
 from issues import documents
+from issues.events import schemas as events
 from issues.schemas import BOOLEAN, STRING, obj
 from issues.subresources import schemas as subresources
 from issues.validators import MAX_COUNT, MAX_DURATION, MAX_WINDOW, STATUSES
@@ -45,12 +46,13 @@ BULK_ROUTES = (
     "/api/0/organizations/{organization_id_or_slug}/issues/",
 )
 # Every route the schema documents: the issue's, the project's client keys, the issue's tags,
-# notes, activity and hashes, the projects, teams, members and users, and the releases.
+# notes, activity, hashes and events, the projects, teams, members and users, and the releases.
 DOCUMENTED_ROUTES = (
     ISSUE_ROUTES
     + BULK_ROUTES
     + accounts_openapi.KEY_ROUTES
     + subresources.ROUTES
+    + events.ROUTES
     + directory_openapi.ROUTES
     + releases_openapi.RELEASE_ROUTES
 )
@@ -66,6 +68,7 @@ PATH_PARAMETER_DESCRIPTIONS = {
     **directory_openapi.PATH_PARAMETER_DESCRIPTIONS,
     **releases_openapi.PATH_PARAMETER_DESCRIPTIONS,
     **subresources.PATH_PARAMETER_DESCRIPTIONS,
+    **events.PATH_PARAMETER_DESCRIPTIONS,
 }
 
 
@@ -407,6 +410,7 @@ def postprocess_issue_schema(result, generator, request, public):
     schemas.update(copy.deepcopy(directory_openapi.COMPONENTS))
     schemas.update(copy.deepcopy(releases_openapi.COMPONENTS))
     schemas.update(copy.deepcopy(subresources.COMPONENTS))
+    schemas.update(copy.deepcopy(events.COMPONENTS))
     # Imported here: issues.bulk_openapi and issues.list_openapi build on this module's parts.
     from issues import bulk_openapi, list_openapi
 

@@ -11,6 +11,7 @@ from openapi_schema_validator import OAS30Validator
 from accounts.directory_openapi import ROUTES as DIRECTORY_ROUTES
 from accounts.models import User
 from accounts.openapi import KEY_ROUTES
+from issues.events.schemas import ROUTES as EVENT_ROUTES
 from issues.models import Issue, IssueStatus
 from issues.openapi import BULK_ROUTES, ISSUE_DETAIL, ISSUE_ROUTES
 from issues.seed import PUMP_STATION_VERSION, build_reference_world, token_for
@@ -100,6 +101,7 @@ def test_schema_lists_the_three_routes_and_their_methods(schema):
         | set(BULK_ROUTES)
         | {KEYS_ROUTE}
         | set(SUBRESOURCE_ROUTES)
+        | set(EVENT_ROUTES)
         | set(DIRECTORY_ROUTES)
         | set(RELEASE_ROUTES)
     )

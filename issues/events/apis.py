@@ -3,17 +3,19 @@ serialize."""
 
 from functools import partial
 
+from drf_spectacular.utils import extend_schema_view
 from rest_framework.response import Response
 
 from accounts.selectors import organization_by_id_or_slug
 from issues.apis import IssueEndpoint
-from issues.events.pages import issue_events
-from issues.events.selectors import issue_event
-from issues.events.serializers import (
+from issues.events import openapi
+from issues.events.documents import (
     serialize_event,
     serialize_event_detail,
     serialize_event_summary,
 )
+from issues.events.pages import issue_events_in
+from issues.events.selectors import issue_event
 from issues_api.api.exceptions import ResourceDoesNotExist
 from issues_api.api.numbers import is_ascii_number
 from issues_api.api.pagination import paginate
@@ -21,16 +23,17 @@ from issues_api.api.pagination import paginate
 TRUE_VALUES = ("1", "true")
 
 
+@extend_schema_view(get=openapi.list_events)
 class IssueEventListApi(IssueEndpoint):
     """GET .../issues/{issue_id}/events/: newest first, cursor-paginated (Link header).
 
     Items are Sentry's short event shape; `?full=true` gives the full event with entries.
-    `?environment=` narrows the list (an unknown environment is a 404, as for the issue).
+    `?environment=` narrows the list; an environment the organization does not have gives an
+    empty page, as in Sentry (the issue's other routes answer 404).
     """
 
     def get(self, request, issue_id, organization_id_or_slug=None):
         issue = self.get_issue(request, issue_id, organization_id_or_slug)
-        environments = self.get_environments(request, issue)
         full = request.query_params.get("full", "").lower() in TRUE_VALUES
         if full:
             grouping = issue.project.grouping_config  # loaded with the issue
@@ -38,18 +41,25 @@ class IssueEventListApi(IssueEndpoint):
             shape = ("full", grouping)
         else:
             shown, shape = serialize_event_summary, "summary"
-        events = issue_events(
-            issue, environments=environments, shown=shown, shape=shape, environment=full
+        events = issue_events_in(
+            issue,
+            environment_names=request.query_params.getlist("environment"),
+            shown=shown,
+            shape=shape,
+            environment=full,
         )
         documents, link = paginate(request, events)
         return Response(documents, headers={"Link": link})
 
 
+@extend_schema_view(get=openapi.retrieve_event)
 class IssueEventDetailApi(IssueEndpoint):
     """GET .../issues/{issue_id}/events/{event_id}/, where event_id is an event id of the
     issue, `latest`, `oldest` or `recommended`. Sentry's `recommended` picks the most helpful
     event; this service has no such ranking and answers the latest one.
-    `?environment=` narrows latest/oldest/recommended and the previous/next ids."""
+    `?environment=` narrows latest/oldest/recommended and the previous/next ids (an unknown
+    environment is a 404, as in Sentry); `?collapse=stacktraceOnly` leaves out what the
+    detail adds to the full event."""
 
     def get(self, request, issue_id, event_id, organization_id_or_slug=None):
         issue = self.get_issue(request, issue_id, organization_id_or_slug)
@@ -60,6 +70,7 @@ class IssueEventDetailApi(IssueEndpoint):
             parts=parts,
             requester=request.user,
             grouping_config=issue.project.grouping_config,  # loaded with the issue
+            collapse=self.collapse(request, detail=True),
         )
         return Response(document)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from accounts.models import UserEmail
-from issues.models import Environment, Event, Issue
+from issues.models import Environment, Event, Issue, UserReport
 from issues.shapes import RELEASE_WITH_PROJECTS, shown_rows
 from issues_api.jsonrows import Dialect, Shape, build, loads, object_sql
 from issues_api.statements import Statements, execute
@@ -88,21 +88,30 @@ def _build_event_statement(
         )
 
     neighbours = f"({neighbour('<', True)}), ({neighbour('>', False)})"
-    event = object_sql(d, Event, EVENT, "a")
+    # The event's user report (Sentry's: the one of its project and event id; reports of an
+    # event are read through its issue's, which the issue's index finds).
+    report = (
+        f'SELECT {object_sql(d, UserReport, Shape(), "r")} FROM "issues_userreport" r'
+        ' WHERE r."issue_id" = a."issue_id" AND r."project_id" = a."project_id"'
+        ' AND r."event_id" = a."event_id" ORDER BY r."id" DESC LIMIT 1'
+    )
+    # The event's columns: its JSON, its neighbours' ids and its user report's JSON.
+    columns = f"{object_sql(d, Event, EVENT, 'a')}, {neighbours}, ({report})"
     if by_id:
         # Environments narrow latest and oldest only, as in Sentry.
         return (
-            f'SELECT {event}, {neighbours} FROM "issues_event" a WHERE a."issue_id" ='
+            f'SELECT {columns} FROM "issues_event" a WHERE a."issue_id" ='
             ' %(issue_id)s AND a."project_id" = %(project_id)s AND a."event_id" = %(event_id)s'
         )
     chosen = first("{a}.*", 'x."issue_id" = %(issue_id)s', descending=not oldest)
-    return f"SELECT {event}, {neighbours} FROM ({chosen}) a"
+    return f"SELECT {columns} FROM ({chosen}) a"
 
 
 def issue_event(
     issue: Issue, *, event_id: str, environments: list[Environment]
 ) -> tuple[Event, "EventParts"]:
-    """One event of the issue, with what its document shows beyond it, in one statement.
+    """One event of the issue, with what its document shows beyond it (its neighbours and
+    its user report), in one statement.
 
     `event_id` is a 32-hex event id (dashes and case ignored), "latest", "oldest" or
     "recommended" (= latest here). Environments narrow latest/oldest and the neighbours, as
@@ -125,7 +134,7 @@ def issue_event(
     rows = execute(sql, params)
     if not rows:
         raise Event.DoesNotExist
-    data, previous_event_id, next_event_id = rows[0]
+    data, previous_event_id, next_event_id, report = rows[0]
     children: dict = {}
     event = build(Event, loads(data), EVENT, children)
     emails_by_user, release_projects = shown_rows(children)
@@ -134,6 +143,7 @@ def issue_event(
         next_event_id=next_event_id,
         release_projects=release_projects,
         emails_by_user=emails_by_user,
+        user_report=build(UserReport, loads(report), Shape(), {}) if report else None,
     )
 
 
@@ -145,3 +155,5 @@ class EventParts:
     next_event_id: str | None = None
     release_projects: list[ReleaseProject] = field(default_factory=list)
     emails_by_user: dict[int, list[UserEmail]] = field(default_factory=dict)
+    # The event's user report, the newest if several.
+    user_report: UserReport | None = None

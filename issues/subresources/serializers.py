@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from accounts.models import Team
 from accounts.selectors import project_member_user_ids
-from issues.events.serializers import serialize_event_summary
+from issues.events.documents import serialize_event_summary
 from issues.serializers import ACTIVITY_TYPES, DocumentUsers, standardized_tag_key, tag_label
 from issues.subresources.selectors import TagKeyRow, TagValueRow
 from issues.validators import ActorField, MissingActor
