@@ -22,3 +22,11 @@ NEWER_KEYS = frozenset(
         "seerExplorerAutofixLastTriggered",
     }
 )
+# Sentry's current OpenAPI, cut to the other routes the service serves.
+CURRENT_ROUTES = json.loads((CONTRACT_DIR / "sentry-openapi-current-routes.json").read_text())
+
+
+def current_response_schema(path: str, method: str = "get", status: str = "200") -> dict:
+    """The JSON schema of a response in Sentry's current OpenAPI (dereferenced already)."""
+    operation = CURRENT_ROUTES["paths"][path][method]
+    return operation["responses"][status]["content"]["application/json"]["schema"]
