@@ -15,15 +15,9 @@ from issues.openapi import delete_issue, retrieve_issue, update_issue
 from issues.parts import Gathered
 from issues.permissions import IssuePermission
 from issues.search import DEFAULT_QUERY, IssueSearch, parse_period
-from issues.selectors import (
-    ListScope,
-    environments_by_name,
-    issues_for_list,
-    list_scope,
-    tag_value_counts,
-)
+from issues.selectors import ListScope, environments_by_name, issues_for_list, list_scope
 from issues.services import issue_delete, issue_discard, issue_update
-from issues.stream import StreamOptions, filtered_counts, stream_options
+from issues.stream import StreamOptions, stream_options
 from issues.validators import IssueUpdateValidator
 from issues_api.api.base import SentryEndpoint
 from issues_api.api.exceptions import ResourceDoesNotExist
@@ -219,13 +213,9 @@ class IssueListEndpoint(SentryEndpoint):
             )
         }
         filtered = {}
-        if stream is not None and any(key.name == "filtered" for key in keys):
-            tag_counts = tag_value_counts(
-                issue_ids=list(gathered),
-                terms=search.tag_terms,
-                environment_ids=[environment.pk for environment in environments],
-            )
-            filtered = filtered_counts(search, gathered, tag_counts)
+        if stream is not None:
+            environment_ids = [environment.pk for environment in environments]
+            filtered = stream.filtered(search, gathered, environment_ids=environment_ids)
         prefix = url_prefix(request)
         items = []
         for issue_id in page:

@@ -37,6 +37,7 @@ from issues.schemas import (
     obj,
 )
 from issues.search import MAX_PERIOD, parse_period
+from issues.selectors import tag_value_counts
 from issues.stats import (
     GROUP_STATS_PERIODS,
     INVALID_GROUP_STATS_PERIOD,
@@ -175,6 +176,31 @@ class StreamOptions:
             return None
         return group_stats_series(self.group_stats, window=self.window, now=now)
 
+    def filtered(self, search, gathered: dict, *, environment_ids: list[int]) -> dict:
+        """{issue id: IssueCounts | None}: each listed issue's counts within the search's
+        event filters (None without any), unless ?collapse= leaves them out. Free text
+        matches what every event of an issue shares, so alone it counts them all; a tag or
+        release term counts the events carrying it (with several, the rarest term's, which
+        bounds the events carrying them all), and at most the issue's users."""
+        if {"stats", "filtered"} & self.collapse:
+            return {}
+        if not search.tag_terms and not search.has_text:
+            return {}
+        tagged = {}
+        if search.tag_terms:
+            tagged = tag_value_counts(
+                issue_ids=list(gathered), terms=search.tag_terms, environment_ids=environment_ids
+            )
+        result = {}
+        for issue_id, row in gathered.items():
+            counts = row.parts.counts
+            if search.tag_terms:
+                tags = tagged.get(issue_id) or IssueCounts(0, 0, None, None)
+                users = min(counts.user_count, tags.times_seen)
+                counts = IssueCounts(tags.times_seen, users, tags.first_seen, tags.last_seen)
+            result[issue_id] = counts
+        return result
+
     def keys(self) -> tuple[Key, ...]:
         collapse = self.collapse | (frozenset() if self.group_stats else {NO_SERIES})
         keys = list(shown_keys(STREAM_ITEM, collapse))
@@ -196,27 +222,3 @@ def stream_options(query_params) -> StreamOptions:
         collapse=frozenset(query_params.getlist("collapse")),
         expand=frozenset(query_params.getlist("expand")),
     )
-
-
-def filtered_counts(search, gathered, tag_counts: dict) -> dict:
-    """{issue id: IssueCounts | None}: each listed issue's counts within the search's event
-    filters (None without any). Free text matches what every event of an issue shares, so
-    alone it counts them all; a tag or release term counts the events carrying it (with
-    several, the rarest term's, which bounds the events carrying them all), and at most the
-    issue's users."""
-    if not search.tag_terms and not search.has_text:
-        return {}
-    result = {}
-    for issue_id, row in gathered.items():
-        counts = row.parts.counts
-        tagged = tag_counts.get(issue_id) if search.tag_terms else None
-        if search.tag_terms:
-            tagged = tagged or IssueCounts(0, 0, None, None)
-            counts = IssueCounts(
-                tagged.times_seen,
-                min(counts.user_count, tagged.times_seen),
-                tagged.first_seen,
-                tagged.last_seen,
-            )
-        result[issue_id] = counts
-    return result
