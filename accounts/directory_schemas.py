@@ -5,6 +5,7 @@ the served schema. Every key a document writes is required, but for those Sentry
 
 from accounts.documents import DATA_FLAGS, MEMBER_FLAGS, PROJECT_OPTIONS
 from accounts.openapi import _object
+from accounts.serializers import ORGANIZATION_SETTINGS
 
 STRING = {"type": "string"}
 BOOLEAN = {"type": "boolean"}
@@ -90,8 +91,10 @@ ORGANIZATION = _object(
         "avatar": AVATAR,
         "isEarlyAdopter": BOOLEAN,
         "require2FA": BOOLEAN,
+        **dict.fromkeys(ORGANIZATION_SETTINGS, BOOLEAN),
         "features": STRINGS,
         "links": _object({"organizationUrl": STRING, "regionUrl": STRING}),
+        "hasAuthProvider": BOOLEAN,
     }
 )
 PROJECT_WITH_ORGANIZATION = {
@@ -132,15 +135,7 @@ PROJECT_DETAIL = _object(
         "secondaryGroupingExpiry": INTEGER,
         "secondaryGroupingConfig": nullable(STRING),
         "fingerprintingRules": STRING,
-        "organization": _object(
-            {
-                **ORGANIZATION["properties"],
-                "hasAuthProvider": BOOLEAN,
-                "allowMemberInvite": BOOLEAN,
-                "allowMemberProjectCreation": BOOLEAN,
-                "allowSuperuserAccess": BOOLEAN,
-            }
-        ),
+        "organization": ORGANIZATION,
         "platforms": STRINGS,
         "processingIssues": INTEGER,
         "defaultEnvironment": nullable(STRING),

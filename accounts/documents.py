@@ -204,14 +204,6 @@ def security_token(project) -> str:
 def serialize_project_detail(project, attrs: ProjectAttrs, *, url_prefix: str) -> dict:
     """Sentry's DetailedProjectSerializer (GET /api/0/projects/{org}/{project}/)."""
     organization = serialize_organization(project.organization, url_prefix=url_prefix)
-    organization.update(
-        {
-            "hasAuthProvider": False,
-            "allowMemberInvite": True,
-            "allowMemberProjectCreation": True,
-            "allowSuperuserAccess": True,
-        }
-    )
     data = serialize_project(project, attrs)
     if attrs.teams:
         data["team"] = attrs.teams[0]

@@ -58,11 +58,25 @@ def serialize_user(user, *, emails, requester=None) -> dict:
 
 LETTER_AVATAR = {"avatarType": "letter_avatar", "avatarUuid": None}
 
+# What Sentry's organization flags and auth config give an organization that changed none of
+# them, derived rather than stored: nothing here governs them (no invitations, no project
+# creation through the API, no SSO; and a self-hosted Sentry lets its superusers in whatever
+# prevent_superuser_access says). docs/behaviour.md §16.
+ORGANIZATION_SETTINGS = {
+    # not flags.disable_member_invite
+    "allowMemberInvite": True,
+    # not flags.disable_member_project_creation
+    "allowMemberProjectCreation": True,
+    # not flags.prevent_superuser_access
+    "allowSuperuserAccess": True,
+}
+
 
 def serialize_organization(organization, *, url_prefix: str) -> dict:
-    """Sentry's organization summary. Organizations here are always active, with no avatar
-    upload, early-adopter flag, 2FA requirement or feature flags; both links point at this
-    service (url_prefix: issues_api.api.prefix.url_prefix)."""
+    """Sentry's organization summary (OrganizationSerializer). Organizations here are always
+    active, with no avatar upload, early-adopter flag, 2FA requirement, feature flags or auth
+    provider; both links point at this service (url_prefix:
+    issues_api.api.prefix.url_prefix)."""
     return {
         "id": str(organization.pk),
         "slug": organization.slug,
@@ -72,8 +86,10 @@ def serialize_organization(organization, *, url_prefix: str) -> dict:
         "avatar": dict(LETTER_AVATAR),
         "isEarlyAdopter": False,
         "require2FA": False,
+        **ORGANIZATION_SETTINGS,
         "features": [],
         "links": {"organizationUrl": url_prefix, "regionUrl": url_prefix},
+        "hasAuthProvider": False,
     }
 
 

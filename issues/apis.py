@@ -18,6 +18,7 @@ from issues.permissions import IssuePermission
 from issues.search import DEFAULT_QUERY, IssueSearch, parse_period
 from issues.selectors import ListScope, environments_by_name, issues_for_list, list_scope
 from issues.services import issue_delete, issue_discard, issue_update
+from issues.stream import StreamOptions, stream_options
 from issues.validators import IssueUpdateValidator
 from issues_api.api.base import SentryEndpoint
 from issues_api.api.exceptions import ResourceDoesNotExist
@@ -170,13 +171,26 @@ class IssueListEndpoint(SentryEndpoint):
         self.check_object_permissions(request, checked)
         return scope
 
-    def list_issues(self, request, *, organization, projects):
+    def list_issues(self, request, *, organization, projects, stream: StreamOptions | None = None):
+        """The list's page; `stream` (the organization list) asks Sentry's stream document,
+        whose stats follow groupStatsPeriod (issues.stream), else the stats follow
+        statsPeriod, as on Sentry's project list."""
         environments = environments_by_name(
             organization_id=organization.pk, names=request.query_params.getlist("environment")
         )
         stats_period = parse_period(
             request.query_params.get("statsPeriod", self.default_stats_period)
         )
+        now = timezone.now()
+        if stream is None:
+            series = {"stats_period": stats_period}
+            # An empty statsPeriod leaves the stats out.
+            keys = shown_keys(LIST_ITEM, frozenset() if stats_period else frozenset({"stats"}))
+            stats_label = request.query_params.get("statsPeriod", "24h")
+        else:
+            series = {"group_stats": stream.series(now=now)}
+            keys = stream.keys()
+            stats_label = stream.group_stats
         search = IssueSearch(
             request.query_params,
             queryset=issues_for_list(projects),
@@ -194,16 +208,16 @@ class IssueListEndpoint(SentryEndpoint):
                 user=request.user,
                 ids=page,
                 environment_ids=[environment.pk for environment in environments],
-                stats_period=stats_period,
                 projects=projects,
-                now=timezone.now(),
+                now=now,
+                **series,
             )
         }
+        filtered = {}
+        if stream is not None:
+            environment_ids = [environment.pk for environment in environments]
+            filtered = stream.filtered(search, gathered, environment_ids=environment_ids)
         prefix = url_prefix(request)
-        # An empty statsPeriod leaves the stats out.
-        collapse = frozenset() if stats_period is not None else frozenset({"stats"})
-        keys = shown_keys(LIST_ITEM, collapse)
-        stats_label = request.query_params.get("statsPeriod", "24h")
         items = []
         for issue_id in page:
             row = gathered.get(issue_id)
@@ -216,6 +230,7 @@ class IssueListEndpoint(SentryEndpoint):
                 permalink_prefix=prefix,
                 now=row.now,
                 stats_label=stats_label,
+                filtered=filtered.get(issue_id),
             )
             items.append(render(keys, context))
         return Response(items, headers={"Link": link})
@@ -255,7 +270,10 @@ class OrganizationIssueListApi(IssueBulkMutation, IssueListEndpoint):
     def get(self, request, organization_id_or_slug):
         scope = self.get_list_scope(request, organization_id_or_slug)
         projects = self.listed_projects(request, scope)
-        return self.list_issues(request, organization=scope.organization, projects=projects)
+        stream = stream_options(request.query_params)
+        return self.list_issues(
+            request, organization=scope.organization, projects=projects, stream=stream
+        )
 
     def put(self, request, organization_id_or_slug):
         return self.bulk_update(request, self.get_list_scope(request, organization_id_or_slug))

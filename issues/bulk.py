@@ -48,6 +48,7 @@ ECHOED = (
     "isSubscribed",
     "isPublic",
     "merge",
+    "priority",
 )
 
 

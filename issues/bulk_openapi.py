@@ -10,7 +10,7 @@ from issues.bulk import BULK_MUTATION_LIMIT
 from issues.openapi import ENVIRONMENT, ERROR_HEADERS, ERROR_RESPONSES, NO_NUL, error, ref
 from issues.schemas import ASSIGNED_TO, BOOLEAN, STATUS_DETAILS, STRING, nullable, obj
 from issues.search import MAX_QUERY_LENGTH, MAX_TERMS
-from issues.validators import STATUSES
+from issues.validators import PRIORITIES, STATUSES
 
 INTEGER_OR_NULL = {"type": "integer", "nullable": True}
 
@@ -34,6 +34,7 @@ RESULT_KEYS = {
     "isPublic": BOOLEAN,
     "shareId": nullable(STRING),
     "merge": BOOLEAN,
+    "priority": {"type": "string", "enum": list(PRIORITIES)},
 }
 BULK_UPDATE_RESULT = obj(
     RESULT_KEYS,

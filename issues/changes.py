@@ -6,6 +6,7 @@ the validator."""
 from dataclasses import dataclass
 
 from accounts.models import Team, User
+from issues.models import IssuePriority
 from issues.status import StatusChange
 
 
@@ -23,6 +24,7 @@ class IssueChanges:
     the whole of its request (the validator refuses anything beside it), done by
     issue_discard."""
 
+    priority: IssuePriority | None = None
     status: StatusChange | None = None
     assignment: Assignment | None = None
     has_seen: bool | None = None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from issues.models import IssueLevel, IssuePriority, IssueSubstatus
-from issues.parts import IssueParts
+from issues.parts import IssueCounts, IssueParts
 from issues.schemas import (
     ACTIVITY,
     ASSIGNED_TO,
@@ -58,6 +58,7 @@ class IssueContext:
         "_status",
         "_subscription",
         "counts",
+        "filtered",
         "issue",
         "now",
         "parts",
@@ -78,6 +79,7 @@ class IssueContext:
         permalink_prefix: str,
         now: datetime,
         stats_label: str = "",
+        filtered: IssueCounts | None = None,
     ):
         self.issue = issue
         self.parts = parts
@@ -87,6 +89,8 @@ class IssueContext:
         self.now = now
         # The list's statsPeriod as asked, which keys its stats.
         self.stats_label = stats_label
+        # The organization list's counts within its search's event filters (issues.stream).
+        self.filtered = filtered
         self.project = issue.project
         self.share = one_to_one(issue, "share")
         # Serializes each user the document shows once (activity, seen-by, participants...).

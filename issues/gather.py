@@ -38,7 +38,13 @@ from issues.shapes import (
     subscription_rows,
     users_sql,
 )
-from issues.stats import COUNTS, DETAIL_STATS_PERIOD, stats_buckets, stats_series
+from issues.stats import (
+    COUNTS,
+    DETAIL_STATS_PERIOD,
+    counts_rollup,
+    stats_buckets,
+    stats_series,
+)
 from issues_api.jsonrows import (
     Dialect,
     build,
@@ -240,6 +246,7 @@ def gather_issues(
     membership: bool = False,
     environment_ids: list[int] = (),
     stats_period: timedelta | None = None,
+    group_stats: tuple[int, list[int]] | None = None,
     projects: list[Project] | None = None,
     now: datetime,
 ) -> list[Gathered]:
@@ -248,8 +255,9 @@ def gather_issues(
 
     detail=False gives what PUT and lists show (Sentry's GroupSerializer); detail=True adds
     what only GET shows, its 24-hour and 30-day stats included. stats_period asks lists'
-    stats. Collapsed parts are not read at all. `projects`, when the caller has read them
-    (with their organizations), are not read again.
+    stats, group_stats (a rollup and its buckets, issues.stats.group_stats_series) the
+    organization list's. Collapsed parts are not read at all. `projects`, when the caller
+    has read them (with their organizations), are not read again.
     """
     # The periods the stats show: 24 hours and 30 days on the GET document, the list's one.
     periods = ()
@@ -258,7 +266,10 @@ def gather_issues(
     elif stats_period is not None:
         periods = (stats_period,)
     series = {period: stats_series(period, now=now) for period in periods}
-    rollups = tuple(rollup for rollup, _ in series.values())
+    if group_stats is not None:
+        series = {"group": group_stats}
+    # The read models the series sum (a 6-hour series sums the hourly counts).
+    rollups = tuple(counts_rollup(rollup) for rollup, _ in series.values())
     environment_ids = list(environment_ids)
     ids = list(ids)
     sql, names = _statement(
@@ -281,7 +292,7 @@ def gather_issues(
     if environment_ids:
         params |= d.any_params("environments", environment_ids)
     for rollup, buckets in series.values():
-        name = COUNTS[rollup][2]
+        name = COUNTS[counts_rollup(rollup)][2]
         params[f"{name}_from"] = connection.ops.adapt_datetimefield_value(
             datetime.fromtimestamp(buckets[0], UTC)
         )
@@ -370,7 +381,8 @@ def _gathered(row, *, shape, detail, parts, membership, series, now, children) -
             result.tag_keys = [(tag["key"], int(tag["total"])) for tag in loads(row["tag_keys"])]
     stats = {}
     for period, (rollup, buckets) in series.items():
-        counts = [(item["at"], int(item["n"])) for item in loads(row[COUNTS[rollup][2]])]
+        column = COUNTS[counts_rollup(rollup)][2]
+        counts = [(item["at"], int(item["n"])) for item in loads(row[column])]
         stats[period] = stats_buckets(counts, rollup=rollup, buckets=buckets)
     if detail and stats:
         result.stats = {"24h": stats[timedelta(days=1)], "30d": stats[DETAIL_STATS_PERIOD]}

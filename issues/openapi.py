@@ -25,7 +25,7 @@ from issues import documents
 from issues.events import schemas as events
 from issues.schemas import BOOLEAN, STRING, obj
 from issues.subresources import schemas as subresources
-from issues.validators import MAX_COUNT, MAX_DURATION, MAX_WINDOW, STATUSES
+from issues.validators import MAX_COUNT, MAX_DURATION, MAX_WINDOW, PRIORITIES, STATUSES
 from issues_api.api.permissions import ScopedPermission
 from releases import openapi as releases_openapi
 
@@ -184,6 +184,14 @@ ISSUE_UPDATE = {
             "description": (
                 "Delete the issue and drop its future events (needs event:admin and must be "
                 "the only key); answers 204."
+            ),
+        },
+        "priority": {
+            "type": "string",
+            "enum": list(PRIORITIES),
+            "description": (
+                "Set the issue's priority; it is locked from then on (priorityLockedAt), and "
+                "a change writes a set_priority activity."
             ),
         },
     },

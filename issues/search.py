@@ -166,6 +166,11 @@ class IssueSearch(django_filters.FilterSet):
         self.organization = organization
         self.environments = list(environments)
         self.projects = list(projects)
+        # What the query asks of the events rather than of the issues (Sentry's snuba
+        # conditions, which the organization list's `filtered` counts): its tag terms, as
+        # (keys, values), and whether it holds free text. Set once .qs has run.
+        self.tag_terms: list[tuple[frozenset, frozenset]] = []
+        self.has_text = False
 
     @property
     def qs(self):
@@ -199,6 +204,8 @@ class IssueSearch(django_filters.FilterSet):
             if term.key != "environment":
                 key, condition = self._condition(term, me)
                 conditions[key] = condition
+        self.tag_terms = [(key[1], key[2]) for key in conditions if key[0] == "tag"]
+        self.has_text = any(key[0] == "text" for key in conditions)
         kinds = Counter(key[0] for key in conditions)
         # An issue has one status and is assigned or not; an unknown name matches nothing.
         if kinds["status"] > 1 or kinds["assigned"] > 1 or kinds["nothing"]:

@@ -8,13 +8,13 @@ documents' parts are gathered by issues.gather, for one issue or a page."""
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import Organization, OrganizationMember, Project
 from accounts.roles import reaches_every_project
 from issues.gather import in_project_team_sql
-from issues.models import HIDDEN_STATUSES, Environment, Issue
-from issues.parts import Membership
+from issues.models import HIDDEN_STATUSES, Environment, Issue, IssueTagValue
+from issues.parts import IssueCounts, Membership
 from issues_api.api.numbers import as_bigint, is_ascii_number
 from issues_api.jsonrows import Dialect, Shape, build, loads, object_sql
 from issues_api.statements import Statements, execute
@@ -35,6 +35,38 @@ def environments_by_name(*, organization_id: int, names: list[str]) -> list[Envi
 def issues_for_list(projects) -> QuerySet:
     """Visible issues of the projects (their documents' rows are gathered by page)."""
     return Issue.objects.filter(project__in=projects).exclude(status__in=HIDDEN_STATUSES)
+
+
+def tag_value_counts(
+    *, issue_ids: list[int], terms: list[tuple], environment_ids: list[int]
+) -> dict[int, IssueCounts]:
+    """For each issue, the events that carry a tag term (`terms`: (keys, values) pairs, as
+    issues.search reads them), in the environments given (all without any): the rarest
+    term's count, first and last seen (user_count 0: no users are counted by tag value).
+    One query, whatever the number of issues and terms."""
+    if not issue_ids or not terms:
+        return {}
+    matching = Q()
+    for keys, values in terms:
+        matching |= Q(key__in=keys, value__in=values)
+    rows = IssueTagValue.objects.filter(matching, issue_id__in=issue_ids)
+    if environment_ids:
+        rows = rows.filter(environment_id__in=environment_ids)
+    totals: dict[int, list[list]] = {}
+    columns = ("issue_id", "key", "value", "times_seen", "first_seen", "last_seen")
+    for issue_id, key, value, times_seen, first_seen, last_seen in rows.values_list(*columns):
+        per_term = totals.setdefault(issue_id, [[0, None, None] for _ in terms])
+        for index, (keys, values) in enumerate(terms):
+            if key in keys and value in values:
+                total = per_term[index]
+                total[0] += times_seen
+                total[1] = first_seen if total[1] is None else min(total[1], first_seen)
+                total[2] = last_seen if total[2] is None else max(total[2], last_seen)
+    return {
+        issue_id: IssueCounts(count, 0, first, last)
+        for issue_id, per_term in totals.items()
+        for count, first, last in [min(per_term, key=lambda total: total[0])]
+    }
 
 
 def issues_for_bulk(queryset: QuerySet, projects) -> list[Issue]:

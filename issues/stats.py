@@ -40,3 +40,44 @@ def stats_buckets(
         if 0 <= index < number:
             totals[index] += count
     return [[bucket, total] for bucket, total in zip(buckets, totals, strict=True)]
+
+
+# ---- The organization list's groupStatsPeriod (Sentry's GroupStatsMixin) --------------------
+
+GROUP_STATS_PERIODS = ("", "24h", "14d", "auto")
+INVALID_GROUP_STATS_PERIOD = "Invalid stats_period. Valid choices are '', '24h', '14d' and 'auto'"
+# Sentry's STATS_PERIOD_CHOICES: the number of buckets and their rollup.
+FIXED_GROUP_STATS = {"24h": (24, HOUR), "14d": (14, DAY)}
+# "auto" aims at about 30 buckets over the window: the first of these rollups that gives at
+# most AUTO_SEGMENTS of them (12 hours may give 35), else whole days.
+AUTO_SEGMENTS = 29
+AUTO_ROLLUPS = ((1, HOUR), (2, HOUR), (3, HOUR), (6, HOUR), (12, HOUR), (24, HOUR))
+
+
+def auto_rollup(window: timedelta) -> int:
+    """Sentry's rollup for groupStatsPeriod=auto over a window, in whole hours at the least:
+    below a day Sentry cuts the window in 29 (minutes, seconds), which the hourly counts
+    this service keeps cannot show."""
+    seconds = window.total_seconds()
+    for hours, unit in AUTO_ROLLUPS:
+        segments = 35 if hours == 12 else AUTO_SEGMENTS
+        if seconds < segments * hours * unit:
+            return hours * unit
+    return max(round(seconds / (AUTO_SEGMENTS * DAY)), 1) * DAY
+
+
+def group_stats_series(name: str, *, window: timedelta, now: datetime) -> tuple[int, list[int]]:
+    """The buckets of a groupStatsPeriod ("24h", "14d" or "auto"; "" has none): 24 hours or
+    14 days ending with the current one, or for "auto" the search window (statsPeriod) in
+    auto_rollup's buckets."""
+    if name in FIXED_GROUP_STATS:
+        number, rollup = FIXED_GROUP_STATS[name]
+        last = _floor(now, rollup)
+        return rollup, [last - rollup * index for index in reversed(range(number))]
+    rollup = auto_rollup(window)
+    return rollup, list(range(_floor(now - window, rollup), _floor(now, rollup) + 1, rollup))
+
+
+def counts_rollup(rollup: int) -> int:
+    """The read model a rollup sums: the hourly counts below a day, the daily ones beyond."""
+    return HOUR if rollup < DAY else DAY

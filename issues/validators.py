@@ -13,6 +13,7 @@ from rest_framework import serializers
 from accounts.models import Team, User
 from accounts.selectors import project_member_user_ids
 from issues.changes import Assignment, IssueChanges
+from issues.models import IssuePriority
 from issues.status import Ignore, Resolve, StatusChange, Unresolve
 from issues_api.api.numbers import MAX_BIGINT, as_bigint, is_ascii_number
 from releases.models import Commit, Repository
@@ -26,6 +27,8 @@ MAX_DURATION = 100 * 366 * 24 * 60
 
 NO_RELEASE_FOR_NEXT = "No release data present in the system to form a basis for 'Next Release'"
 
+# Sentry's priority names, as PUT takes them.
+PRIORITIES = {priority.label: priority for priority in IssuePriority}
 STATUSES = ("resolved", "unresolved", "ignored", "resolvedInNextRelease", "muted")
 
 
@@ -167,6 +170,9 @@ class IssueUpdateValidator(serializers.Serializer):
     isPublic = SentryBooleanField(required=False, source="is_public")
     merge = SentryBooleanField(required=False)
     discard = SentryBooleanField(required=False)
+    # Sentry's ChoiceField of PriorityLevel's names: anything else (null, "", "urgent") is a
+    # 400 with DRF's messages.
+    priority = serializers.ChoiceField(choices=list(IssuePriority.labels), required=False)
 
     def get_fields(self):
         """Only the fields a JSON object names. No field has a default, so an absent key is
@@ -215,6 +221,7 @@ class IssueUpdateValidator(serializers.Serializer):
         # update_groups echoes its validated data), in domain terms below.
         self.given = dict(attrs)
         return IssueChanges(
+            priority=PRIORITIES[attrs["priority"]] if "priority" in attrs else None,
             status=_status_change(attrs),
             assignment=Assignment(attrs["assigned_to"]) if "assigned_to" in attrs else None,
             has_seen=attrs.get("has_seen"),

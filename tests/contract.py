@@ -25,3 +25,9 @@ NEWER_KEYS = frozenset(
 # Sentry's current OpenAPI (a release of getsentry/sentry-api-schema), cut to the routes the
 # service serves; tests/test_sentry_current_schema.py validates every answer against it.
 CURRENT_OPENAPI = json.loads((CONTRACT_DIR / "sentry-openapi-current-routes.json").read_text())
+
+
+def current_response_schema(path: str, method: str = "get", status: str = "200") -> dict:
+    """The JSON schema of a response in Sentry's current OpenAPI (dereferenced already)."""
+    operation = CURRENT_OPENAPI["paths"][path][method]
+    return operation["responses"][status]["content"]["application/json"]["schema"]

@@ -306,6 +306,7 @@ WRONG_TYPES = [
     ("hasSeen", 2),
     ("isPublic", None),
     ("discard", "yes please"),
+    *(("priority", value) for value in ("urgent", "", None, [], {}, 1.5, True, 50)),
 ]
 
 

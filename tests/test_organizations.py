@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import OrganizationMember
 from issues.models import IssueStatus
 from issues.seed import ORGANIZATION_SLUG, build_reference_world, token_for
+from tests.contract import current_response_schema
 from tests.factories import (
     MemberFactory,
     OrganizationFactory,
@@ -218,9 +219,27 @@ def test_list_item_is_sentrys_organization_shape(org_api, organization):
         "avatar": {"avatarType": "letter_avatar", "avatarUuid": None},
         "isEarlyAdopter": False,
         "require2FA": False,
+        "allowMemberInvite": True,
+        "allowMemberProjectCreation": True,
+        "allowSuperuserAccess": True,
         "features": [],
         "links": {"organizationUrl": "http://testserver", "regionUrl": "http://testserver"},
+        "hasAuthProvider": False,
     }
+
+
+def test_list_and_details_validate_against_sentrys_current_schema(org_api, organization):
+    """Sentry's current schema requires allowMemberInvite, allowMemberProjectCreation,
+    allowSuperuserAccess and hasAuthProvider in both (docs/behaviour.md §16)."""
+    validate(
+        current_response_schema("/api/0/organizations/"),
+        get_json(org_api, "/api/0/organizations/"),
+    )
+    document = get_json(org_api, detail_url(organization.slug))
+    validate(current_response_schema("/api/0/organizations/{organization_id_or_slug}/"), document)
+    settings = ("allowMemberInvite", "allowMemberProjectCreation", "allowSuperuserAccess")
+    assert [document[key] for key in settings] == [True, True, True]
+    assert document["hasAuthProvider"] is False
 
 
 def test_superuser_lists_only_their_own_memberships(organization):

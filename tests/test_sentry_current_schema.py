@@ -9,11 +9,6 @@ Sentry's schema is stricter than Sentry's code in places (keys its serializers s
 null that the schema types as non-null). Where it is, the test follows the code: RELAXATIONS
 is the one table of those cases, each with its reason and the Sentry source that proves it,
 and docs/behaviour.md §17 describes each.
-
-PENDING_ON_OTHER_BRANCHES lists what other branches of issue 13, point 8 are adding (the
-organizations' and the issue list's keys, the event documents' keys, the events list's answer
-to an unknown environment); the test subtracts it, and fails once a listed key is served, so
-that the entry is deleted when those branches are merged.
 """
 
 import copy
@@ -162,23 +157,6 @@ EXPANDED = {
     "sessions": "sessionCount",
 }
 
-# ---- What other branches of issue 13, point 8 add (delete each entry once merged) ------------
-
-ORGANIZATION_KEYS = frozenset(
-    {"allowMemberInvite", "allowMemberProjectCreation", "allowSuperuserAccess", "hasAuthProvider"}
-)
-# Keyed by (route, status), or (route, status, "expand") for what only expand= gets; a string
-# is an answer other than Sentry's, named by the cases that meet it (Case.behaviour).
-PENDING_ON_OTHER_BRANCHES: dict[tuple, frozenset[str] | str] = {
-    # h-org-shapes (task B): the organizations' keys, the list's lifetime, filtered and the
-    # inbox and owners of expand=inbox and expand=owners.
-    ("organizations", 200): ORGANIZATION_KEYS,
-    ("organization", 200): ORGANIZATION_KEYS,
-    ("organization_issues", 200): frozenset({"lifetime", "filtered"}),
-    ("organization_issues", 200, "expand"): frozenset({"inbox", "owners"}),
-}
-
-
 # ---- The data ---------------------------------------------------------------------------------
 
 
@@ -287,9 +265,6 @@ class Case(NamedTuple):
     listed: bool = True
     # What this service does not do yet, found by this test: the case fails until it does.
     gap: str | None = None
-    # The PENDING_ON_OTHER_BRANCHES entry (route, status) of the answer given until another
-    # branch gives Sentry's.
-    behaviour: tuple[str, int] | None = None
 
 
 def organization_issues(status=200, **fields):
@@ -540,17 +515,6 @@ def listed(params: dict, name: str) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def documents(body) -> list:
-    return body if isinstance(body, list) else [body]
-
-
-def pending(case: Case) -> frozenset[str]:
-    keys = PENDING_ON_OTHER_BRANCHES.get((case.route, case.status), frozenset())
-    if case.params and "expand" in case.params:
-        keys |= PENDING_ON_OTHER_BRANCHES.get((case.route, case.status, "expand"), frozenset())
-    return keys
-
-
 def applies(parameter: str, params: dict) -> bool:
     """Whether a RELAXATIONS key's parameter ("name" or "name=value") is in `params`."""
     name, equals, value = parameter.partition("=")
@@ -577,9 +541,8 @@ def relaxation_of(case: Case, status: int) -> Relaxation | None:
 
 
 def conform(case: Case, response) -> None:
-    """The answer validates against Sentry's schema for its status, as RELAXATIONS and
-    PENDING_ON_OTHER_BRANCHES relax it; a pending key that is served fails, so that its entry
-    goes."""
+    """The answer validates against Sentry's schema for its status, as RELAXATIONS relax
+    it."""
     status = response.status_code
     operation = CURRENT_OPENAPI["paths"][ROUTES[case.route]][case.method]
     relaxation = relaxation_of(case, status)
@@ -597,16 +560,13 @@ def conform(case: Case, response) -> None:
         assert isinstance(body, dict) and body, body
         return
     content = documented["content"]["application/json"]["schema"]
-    waiting = pending(case)
     expanded = {EXPANDED.get(value) for value in listed(case.params or {}, "expand")}
     schema = relaxed(
         dereference(content, CURRENT_OPENAPI),
-        optional=((relaxation.optional if relaxation else frozenset()) - expanded) | waiting,
+        optional=(relaxation.optional if relaxation else frozenset()) - expanded,
         nullable=relaxation.nullable if relaxation else frozenset(),
     )
     OAS30Validator(schema).validate(body)
-    served = {key for document in documents(body) for key in waiting if key in document}
-    assert not served, f"{sorted(served)} served: delete them from PENDING_ON_OTHER_BRANCHES"
 
 
 def gap(reason: str):
@@ -621,14 +581,6 @@ def gap(reason: str):
 )
 def test_the_answer_matches_sentrys_current_schema(world, case, settings):
     response = send(case, world, settings)
-    if case.behaviour is not None:
-        assert isinstance(PENDING_ON_OTHER_BRANCHES[case.behaviour], str)
-        # Sentry's answer once the other branch is merged: then its entry and this go.
-        assert response.status_code == case.behaviour[1], (
-            f"answered as Sentry does: delete PENDING_ON_OTHER_BRANCHES[{case.behaviour}]"
-        )
-        conform(case, response)
-        return
     assert response.status_code == case.status, response.content
     if case.status == 200 and case.listed and isinstance(response.json(), list):
         assert response.json(), "a list case must list something to be validated"

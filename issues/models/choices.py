@@ -68,6 +68,9 @@ class ActivityType(models.IntegerChoices):
     UNMERGE_SOURCE = 19, "unmerge_source"
     UNMERGE_DESTINATION = 20, "unmerge_destination"
     SET_RESOLVED_IN_PULL_REQUEST = 21, "set_resolved_in_pull_request"
+    # Sentry's number; 22-25 (reprocess, reviewed, auto-ongoing, escalating) are not written
+    # here.
+    SET_PRIORITY = 26, "set_priority"
 
 
 class SubscriptionReason(models.IntegerChoices):

@@ -17,6 +17,7 @@ from issues.models import (
     ActivityType,
     Assignee,
     Issue,
+    IssuePriority,
     Resolution,
     Share,
     Snooze,
@@ -60,6 +61,18 @@ def _change_status(batch: Batch, issue: Issue, actor, change: StatusChange, *, n
             batch, issue, actor, transition.activity, now=now, data=transition.data, ident=ident
         )
         subscribe(batch, issue, [actor.pk], SubscriptionReason.STATUS_CHANGE, now=now)
+
+
+def _set_priority(batch: Batch, issue: Issue, actor, priority, *, now: datetime) -> None:
+    """Sentry's handle_priority: a manual priority locks it (priorityLockedAt, on every PUT
+    that sends one), and a change of it writes set_priority."""
+    changed = issue.priority != priority
+    issue.priority = priority
+    issue.priority_locked_at = now
+    writes.save_priority(batch, issue)
+    if changed:
+        data = {"priority": IssuePriority(priority).label, "reason": None}
+        _activity(batch, issue, actor, ActivityType.SET_PRIORITY, now=now, data=data)
 
 
 def _assign(batch: Batch, issue: Issue, actor, target, *, now: datetime) -> None:
@@ -150,6 +163,10 @@ def issue_update(
         # Deleted (or discarded) while this request waited for the lock: nothing to update.
         raise Issue.DoesNotExist
     batch = Batch()
+    # Sentry sets the priority before anything else.
+    if changes.priority is not None:
+        _set_priority(batch, issue, actor, changes.priority, now=now)
+
     if changes.status is not None:
         _change_status(batch, issue, actor, changes.status, now=now)
 

@@ -113,6 +113,17 @@ def save_status(batch: Batch, issue: Issue) -> None:
     )
 
 
+_SAVE_PRIORITY = (
+    f"UPDATE {_table(Issue)} SET {_column(Issue, 'priority')} = %s,"
+    f" {_column(Issue, 'priority_locked_at')} = %s WHERE {_column(Issue, 'id')} = %s"
+)
+
+
+def save_priority(batch: Batch, issue: Issue) -> None:
+    """issue.save(update_fields=["priority", "priority_locked_at"]), for a locked row."""
+    batch.add(_SAVE_PRIORITY, [int(issue.priority), _moment(issue.priority_locked_at), issue.pk])
+
+
 _ACTIVITY_FIELDS = ("project", "issue", "type", "ident", "user", "datetime", "data")
 _INSERT_ACTIVITY = _insert(Activity, _ACTIVITY_FIELDS)
 

@@ -23,6 +23,7 @@ from issues.models import (
     Assignee,
     Bookmark,
     Issue,
+    IssuePriority,
     IssueStatus,
     IssueTombstone,
     Share,
@@ -116,6 +117,29 @@ def test_put_resolves_each_named_issue_with_its_activity(api, project, issues, r
     for issue in named:
         assert activity_types(issue) == [ActivityType.SET_RESOLVED]
     assert activity_types(other) == []
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_put_priority_sets_each_issue_and_answers_it(api, project, issues, route):
+    """Sentry's handle_priority on each issue: set_priority where it changes, the lock on
+    every one; update_groups answers the validated priority (docs/behaviour.md §16)."""
+    named = issues[:2]
+    Issue.objects.filter(pk=named[0].pk).update(priority=IssuePriority.HIGH)
+    Issue.objects.filter(pk=named[1].pk).update(priority=IssuePriority.LOW)
+
+    response = api.put(ids_url(route, project, named), {"priority": "low"}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json() == {"priority": "low"}
+    for issue in named:
+        fresh = Issue.objects.get(pk=issue.pk)
+        assert (fresh.priority, fresh.priority_locked_at is not None) == (IssuePriority.LOW, True)
+    assert activity_types(named[0]) == [ActivityType.SET_PRIORITY]
+    assert activity_types(named[1]) == []
+    assert Issue.objects.get(pk=issues[2].pk).priority_locked_at is None
+    refused = api.put(ids_url(route, project, named), {"priority": None}, format="json")
+    assert refused.status_code == 400, refused.content
+    assert refused.json() == {"priority": ["This field may not be null."]}
 
 
 @pytest.mark.parametrize("route", ROUTES)
@@ -559,6 +583,8 @@ def test_live_answers_match_the_schema(schema, api, user, scoped_api, project, i
         {"status": "muted"},
         {"status": "nonsense"},
         {"merge": True},
+        {"priority": "low"},
+        {"priority": "urgent"},
     ]
     for body in bodies:
         response = api.put(url, body, format="json")

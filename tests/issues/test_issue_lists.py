@@ -138,18 +138,26 @@ def test_environment_parameter_filters_issues_and_counts(api, project):
     assert api.get(project_url(project), {"environment": "nowhere"}).status_code == 404
 
 
-def test_stats_period_limits_issues_and_sets_the_series(api, project):
+@pytest.mark.parametrize("route", ["project", "organization"])
+def test_stats_period_limits_issues(api, project, route):
     recent = make_issue(project, message="recent")
     make_issue(project, message="old", timestamp=(timezone.now() - timedelta(days=3)).isoformat())
-    response = api.get(org_url(project.organization), {"statsPeriod": "24h"})
-    assert ids(response) == [recent.pk]
-    response = api.get(org_url(project.organization), {"statsPeriod": "14d"})
-    assert len(ids(response)) == 2
-    assert all(len(item["stats"]["14d"]) == 15 for item in response.json())
-    assert sum(count for _, count in response.json()[0]["stats"]["14d"]) == 1
-    bad = api.get(org_url(project.organization), {"statsPeriod": "forever"})
+    url = project_url(project) if route == "project" else org_url(project.organization)
+    assert ids(api.get(url, {"statsPeriod": "24h"})) == [recent.pk]
+    assert len(ids(api.get(url, {"statsPeriod": "14d"}))) == 2
+    bad = api.get(url, {"statsPeriod": "forever"})
     assert bad.status_code == 400
     assert "statsPeriod" in bad.json()
+
+
+def test_the_project_list_keys_its_series_on_stats_period(api, project):
+    """Sentry's project list (StreamGroupSerializer) still reads statsPeriod for its stats."""
+    make_issue(project, message="old", timestamp=(timezone.now() - timedelta(days=3)).isoformat())
+    [item] = api.get(project_url(project), {"statsPeriod": "14d"}).json()
+    assert set(item["stats"]) == {"14d"}
+    assert len(item["stats"]["14d"]) == 15
+    assert sum(count for _, count in item["stats"]["14d"]) == 1
+    assert "lifetime" not in item and "filtered" not in item
 
 
 def test_bad_parameters_answer_400(api, project):

@@ -18,6 +18,7 @@ from issues.models import (
     Bookmark,
     Issue,
     IssueHash,
+    IssuePriority,
     IssueSeen,
     IssueStatus,
     IssueTombstone,
@@ -657,6 +658,87 @@ def test_public_private_public_gives_a_new_share_id(api, issue):
         ActivityType.SET_PRIVATE,
         ActivityType.SET_PUBLIC,
     ]
+
+
+# priority (docs/behaviour.md §16)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("name", ["low", "medium", "high"])
+def test_priority_sets_the_priority_locks_it_and_writes_set_priority(
+    api, issue, user, organization, route, name
+):
+    # From another priority: setting the one it has writes no activity (below).
+    other = IssuePriority.HIGH if name == "low" else IssuePriority.LOW
+    Issue.objects.filter(pk=issue.pk).update(priority=other)
+    before = timezone.now()
+    response = api.put(route_url(route, issue.pk, organization), {"priority": name}, format="json")
+    assert response.status_code == 200, response.content
+    document = response.json()
+
+    fresh = Issue.objects.get(pk=issue.pk)
+    assert fresh.priority == IssuePriority[name.upper()]
+    assert fresh.priority_locked_at >= before
+    assert document["priority"] == name
+    assert document["priorityLockedAt"] == fresh.priority_locked_at.isoformat().replace(
+        "+00:00", "Z"
+    )
+    [activity] = activities(issue)
+    assert activity.type == ActivityType.SET_PRIORITY
+    assert activity.user_id == user.pk
+    assert activity.data == {"priority": name, "reason": None}
+    shown = api.get(issue_url(issue)).json()
+    assert (shown["priority"], shown["priorityLockedAt"]) == (name, document["priorityLockedAt"])
+    assert shown["activity"][0]["type"] == "set_priority"
+    assert shown["activity"][0]["data"] == {"priority": name, "reason": None}
+
+
+def test_the_same_priority_again_moves_the_lock_and_writes_no_activity(api, issue):
+    Issue.objects.filter(pk=issue.pk).update(priority=IssuePriority.HIGH)
+    first = put_ok(api, issue, {"priority": "high"})["priorityLockedAt"]
+    assert first is not None
+    assert activities(issue) == []
+
+    second = put_ok(api, issue, {"priority": "medium"})["priorityLockedAt"]
+    third = put_ok(api, issue, {"priority": "medium"})["priorityLockedAt"]
+
+    assert first <= second <= third
+    assert [row.data["priority"] for row in activities(issue)] == ["medium"]
+
+
+def test_priority_is_set_before_the_status(api, issue):
+    Issue.objects.filter(pk=issue.pk).update(priority=IssuePriority.HIGH)
+    put_ok(api, issue, {"status": "resolved", "priority": "low"})
+
+    assert [row.type for row in activities(issue)] == [
+        ActivityType.SET_PRIORITY,
+        ActivityType.SET_RESOLVED,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("urgent", '"urgent" is not a valid choice.'),
+        ("HIGH", '"HIGH" is not a valid choice.'),
+        ("", '"" is not a valid choice.'),
+        (None, "This field may not be null."),
+        (50, '"50" is not a valid choice.'),
+        ([], 'Expected a list of items but got type "list".'),
+    ],
+    ids=repr,
+)
+def test_invalid_priority_is_400_with_sentrys_field_map_and_changes_nothing(
+    api, issue, value, message
+):
+    before = snapshot(issue)
+
+    response = put(api, issue, {"priority": value, "isBookmarked": True})
+
+    assert response.status_code == 400, response.content
+    assert set(response.json()) == {"priority"}
+    assert snapshot(issue) == before
+    assert Issue.objects.get(pk=issue.pk).priority_locked_at is None
 
 
 # Several fields in one PUT
