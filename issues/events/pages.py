@@ -27,6 +27,7 @@ from django.db.models import JSONField, Model
 from django.db.models.base import ModelState
 
 from issues.models import Environment, Event, Issue
+from issues_api.db_router import read_connection
 from issues_api.jsonrows import Dialect
 from issues_api.statements import Statements
 
@@ -198,7 +199,7 @@ class IssueEvents:
         params = {"issue_id": self.issue_id, "limit": stop - start, "offset": start}
         if self.environment_ids:
             params |= Dialect(connection.vendor).any_params("environments", self.environment_ids)
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         converters = _column_converters(LISTED_FIELDS)
