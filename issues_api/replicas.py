@@ -38,6 +38,7 @@ from issues_api.db_router import reads_from
 logger = logging.getLogger("issues_api")
 
 READS = frozenset({"GET", "HEAD"})
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 API_PATH = "/api/"
 _CACHE_PREFIX = "issues-api:written-lsn:"
 
@@ -186,6 +187,6 @@ class ReadReplicaMiddleware:
                 return self.get_response(request)
             return response
         response = self.get_response(request)
-        if key is not None and response.status_code < 400:
+        if key is not None and request.method in WRITES and response.status_code < 400:
             remember_write(key)
         return response

@@ -15,6 +15,7 @@ from issues_api.db_router import read_connection, reads_from
 from issues_api.replicas import client_key
 from tests.factories import ApiTokenFactory, make_issue
 from tests.helpers import bearer, client_for, issue_url
+from tests.releases.helpers import RELEASE_SCOPES, releases_url
 from tests.replicas.conftest import needs_replicas
 
 pytestmark = [needs_replicas]
@@ -278,3 +279,25 @@ def test_a_bulk_update_keeps_the_position(api, issue, project, replica_says):
         response = api.get(issue_url(other))
     assert response.json()["status"] == "resolved"
     assert len(replica) == 0
+
+
+@transactional
+def test_a_release_write_keeps_the_position_and_its_writer_reads_it(
+    organization, project, user, replica_says
+):
+    ci = client_for(user, RELEASE_SCOPES)
+    body = {"version": "shop@1.0.0", "projects": [project.slug]}
+    response = ci.post(releases_url(organization), body, format="json")
+    assert response.status_code == 201, response.content
+    replica_says.replayed = 1
+    with served(REPLICA) as replica:
+        response = ci.get(releases_url(organization) + "shop@1.0.0/")
+    assert response.status_code == 200, response.content
+    assert len(replica) == 0
+
+
+@transactional
+def test_options_keeps_no_position(api, issue):
+    key = client_key(DirectRead(api._credentials["HTTP_AUTHORIZATION"]))
+    assert api.options(issue_url(issue)).status_code == 200
+    assert cache.get(key) is None
