@@ -3,14 +3,16 @@ replica (CI: scripts/replica makes a streaming replica on 127.0.0.1:5433, then .
 this folder with DATABASE_REPLICA_URLS pointing at it).
 
 In a test run the replica aliases are test mirrors of the primary (settings: TEST MIRROR):
-Django points them at the primary's test database, so test_router.py sees the routing with
-one database. test_streaming.py points replica1 back at the real replica, where the same test
-database has arrived by replication."""
+Django gives them the name of the primary's test database, which reaches the real replica by
+replication. test_router.py points replica1 at the primary itself (what the replica says of
+its replay is the test's to choose there, and must not race the real replay);
+test_streaming.py uses the real replica."""
 
 import time
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 from issues_api import replicas
 from issues_api.replicas import ReplicaStatus
@@ -51,3 +53,25 @@ def replica_says(monkeypatch) -> ReplicaSays:
     says = ReplicaSays()
     monkeypatch.setattr(replicas, "ask_replica", says)
     return says
+
+
+@pytest.fixture
+def replica_on(settings):
+    """replica_on(host, port) points replica1's connection there for the test (the test
+    database's name kept)."""
+    connection = connections["replica1"]
+    kept = connection.settings_dict
+
+    def point(host, port, options=None):
+        connection.close()
+        connection.settings_dict = {
+            **kept,
+            "HOST": host,
+            "PORT": port,
+            "OPTIONS": kept["OPTIONS"] if options is None else options,
+        }
+        return connection
+
+    yield point
+    connection.close()
+    connection.settings_dict = kept

@@ -1,6 +1,6 @@
-"""Where reads go when DATABASE_REPLICA_URLS names replicas, seen with the replica as a test
-mirror of the primary (one database, two connections) and what the replica says of itself
-given by the test (replica_says): the router, the request's choice, the writer's position."""
+"""Where reads go when DATABASE_REPLICA_URLS names replicas, seen with replica1 pointed at the
+primary (one database, two connections) and what the replica says of itself given by the test
+(replica_says): the router, the request's choice, the writer's position."""
 
 import pytest
 from django.core.cache import cache
@@ -193,16 +193,18 @@ def test_a_replica_lagging_past_the_bound_is_skipped(api, issue, replica_says, s
     assert len(replica) == REPLICA_QUERIES_OF_A_GET
 
 
+@pytest.fixture(autouse=True)
+def primary_as_replica(replica_on):
+    """replica1 on the primary: one database, seen through two connections."""
+    primary = connections[DEFAULT_DB_ALIAS].settings_dict
+    replica_on(primary["HOST"], primary["PORT"])
+    return replica_on
+
+
 @pytest.fixture
-def unreachable_replica():
+def unreachable_replica(replica_on):
     """replica1 pointed at a port where nothing listens (connection refused)."""
-    connection = connections[REPLICA]
-    kept = connection.settings_dict
-    connection.close()
-    connection.settings_dict = {**kept, "HOST": "127.0.0.1", "PORT": 9}
-    yield connection
-    connection.close()
-    connection.settings_dict = kept
+    return replica_on("127.0.0.1", 9)
 
 
 @transactional

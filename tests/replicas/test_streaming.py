@@ -2,8 +2,8 @@
 on 127.0.0.1:5433): reads served by it, read-your-writes while its replay is paused, reads
 going on while it is stopped, and coming back to it once it replays or runs again.
 
-replica1 is pointed back at the real replica for these tests (in a test run it is a mirror of
-the primary); the test database pytest-django made on the primary is there by replication."""
+replica1 is the real replica (a test mirror: Django gives it the name of the primary's test
+database, which pytest-django made on the primary and which is there by replication)."""
 
 import shutil
 import subprocess
@@ -89,7 +89,7 @@ cluster_name: list[str] = []
 
 
 @pytest.fixture(autouse=True)
-def real_replica(settings):
+def real_replica(settings, replica_on):
     """replica1 on the real replica (the test database's name kept), caught up with the
     primary; replay resumed and the replica running again afterwards, whatever the test did."""
     if not replica_answers():
@@ -98,23 +98,13 @@ def real_replica(settings):
     settings.DATABASE_REPLICA_STATUS_SECONDS = 0
     settings.DATABASE_REPLICA_RETRY_SECONDS = 0.2
     settings.DATABASE_REPLICA_MAX_LAG_SECONDS = 60
-    connection = connections[REPLICA]
-    mirror = connection.settings_dict
     real = settings.DATABASES[REPLICA]
-    connection.close()
-    connection.settings_dict = {
-        **mirror,
-        "HOST": real["HOST"],
-        "PORT": real["PORT"],
-        "OPTIONS": real["OPTIONS"],
-    }
+    replica_on(real["HOST"], real["PORT"], real["OPTIONS"])
     yield
     if not replica_answers():
         pg_ctlcluster("start")
         wait_for(replica_answers)
     replica_sql("SELECT pg_wal_replay_resume()")
-    connection.close()
-    connection.settings_dict = mirror
 
 
 @pytest.fixture
