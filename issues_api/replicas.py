@@ -42,11 +42,18 @@ WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 API_PATH = "/api/"
 _CACHE_PREFIX = "issues-api:written-lsn:"
 
-# What a replica says of itself: how far it replayed, and how far behind that is (0 when it
-# replayed all it received: an idle primary writes nothing to replay).
+# What a replica says of itself: how far it replayed, and how far behind that is: the age of
+# the last transaction it replayed, or 0 when it streams from the primary and has replayed all
+# it received (an idle primary sends nothing to replay, and the age would grow). A replica
+# that lost its primary has no streaming WAL receiver: its age counts. (Without
+# pg_read_all_stats the receiver's status is hidden, its pid is not: a visible receiver
+# without a status counts as streaming.)
 _STATUS_SQL = """
 SELECT pg_last_wal_replay_lsn()::text,
-       CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
+       CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn()
+                 AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver
+                             WHERE coalesce(status, 'streaming') = 'streaming')
+            THEN 0
             ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0)
        END::float8
 """
@@ -86,9 +93,13 @@ def remember_write(key: str) -> None:
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             cursor.execute("SELECT pg_current_wal_lsn()::text")
             position = lsn_number(cursor.fetchone()[0])
-        # Long enough to outlive any usable replica's lag: one behind more is skipped anyway.
-        keep = max(600.0, 2 * settings.DATABASE_REPLICA_MAX_LAG_SECONDS)
-        cache.set(key, position, timeout=keep)
+        # Never lowered: of two writes of one client answered together, the one whose
+        # position is kept last may have the lower one.
+        kept = cache.get(key)
+        if kept is None or kept < position:
+            # Long enough to outlive any usable replica's lag: one behind more is skipped.
+            keep = max(600.0, 2 * settings.DATABASE_REPLICA_MAX_LAG_SECONDS)
+            cache.set(key, position, timeout=keep)
     except Exception as error:  # a write that was done must not answer 5xx
         logger.warning("Read replicas: the position of a write was not kept: %s", error)
 

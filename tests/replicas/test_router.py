@@ -303,3 +303,13 @@ def test_options_keeps_no_position(api, issue):
     key = client_key(DirectRead(api._credentials["HTTP_AUTHORIZATION"]))
     assert api.options(issue_url(issue)).status_code == 200
     assert cache.get(key) is None
+
+
+@transactional
+def test_the_kept_position_is_never_lowered(api, issue):
+    # Another write of the client, answered at the same time, kept a later position.
+    key = client_key(DirectRead(api._credentials["HTTP_AUTHORIZATION"]))
+    cache.set(key, 2**62)
+    response = api.put(issue_url(issue), {"status": "resolved"}, format="json")
+    assert response.status_code == 200, response.content
+    assert cache.get(key) == 2**62
