@@ -313,3 +313,11 @@ def test_the_kept_position_is_never_lowered(api, issue):
     response = api.put(issue_url(issue), {"status": "resolved"}, format="json")
     assert response.status_code == 200, response.content
     assert cache.get(key) == 2**62
+
+
+@transactional
+def test_a_head_is_a_read(api, issue, replica_says):
+    with served(REPLICA) as replica:
+        response = api.head(issue_url(issue))
+    assert response.status_code == 200, response.content
+    assert len(replica) == REPLICA_QUERIES_OF_A_GET
