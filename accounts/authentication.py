@@ -6,6 +6,7 @@ DEFAULT_AUTHENTICATION_CLASSES): it lives beside ApiToken, whose rows it reads."
 import hmac
 from datetime import timedelta
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,7 @@ from rest_framework.authentication import TokenAuthentication
 
 from accounts.models import ApiToken, hash_token
 from accounts.selectors import token_by_digest
+from issues_api.db_router import reading_replica, reads_from
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -27,6 +29,10 @@ class BearerTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
         digest = hash_token(key)
         token = token_by_digest(digest)
+        if token is None and reading_replica():
+            # A token made a moment ago may not have reached the replica yet.
+            with reads_from(DEFAULT_DB_ALIAS):
+                token = token_by_digest(digest)
         # The lookup is by digest; compare again in constant time so that timing says nothing.
         if (
             token is None

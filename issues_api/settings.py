@@ -255,6 +255,49 @@ if postgresql:
         f"{database_options.get('options', '')} {settings_of_connection}".strip()
     )
 
+# Read replicas (PostgreSQL streaming replicas of the primary), comma-separated URLs; none by
+# default, and then nothing below adds anything. Each becomes a database alias (replica1, ...)
+# with the primary's settings (options, statement budget, conn_max_age) and a short connect
+# timeout; issues_api.db_router sends the API's reads (GET, HEAD) to one that has replayed the
+# client's last write, and everything else to the primary (issues_api.replicas).
+DATABASE_REPLICAS: list[str] = []
+_replica_urls = env_list("DATABASE_REPLICA_URLS", "")
+if _replica_urls:
+    if not postgresql:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs a PostgreSQL DATABASE_URL.")
+    for _number, _url in enumerate(_replica_urls, start=1):
+        _replica = dj_database_url.parse(
+            _url,
+            conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+            conn_health_checks=DATABASES["default"]["CONN_HEALTH_CHECKS"],
+        )
+        if not _replica["ENGINE"].startswith("django.db.backends.postgresql"):
+            raise ImproperlyConfigured("DATABASE_REPLICA_URLS are postgres:// URLs.")
+        _alias = f"replica{_number}"
+        _options = _replica.setdefault("OPTIONS", {})
+        _options["options"] = f"{_options.get('options', '')} {settings_of_connection}".strip()
+        # A replica that does not answer is skipped: it must cost a request little (libpq
+        # counts whole seconds, and at least 2).
+        _options.setdefault(
+            "connect_timeout", os.environ.get("DATABASE_REPLICA_CONNECT_TIMEOUT", "2")
+        )
+        # Seen in the replica's pg_stat_activity, as the alias the service reads it by.
+        _options.setdefault("application_name", f"issues-api-{_alias}")
+        # The tests' database of a replica is the primary's test database, which reaches the
+        # replica by replication (Django creates none on it).
+        _replica["TEST"] = {"MIRROR": "default"}
+        DATABASES[_alias] = _replica
+        DATABASE_REPLICAS.append(_alias)
+    DATABASE_ROUTERS = ["issues_api.db_router.ReplicaRouter"]
+    MIDDLEWARE.append("issues_api.replicas.ReadReplicaMiddleware")
+# A replica further behind than this (seconds since the last transaction it replayed, when
+# it has not replayed all it received) is skipped.
+DATABASE_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("DATABASE_REPLICA_MAX_LAG_SECONDS", "5"))
+# How long a process trusts what a replica said of itself (its replay position and lag), and
+# how long it leaves a replica that failed to answer alone.
+DATABASE_REPLICA_STATUS_SECONDS = float(os.environ.get("DATABASE_REPLICA_STATUS_SECONDS", "0.5"))
+DATABASE_REPLICA_RETRY_SECONDS = float(os.environ.get("DATABASE_REPLICA_RETRY_SECONDS", "5"))
+
 # The statements issues_api.jsonrows runs are prepared once per connection (PostgreSQL).
 ISSUES_API_PREPARED_STATEMENTS = env_bool("ISSUES_API_PREPARED_STATEMENTS", True)
 

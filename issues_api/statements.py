@@ -6,7 +6,8 @@ import re
 import weakref
 
 from django.conf import settings
-from django.db import connection
+
+from issues_api.db_router import read_connection
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 # The names of the statements each PostgreSQL connection has prepared, and their texts.
@@ -31,6 +32,7 @@ def execute(sql: str, params: dict) -> list[tuple]:
     ISSUES_API_PREPARED_STATEMENTS=0 turns this off, for a pooler that does not keep a
     session's prepared statements (PgBouncer in transaction mode before 1.21).
     """
+    connection = read_connection()
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql" or not settings.ISSUES_API_PREPARED_STATEMENTS:
             cursor.execute(sql, params)

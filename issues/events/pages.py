@@ -30,6 +30,7 @@ from django.db.models.base import ModelState
 
 from issues.models import Environment, Event, Issue
 from issues.selectors import environments_by_name
+from issues_api.db_router import read_connection
 from issues_api.jsonrows import Dialect
 from issues_api.memo import TextMemo
 from issues_api.statements import Statements
@@ -231,7 +232,7 @@ class IssueEvents:
         params = {"issue_id": self.issue_id, "limit": stop - start, "offset": start}
         if self.environment_ids:
             params |= Dialect(connection.vendor).any_params("environments", self.environment_ids)
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         return [_shown.get((self.shape, row), partial(self._shown, row)) for row in rows]

@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_datetime
 from accounts.models import UserEmail
 from issues.events.pages import issue_events
 from issues.models import Activity, ActivityType, Issue, IssueHash, IssueTagKey, IssueTagValue
+from issues_api.db_router import read_connection
 from issues_api.jsonrows import Dialect
 
 # Sentry's tagstore prefixes these keys with "sentry:" (prefix_reserved_key): the API names
@@ -65,7 +66,7 @@ def _moment(value) -> datetime | None:
 
 
 def _rows(sql: str, params: dict) -> list[tuple]:
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
