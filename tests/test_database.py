@@ -21,7 +21,7 @@ from rest_framework.test import APIClient
 
 from issues.models import Activity, Bookmark, IssueStatus
 from issues_api.api.outage import CANCELLED, RETRY_AFTER_SECONDS, UNREACHABLE
-from tests.helpers import issue_url
+from tests.helpers import direct_to_postgresql, issue_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -94,19 +94,21 @@ def connection_settings_in_a_new_process(**env) -> dict:
 
 @postgresql_only
 @pytest.mark.django_db
-def test_the_statement_budget_comes_from_the_environment_and_keeps_the_url_options():
+def test_the_statement_budget_comes_from_the_environment_and_keeps_the_url_options(settings):
     database = connection.settings_dict
-    url = (
-        f"postgres://{quote(database['USER'])}@{database['HOST']}:{database['PORT']}/"
-        f"{database['NAME']}"
-    )
+    address = f"{database['HOST']}:{database['PORT']}"
+    if settings.DATABASE_POOLER:
+        # The start-up options are PostgreSQL's own way, which a pooler refuses: straight to it
+        # (tests/serving/test_pgbouncer.py checks the pooler's way).
+        address = os.environ.get("PGBOUNCER_UPSTREAM", "127.0.0.1:5432")
+    url = f"postgres://{quote(database['USER'])}@{address}/{database['NAME']}"
     with_lock_timeout = f"{url}?options={quote('-c lock_timeout=2000')}"
 
     budget = connection_settings_in_a_new_process(
-        DATABASE_URL=with_lock_timeout, ISSUES_API_STATEMENT_TIMEOUT_MS="1234"
+        DATABASE_URL=with_lock_timeout, ISSUES_API_STATEMENT_TIMEOUT_MS="1234", DATABASE_POOLER=""
     )
     no_budget = connection_settings_in_a_new_process(
-        DATABASE_URL=url, ISSUES_API_STATEMENT_TIMEOUT_MS="0"
+        DATABASE_URL=url, ISSUES_API_STATEMENT_TIMEOUT_MS="0", DATABASE_POOLER=""
     )
 
     assert budget == {"statement_timeout": "1234ms", "lock_timeout": "2s"}
@@ -323,6 +325,7 @@ def end_the_backend_of(pid: int) -> None:
 
 
 @postgresql_only
+@direct_to_postgresql
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("checks", [False, True], ids=["without-checks", "with-checks"])
 def test_a_connection_whose_server_went_away_is_replaced(issue, token, settings, checks, caplog):
