@@ -373,3 +373,65 @@ def test_the_payload_columns_are_compressed_with_lz4(table, column):
             [table, column],
         )
         assert cursor.fetchone()[0] == "l"
+
+
+# Through a pooler (DATABASE_POOLER): the settings, read in a fresh process
+
+
+def settings_in_a_new_process(**env) -> subprocess.CompletedProcess:
+    code = (
+        "import json, issues_api.settings as s\n"
+        "database = s.DATABASES['default']\n"
+        "print(json.dumps([database['OPTIONS'], database.get('DISABLE_SERVER_SIDE_CURSORS'),"
+        " s.ISSUES_API_PREPARED_STATEMENTS]))"
+    )
+    return subprocess.run(  # noqa: S603 (our own interpreter and code)
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env={**os.environ, "DATABASE_URL": "postgres://app@pooler:6432/db", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_through_pgbouncer_nothing_outlives_a_transaction_on_a_server_connection():
+    pooled = settings_in_a_new_process(DATABASE_POOLER="pgbouncer")
+    direct = settings_in_a_new_process(DATABASE_POOLER="")
+
+    assert pooled.returncode == 0, pooled.stderr[-2000:]
+    # No start-up options (PgBouncer refuses them), no psycopg or jsonrows prepared
+    # statements, no server-side cursors.
+    assert json.loads(pooled.stdout) == [{"prepare_threshold": None}, True, False]
+    options, cursors_off, prepared = json.loads(direct.stdout)
+    assert options == {
+        "options": "-c plan_cache_mode=force_generic_plan -c random_page_cost=1.1"
+        " -c statement_timeout=5000"
+    }
+    assert (cursors_off, prepared) == (False, True)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DATABASE_POOLER": "pgpool"}, "DATABASE_POOLER is pgbouncer or empty (no pooler)."),
+        (
+            {
+                "DATABASE_POOLER": "pgbouncer",
+                "DATABASE_URL": "postgres://app@pooler:6432/db?options=-c%20work_mem%3D64MB",
+            },
+            "DATABASE_URL gives options=..., which PgBouncer refuses (DATABASE_POOLER)",
+        ),
+        (
+            {"DATABASE_POOLER": "pgbouncer", "ISSUES_API_PREPARED_STATEMENTS": "1"},
+            "ISSUES_API_PREPARED_STATEMENTS cannot be on with DATABASE_POOLER",
+        ),
+    ],
+    ids=["unknown-pooler", "url-options", "prepared-statements"],
+)
+def test_a_pooler_setting_that_cannot_work_refuses_to_start(env, message):
+    process = settings_in_a_new_process(**env)
+
+    assert process.returncode != 0
+    assert message in process.stderr
