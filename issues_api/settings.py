@@ -239,8 +239,9 @@ if not 0 <= ISSUES_API_RANDOM_PAGE_COST < 1000:
 # outlive a transaction on it: the connection settings below cannot ride in the start-up
 # packet (PgBouncer refuses libpq's "options") and are the role's defaults in the database
 # instead, which `migrate` sets (docs/scaling.md, "Connection pooler"); statements are not
-# prepared (ISSUES_API_PREPARED_STATEMENTS, and psycopg's own), and Django's server-side
-# cursors (WITH HOLD, kept past the transaction) are off, as Django's documentation asks.
+# prepared (ISSUES_API_PREPARED_STATEMENTS; psycopg's own are off, Django's default), and
+# Django's server-side cursors (WITH HOLD, kept past the transaction) are off, as Django's
+# documentation asks.
 DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "").strip().lower()
 if DATABASE_POOLER not in {"", "pgbouncer"}:
     raise ImproperlyConfigured("DATABASE_POOLER is pgbouncer or empty (no pooler).")
@@ -266,9 +267,6 @@ if postgresql:
                 "set them on the role instead (ALTER ROLE ... IN DATABASE ... SET)."
             )
         DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
-        # psycopg prepares a statement it has run 5 times (with server-side binding): the
-        # next transaction may run on a server connection that does not have it.
-        database_options.setdefault("prepare_threshold", None)
     else:
         # Added to any options=... that DATABASE_URL's query string already gives.
         settings_of_connection = " ".join(

@@ -401,9 +401,9 @@ def test_through_pgbouncer_nothing_outlives_a_transaction_on_a_server_connection
     direct = settings_in_a_new_process(DATABASE_POOLER="")
 
     assert pooled.returncode == 0, pooled.stderr[-2000:]
-    # No start-up options (PgBouncer refuses them), no psycopg or jsonrows prepared
-    # statements, no server-side cursors.
-    assert json.loads(pooled.stdout) == [{"prepare_threshold": None}, True, False]
+    # No start-up options (PgBouncer refuses them), no prepared statements of jsonrows, no
+    # server-side cursors.
+    assert json.loads(pooled.stdout) == [{}, True, False]
     options, cursors_off, prepared = json.loads(direct.stdout)
     assert options == {
         "options": "-c plan_cache_mode=force_generic_plan -c random_page_cost=1.1"

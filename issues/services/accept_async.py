@@ -108,18 +108,17 @@ class AcceptQueue:
             params = connections[self.alias].get_connection_params()
             for name in _DJANGO_ONLY:
                 params.pop(name, None)
-            # Parameters bound by the client, as Django's cursors bind them: the statement text
-            # may hold a SET LOCAL before the INSERT (simple query protocol), and nothing is
-            # prepared on the server session, which a pooler would not keep (DATABASE_POOLER).
-            self._connection = await psycopg.AsyncConnection.connect(
-                autocommit=True, cursor_factory=psycopg.AsyncClientCursor, **params
-            )
-        # synchronous_commit off for this statement's implicit transaction only: a session's
-        # setting would stay on a pooled server connection, for other clients' commits.
-        sql, params = accept_statement(
-            rows, commit_late=not settings.ISSUES_API_INGEST_SYNCHRONOUS_COMMIT
-        )
-        await self._connection.execute(sql, params)
+            self._connection = await psycopg.AsyncConnection.connect(autocommit=True, **params)
+        commit_late = not settings.ISSUES_API_INGEST_SYNCHRONOUS_COMMIT
+        sql, params = accept_statement(rows, commit_late=commit_late)
+        if commit_late:
+            # synchronous_commit off for this statement's implicit transaction only (a
+            # session's setting would stay on a pooled server connection, for other clients'
+            # commits): SET LOCAL and the INSERT in one text, which takes the simple query
+            # protocol, so parameters bound by the client, as Django's cursors bind them.
+            await psycopg.AsyncClientCursor(self._connection).execute(sql, params)
+        else:
+            await self._connection.execute(sql, params)
 
     async def _disconnect(self) -> None:
         connection, self._connection = self._connection, None

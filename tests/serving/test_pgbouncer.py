@@ -163,6 +163,30 @@ def test_the_accept_queue_commits_late_without_leaving_the_setting_behind(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_accept_queue_prepares_nothing_through_pgbouncer(one_server_connection, project):
+    """psycopg prepares a statement it has run 5 times: the next transaction may be on a
+    server connection that does not have it."""
+    received = connection.ops.adapt_datetimefield_value(timezone.now())
+
+    async def accept() -> int | None:
+        queue = AcceptQueue()
+        try:
+            for _ in range(7):
+                event_id = uuid.uuid4().hex
+                payload = EventPayloadFactory(event_id=event_id)
+                await queue.put(accepted_rows(project.pk, [(event_id, payload)], received))
+            return queue._connection.prepare_threshold
+        finally:
+            await queue.close()
+
+    with the_service_through(one_server_connection):
+        assert asyncio.run(accept()) is None
+    with client(one_server_connection) as same_server_session:
+        assert value(same_server_session, "SELECT count(*) FROM pg_prepared_statements") == 0
+    assert IngestItem.objects.filter(project=project).count() == 7
+
+
+@pytest.mark.django_db(transaction=True)
 def test_migrate_lifts_the_budget_for_its_own_transaction_only(one_server_connection, monkeypatch):
     seen = []
 
