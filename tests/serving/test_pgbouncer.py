@@ -4,9 +4,9 @@ nothing there; its connection settings (the statement budget) are the role's def
 every server connection starts with; the API and ingest work; and many more clients than
 server connections are served.
 
-The whole suite runs through PgBouncer in .ci/run's PgBouncer section, which sets
-DATABASE_POOLER and PGBOUNCER_UPSTREAM (PostgreSQL's own address); these tests run there. They
-start PgBouncers of their own (scripts/pgbouncer) where they need a pool of a given size.
+.ci/run's PgBouncer section runs the suite through a PgBouncer and sets DATABASE_POOLER and
+PGBOUNCER_UPSTREAM (PostgreSQL's own address); these tests run there. They start PgBouncers of
+their own (scripts/pgbouncer, Debian's pgbouncer) where they need a pool of a given size.
 """
 
 import asyncio
@@ -28,10 +28,10 @@ from django.core.management.commands.migrate import Command as DjangoMigrate
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import ProjectKey
 from issues.models import IngestItem, Issue, IssueStatus
 from issues.services.accept_async import AcceptQueue
 from issues.services.ingest import accepted_rows, events_digest
+from issues_api.api.outage import CANCELLED
 from tests.factories import EventPayloadFactory
 from tests.helpers import issue_url
 from tests.serving.servers import BASE_DIR, free_port
@@ -225,18 +225,29 @@ def test_migrate_makes_the_connection_settings_the_roles_defaults_in_the_databas
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_statement_budget_applies_through_pgbouncer(settings):
+def test_the_statement_budget_applies_through_pgbouncer(settings, api, issue, monkeypatch):
     configured = settings.ISSUES_API_CONNECTION_SETTINGS
     settings.ISSUES_API_CONNECTION_SETTINGS = {**configured, "statement_timeout": "200"}
+
+    def slow_subscribe(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(5)")
+
+    monkeypatch.setattr("issues.services.updates.subscribe", slow_subscribe)
     try:
         call_command("migrate", verbosity=0)
         # Server connections opened after migrate, by a PgBouncer started after it.
-        with pgbouncer(pool_size=2) as port, client(port) as fresh:
-            assert value(fresh, "SHOW statement_timeout") == "200ms"
-            started = time.monotonic()
-            with pytest.raises(psycopg.errors.QueryCanceled):
-                fresh.execute("SELECT pg_sleep(5)")
-            assert time.monotonic() - started < 2
+        with pgbouncer(pool_size=2) as port:
+            with client(port) as fresh:
+                assert value(fresh, "SHOW statement_timeout") == "200ms"
+                started = time.monotonic()
+                with pytest.raises(psycopg.errors.QueryCanceled):
+                    fresh.execute("SELECT pg_sleep(5)")
+                assert time.monotonic() - started < 2
+            with the_service_through(port):
+                response = api.put(issue_url(issue), {"status": "resolved"}, format="json")
+        assert response.status_code == 503, response.content
+        assert response.json() == {"detail": CANCELLED}
     finally:
         settings.ISSUES_API_CONNECTION_SETTINGS = configured
         call_command("migrate", verbosity=0)
@@ -257,8 +268,11 @@ def test_the_issue_get_put_and_ingest_work_through_pgbouncer(api, issue, project
 
     answer = api.get(f"/api/0/projects/{project.organization.slug}/{project.slug}/issues/")
     assert answer.status_code == 200, answer.content
+    # The event was the issue's (the same fingerprint): counted, and a regression.
+    assert [(row["id"], row["count"]) for row in answer.json()] == [
+        (str(issue.pk), str(issue.times_seen + 1))
+    ]
     assert IngestItem.objects.count() == 0
-    assert ProjectKey.objects.filter(project=project).exists()
 
 
 @pytest.mark.django_db(transaction=True)
