@@ -226,7 +226,8 @@ DATABASES = {
 # Every PostgreSQL statement runs under this budget, in milliseconds (0: none). A statement
 # that outruns it is cancelled and the request answers 503 (issues_api.api.outage) rather
 # than holding a worker. It rides in the connection's start-up packet (libpq's "options"), so
-# it costs no query; `migrate` lifts it (a schema change on a big table may take minutes).
+# it costs no query (through a pooler it is the role's default instead: DATABASE_POOLER);
+# `migrate` lifts it (a schema change on a big table may take minutes).
 ISSUES_API_STATEMENT_TIMEOUT_MS = int(os.environ.get("ISSUES_API_STATEMENT_TIMEOUT_MS", "5000"))
 if ISSUES_API_STATEMENT_TIMEOUT_MS < 0:
     raise ImproperlyConfigured("ISSUES_API_STATEMENT_TIMEOUT_MS is 0 (off) or more.")
@@ -237,23 +238,52 @@ except ValueError:
     raise ImproperlyConfigured("ISSUES_API_RANDOM_PAGE_COST is a number.") from None
 if not 0 <= ISSUES_API_RANDOM_PAGE_COST < 1000:
     raise ImproperlyConfigured("ISSUES_API_RANDOM_PAGE_COST is 0 (the server's) or more.")
+# A connection pooler between the service and PostgreSQL: "pgbouncer" (PgBouncer in
+# transaction mode, many app nodes x workers sharing a few server connections), or empty
+# (the default: each process holds its own server connection). Through the pooler one client
+# connection's transactions run on whichever server connection is free, so nothing may
+# outlive a transaction on it: the connection settings below cannot ride in the start-up
+# packet (PgBouncer refuses libpq's "options") and are the role's defaults in the database
+# instead, which `migrate` sets (docs/scaling.md, "Connection pooler"); statements are not
+# prepared (ISSUES_API_PREPARED_STATEMENTS; psycopg's own are off, Django's default), and
+# Django's server-side cursors (WITH HOLD, kept past the transaction) are off, as Django's
+# documentation asks.
+DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "").strip().lower()
+if DATABASE_POOLER not in {"", "pgbouncer"}:
+    raise ImproperlyConfigured("DATABASE_POOLER is pgbouncer or empty (no pooler).")
 postgresql = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
-if postgresql:
-    database_options = DATABASES["default"].setdefault("OPTIONS", {})
-    # Added to any options=... that DATABASE_URL's query string already gives. The
-    # statements issues_api.jsonrows prepares are planned once, generically: their
+# The settings of the service's PostgreSQL sessions, by name (None: the server's own).
+ISSUES_API_CONNECTION_SETTINGS = {
+    # The statements issues_api.jsonrows prepares are planned once, generically: their
     # parameters are keys, and planning them cost more than running them (issue 10).
-    settings_of_connection = "-c plan_cache_mode=force_generic_plan"
+    "plan_cache_mode": "force_generic_plan",
     # The rows a request reads are in memory (or on SSD): an index lookup costs about what a
     # sequential page read does, not PostgreSQL's default 4 times as much, which made it scan
     # small tables whole per issue (a list of 25 issues ran its statement 35% slower).
-    if ISSUES_API_RANDOM_PAGE_COST:
-        settings_of_connection += f" -c random_page_cost={ISSUES_API_RANDOM_PAGE_COST:g}"
-    if ISSUES_API_STATEMENT_TIMEOUT_MS:
-        settings_of_connection += f" -c statement_timeout={ISSUES_API_STATEMENT_TIMEOUT_MS}"
-    database_options["options"] = (
-        f"{database_options.get('options', '')} {settings_of_connection}".strip()
-    )
+    "random_page_cost": f"{ISSUES_API_RANDOM_PAGE_COST:g}" if ISSUES_API_RANDOM_PAGE_COST else None,
+    # Always given, 0 too: the role may have a default of its own (set for a pooler).
+    "statement_timeout": str(ISSUES_API_STATEMENT_TIMEOUT_MS),
+}
+# As libpq's options (-c name=value ...): sent in the start-up packet, unless through a pooler.
+settings_of_connection = " ".join(
+    f"-c {name}={value}"
+    for name, value in ISSUES_API_CONNECTION_SETTINGS.items()
+    if value is not None
+)
+if postgresql:
+    database_options = DATABASES["default"].setdefault("OPTIONS", {})
+    if DATABASE_POOLER:
+        if database_options.get("options"):
+            raise ImproperlyConfigured(
+                "DATABASE_URL gives options=..., which PgBouncer refuses (DATABASE_POOLER): "
+                "set them on the role instead (ALTER ROLE ... IN DATABASE ... SET)."
+            )
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        # Added to any options=... that DATABASE_URL's query string already gives.
+        database_options["options"] = (
+            f"{database_options.get('options', '')} {settings_of_connection}".strip()
+        )
 
 # Read replicas (PostgreSQL streaming replicas of the primary), comma-separated URLs; none by
 # default, and then nothing below adds anything. Each becomes a database alias (replica1, ...)
@@ -275,7 +305,12 @@ if _replica_urls:
             raise ImproperlyConfigured("DATABASE_REPLICA_URLS are postgres:// URLs.")
         _alias = f"replica{_number}"
         _options = _replica.setdefault("OPTIONS", {})
-        _options["options"] = f"{_options.get('options', '')} {settings_of_connection}".strip()
+        if DATABASE_POOLER:
+            # Through the pooler too: the settings are the role's (migrate sets them on the
+            # primary, and a replica replays them), and no server-side cursor.
+            _replica["DISABLE_SERVER_SIDE_CURSORS"] = True
+        else:
+            _options["options"] = f"{_options.get('options', '')} {settings_of_connection}".strip()
         # A replica that does not answer is skipped: it must cost a request little (libpq
         # counts whole seconds, and at least 2).
         _options.setdefault(
@@ -298,8 +333,15 @@ DATABASE_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("DATABASE_REPLICA_MAX_LA
 DATABASE_REPLICA_STATUS_SECONDS = float(os.environ.get("DATABASE_REPLICA_STATUS_SECONDS", "0.5"))
 DATABASE_REPLICA_RETRY_SECONDS = float(os.environ.get("DATABASE_REPLICA_RETRY_SECONDS", "5"))
 
-# The statements issues_api.jsonrows runs are prepared once per connection (PostgreSQL).
-ISSUES_API_PREPARED_STATEMENTS = env_bool("ISSUES_API_PREPARED_STATEMENTS", True)
+# The statements issues_api.jsonrows runs are prepared once per connection (PostgreSQL); never
+# through the pooler, where a connection's next transaction may find another server session
+# (PgBouncer passes no SQL-level PREPARE between them, whatever its version).
+ISSUES_API_PREPARED_STATEMENTS = env_bool("ISSUES_API_PREPARED_STATEMENTS", not DATABASE_POOLER)
+if ISSUES_API_PREPARED_STATEMENTS and DATABASE_POOLER:
+    raise ImproperlyConfigured(
+        "ISSUES_API_PREPARED_STATEMENTS cannot be on with DATABASE_POOLER: PgBouncer in "
+        "transaction mode does not keep a session's prepared statements."
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -29,8 +29,8 @@ def execute(sql: str, params: dict) -> list[tuple]:
     the database infers) and then only EXECUTEd: planning a statement of many subqueries
     costs several times running it. The connection plans it generically
     (plan_cache_mode=force_generic_plan, set in settings), so no run plans again.
-    ISSUES_API_PREPARED_STATEMENTS=0 turns this off, for a pooler that does not keep a
-    session's prepared statements (PgBouncer in transaction mode before 1.21).
+    ISSUES_API_PREPARED_STATEMENTS=0 turns this off, as DATABASE_POOLER does: PgBouncer in
+    transaction mode keeps no SQL-level PREPARE from one transaction to the next.
     """
     connection = read_connection()
     with connection.cursor() as cursor:

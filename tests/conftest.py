@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
@@ -48,6 +49,19 @@ def django_db_setup(django_db_setup, django_db_blocker, configured_connection_op
     yield
     with django_db_blocker.unblock():
         set_connection_options(None)
+        if django_settings.DATABASE_POOLER:
+            end_the_pooled_sessions_of(connection)
+
+
+def end_the_pooled_sessions_of(connection) -> None:
+    """The pooler keeps its server connections to the test database after the tests' clients
+    have gone, and DROP DATABASE refuses a database that has sessions: end them, from a
+    session in another database."""
+    name = connection.settings_dict["NAME"]
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name]
+        )
 
 
 @pytest.fixture(scope="module")

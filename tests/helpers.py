@@ -8,6 +8,8 @@ from typing import NamedTuple
 from urllib.parse import parse_qs, urlparse
 
 import orjson
+import pytest
+from django.conf import settings
 from django.db import connection
 from openapi_schema_validator import OAS30Validator
 from rest_framework.test import APIClient
@@ -27,6 +29,13 @@ from issues.models import (
     Subscription,
 )
 from tests.factories import ApiTokenFactory
+
+# A test that ends the server session under a client's connection: through a pooler the
+# client's connection is to the pooler, which replaces a lost server connection itself
+# (tests/serving/test_pgbouncer.py checks that).
+direct_to_postgresql = pytest.mark.skipif(
+    bool(settings.DATABASE_POOLER), reason="through a pooler, it replaces lost server sessions"
+)
 
 # ---- Sentry's error bodies (docs/behaviour.md §4) -------------------------------------------
 

@@ -21,7 +21,7 @@ from rest_framework.test import APIClient
 
 from issues.models import Activity, Bookmark, IssueStatus
 from issues_api.api.outage import CANCELLED, RETRY_AFTER_SECONDS, UNREACHABLE
-from tests.helpers import issue_url
+from tests.helpers import direct_to_postgresql, issue_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -94,19 +94,21 @@ def connection_settings_in_a_new_process(**env) -> dict:
 
 @postgresql_only
 @pytest.mark.django_db
-def test_the_statement_budget_comes_from_the_environment_and_keeps_the_url_options():
+def test_the_statement_budget_comes_from_the_environment_and_keeps_the_url_options(settings):
     database = connection.settings_dict
-    url = (
-        f"postgres://{quote(database['USER'])}@{database['HOST']}:{database['PORT']}/"
-        f"{database['NAME']}"
-    )
+    address = f"{database['HOST']}:{database['PORT']}"
+    if settings.DATABASE_POOLER:
+        # The start-up options are PostgreSQL's own way, which a pooler refuses: straight to it
+        # (tests/serving/test_pgbouncer.py checks the pooler's way).
+        address = os.environ.get("PGBOUNCER_UPSTREAM", "127.0.0.1:5432")
+    url = f"postgres://{quote(database['USER'])}@{address}/{database['NAME']}"
     with_lock_timeout = f"{url}?options={quote('-c lock_timeout=2000')}"
 
     budget = connection_settings_in_a_new_process(
-        DATABASE_URL=with_lock_timeout, ISSUES_API_STATEMENT_TIMEOUT_MS="1234"
+        DATABASE_URL=with_lock_timeout, ISSUES_API_STATEMENT_TIMEOUT_MS="1234", DATABASE_POOLER=""
     )
     no_budget = connection_settings_in_a_new_process(
-        DATABASE_URL=url, ISSUES_API_STATEMENT_TIMEOUT_MS="0"
+        DATABASE_URL=url, ISSUES_API_STATEMENT_TIMEOUT_MS="0", DATABASE_POOLER=""
     )
 
     assert budget == {"statement_timeout": "1234ms", "lock_timeout": "2s"}
@@ -323,6 +325,7 @@ def end_the_backend_of(pid: int) -> None:
 
 
 @postgresql_only
+@direct_to_postgresql
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("checks", [False, True], ids=["without-checks", "with-checks"])
 def test_a_connection_whose_server_went_away_is_replaced(issue, token, settings, checks, caplog):
@@ -370,3 +373,65 @@ def test_the_payload_columns_are_compressed_with_lz4(table, column):
             [table, column],
         )
         assert cursor.fetchone()[0] == "l"
+
+
+# Through a pooler (DATABASE_POOLER): the settings, read in a fresh process
+
+
+def settings_in_a_new_process(**env) -> subprocess.CompletedProcess:
+    code = (
+        "import json, issues_api.settings as s\n"
+        "database = s.DATABASES['default']\n"
+        "print(json.dumps([database['OPTIONS'], database.get('DISABLE_SERVER_SIDE_CURSORS'),"
+        " s.ISSUES_API_PREPARED_STATEMENTS]))"
+    )
+    return subprocess.run(  # noqa: S603 (our own interpreter and code)
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env={**os.environ, "DATABASE_URL": "postgres://app@pooler:6432/db", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_through_pgbouncer_nothing_outlives_a_transaction_on_a_server_connection():
+    pooled = settings_in_a_new_process(DATABASE_POOLER="pgbouncer")
+    direct = settings_in_a_new_process(DATABASE_POOLER="")
+
+    assert pooled.returncode == 0, pooled.stderr[-2000:]
+    # No start-up options (PgBouncer refuses them), no prepared statements of jsonrows, no
+    # server-side cursors.
+    assert json.loads(pooled.stdout) == [{}, True, False]
+    options, cursors_off, prepared = json.loads(direct.stdout)
+    assert options == {
+        "options": "-c plan_cache_mode=force_generic_plan -c random_page_cost=1.1"
+        " -c statement_timeout=5000"
+    }
+    assert (cursors_off, prepared) == (False, True)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DATABASE_POOLER": "pgpool"}, "DATABASE_POOLER is pgbouncer or empty (no pooler)."),
+        (
+            {
+                "DATABASE_POOLER": "pgbouncer",
+                "DATABASE_URL": "postgres://app@pooler:6432/db?options=-c%20work_mem%3D64MB",
+            },
+            "DATABASE_URL gives options=..., which PgBouncer refuses (DATABASE_POOLER)",
+        ),
+        (
+            {"DATABASE_POOLER": "pgbouncer", "ISSUES_API_PREPARED_STATEMENTS": "1"},
+            "ISSUES_API_PREPARED_STATEMENTS cannot be on with DATABASE_POOLER",
+        ),
+    ],
+    ids=["unknown-pooler", "url-options", "prepared-statements"],
+)
+def test_a_pooler_setting_that_cannot_work_refuses_to_start(env, message):
+    process = settings_in_a_new_process(**env)
+
+    assert process.returncode != 0
+    assert message in process.stderr

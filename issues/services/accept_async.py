@@ -4,7 +4,7 @@ writes the rows of every request waiting at that moment with one INSERT and one 
 answers them all.
 
 Each request still waits for its own rows to be committed: durably, unless
-ISSUES_API_INGEST_SYNCHRONOUS_COMMIT is off (then off for the queue's connection). The
+ISSUES_API_INGEST_SYNCHRONOUS_COMMIT is off (then off for each of the queue's INSERTs). The
 statement is events_accept's (accept_statement). What the batch saves is per statement: a
 round trip, a parse, a commit and its flush, for many requests instead of one each. A batch
 the database refuses for what one request sent is written again request by request, so that
@@ -109,10 +109,16 @@ class AcceptQueue:
             for name in _DJANGO_ONLY:
                 params.pop(name, None)
             self._connection = await psycopg.AsyncConnection.connect(autocommit=True, **params)
-            if not settings.ISSUES_API_INGEST_SYNCHRONOUS_COMMIT:
-                await self._connection.execute("SET synchronous_commit TO OFF")
-        sql, params = accept_statement(rows)
-        await self._connection.execute(sql, params)
+        commit_late = not settings.ISSUES_API_INGEST_SYNCHRONOUS_COMMIT
+        sql, params = accept_statement(rows, commit_late=commit_late)
+        if commit_late:
+            # synchronous_commit off for this statement's implicit transaction only (a
+            # session's setting would stay on a pooled server connection, for other clients'
+            # commits): SET LOCAL and the INSERT in one text, which takes the simple query
+            # protocol, so parameters bound by the client, as Django's cursors bind them.
+            await psycopg.AsyncClientCursor(self._connection).execute(sql, params)
+        else:
+            await self._connection.execute(sql, params)
 
     async def _disconnect(self) -> None:
         connection, self._connection = self._connection, None

@@ -1,9 +1,12 @@
-"""docker-compose.yml keeps gunicorn behind nginx and will not start without a secret key.
+"""docker-compose.yml keeps gunicorn behind nginx, PgBouncer in front of PostgreSQL, and will
+not start without a secret key.
 
 (Docker is not run here; tests/serving/test_served.py serves the same nginx template for real.)
 """
 
+import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -105,3 +108,39 @@ def test_behind_nginx_the_client_address_is_read_from_x_forwarded_for():
     """One proxy (nginx) appends the client's address: without this every client would share
     nginx's address, and one rate-limit and login-lockout bucket."""
     assert SERVICES["web"]["environment"]["ISSUES_API_NUM_PROXIES"] == "1"
+
+
+def test_the_services_reach_postgresql_through_pgbouncer_in_transaction_mode(tmp_path):
+    """web, ingest and digest share PgBouncer's server connections, with the service's pooler
+    setting; PgBouncer's configuration is what scripts/pgbouncer writes from its environment,
+    as the image (deploy/pgbouncer/Dockerfile) runs it."""
+    bouncer = SERVICES["pgbouncer"]
+    for name in ("web", "ingest", "digest"):
+        environment = SERVICES[name]["environment"]
+        assert environment["DATABASE_URL"].endswith("@pgbouncer:6432/issues_api")
+        assert environment["DATABASE_POOLER"] == "pgbouncer"
+        assert "pgbouncer" in SERVICES[name]["depends_on"]
+    assert bouncer["build"]["dockerfile"] == "deploy/pgbouncer/Dockerfile"
+    dockerfile = (BASE_DIR / bouncer["build"]["dockerfile"]).read_text()
+    assert "apt-get install -y --no-install-recommends pgbouncer" in dockerfile
+    assert 'ENTRYPOINT ["issues-api-pgbouncer", "run", "/tmp/pgbouncer"]' in dockerfile
+    assert "USER postgres" in dockerfile  # PgBouncer will not run as root
+
+    written = subprocess.run(  # noqa: S603 - our own script
+        [BASE_DIR / "scripts" / "pgbouncer", "config", tmp_path],
+        env={"PATH": os.environ["PATH"], **bouncer["environment"]},
+        check=True,
+    )
+    ini = (tmp_path / "pgbouncer.ini").read_text()
+
+    assert written.returncode == 0
+    for line in [
+        "* = host=db port=5432",
+        "listen_addr = 0.0.0.0",
+        "listen_port = 6432",
+        "pool_mode = transaction",
+        "default_pool_size = 20",
+        "auth_type = scram-sha-256",
+    ]:
+        assert line in ini.splitlines()
+    assert (tmp_path / "userlist.txt").read_text() == '"issues_api" "issues_api"\n'

@@ -22,7 +22,7 @@ from issues.models import IngestItem
 from issues.services.accept_async import AcceptQueue
 from issues.services.ingest import accepted_rows
 from tests.factories import EventPayloadFactory
-from tests.helpers import envelope, ingest_url, issue_url
+from tests.helpers import direct_to_postgresql, envelope, ingest_url, issue_url
 from tests.issues.hostile import REFUSED
 from tests.serving.servers import BASE_DIR, gunicorn, served_environment, share_test_data
 from tests.serving.test_wsgi_routes import served
@@ -253,6 +253,7 @@ def test_a_row_the_database_refuses_fails_its_own_request_only(project):
 
 
 @on_postgresql
+@direct_to_postgresql
 def test_a_lost_connection_is_a_503_and_the_next_request_is_served(front, project, key):
     auth = {"X-Sentry-Auth": auth_of(key)}
 
