@@ -247,6 +247,10 @@ def test_runs_at_the_same_time_wait_for_each_other(settings):
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_a_run_waits_for_the_advisory_lock_past_the_statement_budget(settings):
+    if settings.DATABASE_POOLER:
+        # The session's shorter budget below would stay on a pooled server connection and
+        # cut the next test's statements; the direct run covers the same code.
+        pytest.skip("a session SET outlives the test through a pooler")
     settings.ISSUES_API_EVENT_RETENTION_DAYS = 90
     holder = connections.create_connection("default")
     try:
