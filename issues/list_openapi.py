@@ -12,6 +12,8 @@ from issues.bulk_openapi import PROJECTS
 from issues.openapi import ENVIRONMENT, ERROR_HEADERS, ERROR_RESPONSES, NO_NUL, ref
 from issues.schemas import obj
 from issues.search import DEFAULT_QUERY, MAX_QUERY_LENGTH, MAX_TERMS, SORTS
+from issues.stats import GROUP_STATS_PERIODS
+from issues.stream import EXPANDS, STREAM_ITEM
 
 # What the list leaves out of its items (IssueListEndpoint.list_issues): the stats, when
 # statsPeriod= is empty. Every other key of the list's document is always there.
@@ -27,7 +29,25 @@ ISSUE_LIST_ITEM = obj(
     ),
 )
 
-COMPONENTS = {"IssueListItem": ISSUE_LIST_ITEM}
+# The organization's list is Sentry's stream (issues/stream.py): every key a ?collapse= can
+# leave out, and every key of ?expand=, may be missing.
+ORGANIZATION_LIST_ITEM = obj(
+    {key.name: key.schema for key in (*STREAM_ITEM, *EXPANDS.values())},
+    optional=(
+        *(key.name for key in STREAM_ITEM if key.collapse),
+        *(key.name for key in EXPANDS.values()),
+    ),
+    description=(
+        "An issue as the organization's list shows it (Sentry's stream): the list's document "
+        "with its lifetime and filtered counts and the stats of groupStatsPeriod; ?collapse= "
+        "leaves parts out and ?expand= adds some."
+    ),
+)
+
+COMPONENTS = {
+    "IssueListItem": ISSUE_LIST_ITEM,
+    "OrganizationIssueListItem": ORGANIZATION_LIST_ITEM,
+}
 
 QUERY = OpenApiParameter(
     name="query",
@@ -46,6 +66,45 @@ STATS_PERIOD = OpenApiParameter(
     description=(
         "The stats' period, 1s to 90d (default 24h; 400 outside); empty: no stats. The "
         "series comes under its value in `stats`."
+    ),
+)
+WINDOW = OpenApiParameter(
+    name="statsPeriod",
+    type={"type": "string", "pattern": "^([0-9]+[smhdw])?$"},
+    location=OpenApiParameter.QUERY,
+    description=(
+        "The search's window, 1s to 90d (400 outside; default and empty: 90d), which "
+        "groupStatsPeriod=auto divides into the stats' buckets."
+    ),
+)
+GROUP_STATS_PERIOD = OpenApiParameter(
+    name="groupStatsPeriod",
+    type={"type": "string", "enum": list(GROUP_STATS_PERIODS)},
+    location=OpenApiParameter.QUERY,
+    description=(
+        "The stats' series (default 24h): 24h hourly, 14d daily, auto the search's window, "
+        "empty none. The series comes under its value in `stats`; any other value is a 400."
+    ),
+)
+EXPAND = OpenApiParameter(
+    name="expand",
+    type={"type": "string", "pattern": NO_NUL},
+    location=OpenApiParameter.QUERY,
+    many=True,
+    explode=True,
+    description=(
+        f"Parts to add to each issue: {', '.join(EXPANDS)} (others are ignored, as in Sentry)."
+    ),
+)
+COLLAPSE = OpenApiParameter(
+    name="collapse",
+    type={"type": "string", "pattern": NO_NUL},
+    location=OpenApiParameter.QUERY,
+    many=True,
+    explode=True,
+    description=(
+        "Parts to leave out: stats, lifetime, filtered, unhandled or base (others are "
+        "ignored, as in Sentry)."
     ),
 )
 SORT = OpenApiParameter(
@@ -76,8 +135,8 @@ def list_issues(organization: bool):
         parameters=[
             QUERY,
             ENVIRONMENT,
-            *([PROJECTS] if organization else []),
-            STATS_PERIOD,
+            *([PROJECTS, WINDOW, GROUP_STATS_PERIOD, EXPAND, COLLAPSE] if organization else []),
+            *([] if organization else [STATS_PERIOD]),
             SORT,
             LIMIT,
             *PAGE_PARAMETERS,
@@ -85,13 +144,17 @@ def list_issues(organization: bool):
         ],
         responses={
             200: OpenApiResponse(
-                response={"type": "array", "items": ref("IssueListItem")}, description="One page."
+                response={
+                    "type": "array",
+                    "items": ref("OrganizationIssueListItem" if organization else "IssueListItem"),
+                },
+                description="One page.",
             ),
             400: OpenApiResponse(
                 response=ref("ValidationError"),
                 description=(
-                    "A search, statsPeriod, sort, cursor or page size the list refuses (a field "
-                    'map, or {"detail": ...}).'
+                    "A search, statsPeriod, groupStatsPeriod, sort, cursor or page size the "
+                    'list refuses (a field map, or {"detail": ...}).'
                 ),
             ),
             414: URI_TOO_LONG,
