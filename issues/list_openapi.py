@@ -88,9 +88,8 @@ GROUP_STATS_PERIOD = OpenApiParameter(
 )
 EXPAND = OpenApiParameter(
     name="expand",
-    type={"type": "string", "pattern": NO_NUL},
+    type={"type": "array", "items": {"type": "string", "pattern": NO_NUL}},
     location=OpenApiParameter.QUERY,
-    many=True,
     explode=True,
     description=(
         f"Parts to add to each issue: {', '.join(EXPANDS)} (others are ignored, as in Sentry)."
@@ -98,9 +97,8 @@ EXPAND = OpenApiParameter(
 )
 COLLAPSE = OpenApiParameter(
     name="collapse",
-    type={"type": "string", "pattern": NO_NUL},
+    type={"type": "array", "items": {"type": "string", "pattern": NO_NUL}},
     location=OpenApiParameter.QUERY,
-    many=True,
     explode=True,
     description=(
         "Parts to leave out: stats, lifetime, filtered, unhandled or base (others are "
