@@ -155,6 +155,7 @@ def lagging_replica():
 
 @pytest.mark.usefixtures("lagging_replica")
 def test_the_cluster_counts_every_event_once_and_reads_your_writes_while_one_of_each_goes():
+    began = time.monotonic()
     env = cluster_env()
     database = env["CLUSTER_DATABASE_URL"]
     tokens = env["CLUSTER_TOKENS"].split(",")
@@ -186,6 +187,7 @@ def test_the_cluster_counts_every_event_once_and_reads_your_writes_while_one_of_
     ]
     for client in (*writers, *senders):
         client.start()
+    loaded_at = time.monotonic()
 
     time.sleep(BEFORE)
     killed_at = time.monotonic()
@@ -206,13 +208,17 @@ def test_the_cluster_counts_every_event_once_and_reads_your_writes_while_one_of_
         sent |= sender.sent
     for writer in writers:
         writer.finish()
+    stopped_at = time.monotonic()
     wait_until("the digest queue drained", lambda: queue_empty(database), DRAIN_SECONDS)
+    drained_at = time.monotonic()
 
     print(
         f"{len(sent)} events sent, {len(answers)} answered",
         f"({sum(status == 200 for status, _ in answers.values())} with 200);",
         f"{sum(w.writes for w in writers)} PUTs, {sum(len(w.reads) for w in writers)} GETs,",
-        f"{reads_while_down} while one of each was down",
+        f"{reads_while_down} while one of each was down;",
+        f"setup {loaded_at - began:.1f} s, restart {back_at - killed_at - DOWN:.1f} s,",
+        f"flush {stopped_at - back_at - AFTER:.1f} s, drain {drained_at - stopped_at:.1f} s",
     )
     # Every event the SDK got a 200 for is stored once; nothing stored that was not sent.
     accepted = {event_id for event_id, (status, _) in answers.items() if status == 200}
