@@ -191,13 +191,16 @@ def test_the_cluster_counts_every_event_once_and_reads_your_writes_while_one_of_
 
     time.sleep(BEFORE)
     killed_at = time.monotonic()
-    for name in ("api1", "ingest1", "digest1"):
-        os.kill(pid(name), signal.SIGKILL)
-    stop_replica(env)
-    time.sleep(DOWN)
-    reads_while_down = sum(1 for writer in writers for at in writer.reads if at > killed_at)
-    api1_before_restart = access_lines("api1")
-    restart_cluster()
+    try:
+        for name in ("api1", "ingest1", "digest1"):
+            os.kill(pid(name), signal.SIGKILL)
+        stop_replica(env)
+        time.sleep(DOWN)
+        reads_while_down = sum(1 for writer in writers for at in writer.reads if at > killed_at)
+        api1_before_restart = access_lines("api1")
+    finally:
+        # Whatever happened, what was killed comes back (the replica too, for what runs next).
+        restart_cluster()
     back_at = time.monotonic()
     time.sleep(AFTER)
 
