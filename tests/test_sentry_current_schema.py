@@ -69,10 +69,47 @@ class Relaxation(NamedTuple):
 
 
 GROUP_STREAM = "getsentry/sentry:src/sentry/api/serializers/models/group_stream.py"
+GROUP = "getsentry/sentry:src/sentry/api/serializers/models/group.py"
 ORGANIZATION_GROUP_INDEX = (
     "getsentry/sentry:src/sentry/issues/endpoints/organization_group_index.py"
 )
 PROJECT_GROUP_INDEX = "getsentry/sentry:src/sentry/issues/endpoints/project_group_index.py"
+
+# What the organization's list leaves out with collapse=base: all of the base serializer's keys
+# but the id, the seen stats and isUnhandled.
+COLLAPSED_BY_BASE = frozenset(
+    {
+        "annotations",
+        "assignedTo",
+        "culprit",
+        "hasSeen",
+        "isBookmarked",
+        "isPublic",
+        "isSubscribed",
+        "issueCategory",
+        "issueType",
+        "level",
+        "logger",
+        "metadata",
+        "numComments",
+        "permalink",
+        "platform",
+        "priority",
+        "priorityLockedAt",
+        "project",
+        "seerAutofixLastTriggered",
+        "seerExplorerAutofixLastTriggered",
+        "seerFixabilityScore",
+        "shareId",
+        "shortId",
+        "status",
+        "statusDetails",
+        "subscriptionDetails",
+        "substatus",
+        "title",
+        "type",
+    }
+)
 
 # Keyed by (route, method, status), or (route, method, status, parameter) for what only a
 # request with that query parameter gets ("name": any value, "name=value": that value).
@@ -83,8 +120,9 @@ RELAXATIONS: dict[tuple, Relaxation] = {
             "latestEventHasAttachments and sessionCount only for the matching expand= value "
             "(sessionCount: expand=sessions), matchingEventId only when the query is an event "
             "id that names one issue; derivedData is not among the keys its response type "
-            "declares. owners and sessionCount are null when there is nothing to show "
-            "(get_owner_details(...).get(id); a project without sessions)."
+            "declares. inbox, owners and sessionCount are null when there is nothing to show "
+            "(get_inbox_details(...).get(id): an issue not in the inbox; "
+            "get_owner_details(...).get(id); a project without sessions)."
         ),
         source=f"{GROUP_STREAM} (StreamGroupSerializerSnuba.serialize); "
         f"{ORGANIZATION_GROUP_INDEX} (get: matchingEventId)",
@@ -101,7 +139,43 @@ RELAXATIONS: dict[tuple, Relaxation] = {
                 "derivedData",
             }
         ),
-        nullable=frozenset({"owners", "sessionCount"}),
+        nullable=frozenset({"inbox", "owners", "sessionCount"}),
+    ),
+    ("organization_issues", "get", 200, "groupStatsPeriod="): Relaxation(
+        reason=(
+            "groupStatsPeriod='' turns the series off: calculate_stats_period gives no stats "
+            "period, and StreamGroupSerializerSnuba adds stats only with one."
+        ),
+        source=f"{ORGANIZATION_GROUP_INDEX} (get: calculate_stats_period); {GROUP_STREAM} "
+        "(StreamGroupSerializerSnuba.serialize)",
+        optional=frozenset({"stats"}),
+    ),
+    ("organization_issues", "get", 200, "collapse=stats"): Relaxation(
+        reason="collapse=stats leaves out the series, lifetime and filtered.",
+        source=f"{GROUP_STREAM} (StreamGroupSerializerSnuba.serialize: _collapse('stats'))",
+        optional=frozenset({"stats", "lifetime", "filtered"}),
+    ),
+    ("organization_issues", "get", 200, "collapse=lifetime"): Relaxation(
+        reason="collapse=lifetime leaves out lifetime.",
+        source=f"{GROUP_STREAM} (StreamGroupSerializerSnuba.serialize: _collapse('lifetime'))",
+        optional=frozenset({"lifetime"}),
+    ),
+    ("organization_issues", "get", 200, "collapse=unhandled"): Relaxation(
+        reason=(
+            "collapse=unhandled skips the unhandled query, so isUnhandled is not in the "
+            "attributes and not sent."
+        ),
+        source=f"{GROUP} (GroupSerializerSnuba._get_group_snuba_stats, "
+        "GroupSerializerBase.serialize)",
+        optional=frozenset({"isUnhandled"}),
+    ),
+    ("organization_issues", "get", 200, "collapse=base"): Relaxation(
+        reason=(
+            "collapse=base sends only the id, the seen stats (count, userCount, firstSeen, "
+            "lastSeen), isUnhandled and the stats part (stats, lifetime, filtered)."
+        ),
+        source=f"{GROUP_STREAM} (StreamGroupSerializerSnuba.serialize: _collapse('base'))",
+        optional=COLLAPSED_BY_BASE,
     ),
     ("project_issues", "get", 200, "statsPeriod="): Relaxation(
         reason=(
@@ -306,11 +380,6 @@ DIRECT_HIT = (
     "X-Sentry-Direct-Hit: 1 and matchingEventId (organization_group_index.py, "
     "project_group_index.py); this service searches them as text and lists nothing"
 )
-EXPAND = (
-    "expand=integrationIssues, sentryAppIssues and sessions add integrationIssues: [], "
-    "sentryAppIssues: [] and sessionCount: null (no integrations, no sessions) in Sentry's "
-    "StreamGroupSerializerSnuba; the organization's list ignores expand="
-)
 EVENT_DATES = (
     "the events list reads statsPeriod, start and end (get_date_range_from_params: 400 when "
     "invalid, group_events.py) and ?query=; this service ignores them"
@@ -355,8 +424,8 @@ CASES = [
     organization_issues(params={"query": "", "collapse": ["stats", "lifetime", "unhandled"]}),
     organization_issues(params={"query": "", "collapse": "base"}),
     organization_issues(params={"query": "", "expand": ["inbox", "owners"]}),
-    organization_issues(params={"expand": ["integrationIssues", "sentryAppIssues"]}, gap=EXPAND),
-    organization_issues(params={"expand": "sessions"}, gap=EXPAND),
+    organization_issues(params={"expand": ["integrationIssues", "sentryAppIssues"]}),
+    organization_issues(params={"expand": "sessions"}),
     organization_issues(params={"expand": "latestEventHasAttachments"}),
     organization_issues(400, params={"statsPeriod": "forever"}),
     organization_issues(400, params={"query": "is:nonsense"}),
@@ -516,9 +585,10 @@ def listed(params: dict, name: str) -> list:
 
 
 def applies(parameter: str, params: dict) -> bool:
-    """Whether a RELAXATIONS key's parameter ("name" or "name=value") is in `params`."""
+    """Whether a RELAXATIONS key's parameter ("name" or "name=value", the value one of a
+    repeated parameter's) is in `params`."""
     name, equals, value = parameter.partition("=")
-    return name in params and (not equals or params[name] == value)
+    return name in params and (not equals or value in listed(params, name))
 
 
 def relaxation_of(case: Case, status: int) -> Relaxation | None:
