@@ -29,7 +29,7 @@ from issues.validators import IssueUpdateValidator
 from issues_api.api.base import SentryEndpoint
 from issues_api.api.exceptions import ResourceDoesNotExist
 from issues_api.api.numbers import as_bigint
-from issues_api.api.pagination import paginate
+from issues_api.api.pagination import Cursor, link_header, paginate
 from issues_api.api.prefix import url_prefix
 
 
@@ -222,7 +222,15 @@ class IssueListEndpoint(SentryEndpoint):
         )
         search = None
         if hit is not None:
-            page, headers = hit.issue_ids, {}
+            page = hit.issue_ids
+            # One page, with the Link of a page that has no other (Sentry sends none; this
+            # service's schema promises one on every 200 of a list).
+            link = link_header(
+                request,
+                previous=Cursor(0, 0, True, has_results=False),
+                following=Cursor(0, len(page), False, has_results=False),
+            )
+            headers = {"Link": link}
             if len(page) == 1:
                 headers["X-Sentry-Direct-Hit"] = "1"
         else:
