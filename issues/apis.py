@@ -16,14 +16,20 @@ from issues.openapi import delete_issue, retrieve_issue, update_issue
 from issues.parts import Gathered
 from issues.permissions import IssuePermission
 from issues.search import DEFAULT_QUERY, IssueSearch, parse_period
-from issues.selectors import ListScope, environments_by_name, issues_for_list, list_scope
+from issues.selectors import (
+    ListScope,
+    direct_hit,
+    environments_by_name,
+    issues_for_list,
+    list_scope,
+)
 from issues.services import issue_delete, issue_discard, issue_update
 from issues.stream import StreamOptions, stream_options
 from issues.validators import IssueUpdateValidator
 from issues_api.api.base import SentryEndpoint
 from issues_api.api.exceptions import ResourceDoesNotExist
 from issues_api.api.numbers import as_bigint
-from issues_api.api.pagination import paginate
+from issues_api.api.pagination import Cursor, link_header, paginate
 from issues_api.api.prefix import url_prefix
 
 
@@ -171,10 +177,28 @@ class IssueListEndpoint(SentryEndpoint):
         self.check_object_permissions(request, checked)
         return scope
 
-    def list_issues(self, request, *, organization, projects, stream: StreamOptions | None = None):
+    # Sentry's project list names the environment of an event id's event; its organization
+    # list does not.
+    matching_event_environment = True
+
+    def list_issues(
+        self,
+        request,
+        *,
+        organization,
+        projects,
+        reachable,
+        stream: StreamOptions | None = None,
+    ):
         """The list's page; `stream` (the organization list) asks Sentry's stream document,
         whose stats follow groupStatsPeriod (issues.stream), else the stats follow
-        statsPeriod, as on Sentry's project list."""
+        statsPeriod, as on Sentry's project list.
+
+        A query that is an event id, or with shortIdLookup=1 a short id, of a visible issue of
+        the `reachable` projects answers that issue alone (Sentry's direct hit: header
+        X-Sentry-Direct-Hit: 1, for an event id `matchingEventId`), whatever the other
+        filters; several issues (an event id in several projects) are listed without the
+        header. Otherwise the list searches as usual."""
         environments = environments_by_name(
             organization_id=organization.pk, names=request.query_params.getlist("environment")
         )
@@ -191,30 +215,51 @@ class IssueListEndpoint(SentryEndpoint):
             series = {"group_stats": stream.series(now=now)}
             keys = stream.keys()
             stats_label = stream.group_stats
-        search = IssueSearch(
-            request.query_params,
-            queryset=issues_for_list(projects),
-            request=request,
-            organization=organization,
-            environments=environments,
-            projects=projects,
-            default_query=self.default_query,
+        hit = direct_hit(
+            request.query_params.get("query", ""),
+            projects=reachable,
+            short_id_lookup=request.query_params.get("shortIdLookup") == "1",
         )
-        # The page names its issues by id; their rows are read with their documents.
-        page, link = paginate(request, search.qs.values_list("id", flat=True))
+        search = None
+        if hit is not None:
+            page = hit.issue_ids
+            # One page, with the Link of a page that has no other (Sentry sends none; this
+            # service's schema promises one on every 200 of a list).
+            link = link_header(
+                request,
+                previous=Cursor(0, 0, True, has_results=False),
+                following=Cursor(0, len(page), False, has_results=False),
+            )
+            headers = {"Link": link}
+            if len(page) == 1:
+                headers["X-Sentry-Direct-Hit"] = "1"
+        else:
+            search = IssueSearch(
+                request.query_params,
+                queryset=issues_for_list(projects),
+                request=request,
+                organization=organization,
+                environments=environments,
+                projects=projects,
+                default_query=self.default_query,
+            )
+            # The page names its issues by id; their rows are read with their documents.
+            page, link = paginate(request, search.qs.values_list("id", flat=True))
+            headers = {"Link": link}
         gathered = {
             row.issue.pk: row
             for row in gather_issues(
                 user=request.user,
                 ids=page,
                 environment_ids=[environment.pk for environment in environments],
-                projects=projects,
+                # A direct hit's issue may be of a reachable project the list does not select.
+                projects=projects if hit is None else reachable,
                 now=now,
                 **series,
             )
         }
         filtered = {}
-        if stream is not None:
+        if stream is not None and search is not None:
             environment_ids = [environment.pk for environment in environments]
             filtered = stream.filtered(search, gathered, environment_ids=environment_ids)
         prefix = url_prefix(request)
@@ -233,14 +278,23 @@ class IssueListEndpoint(SentryEndpoint):
                 filtered=filtered.get(issue_id),
             )
             items.append(render(keys, context))
-        return Response(items, headers={"Link": link})
+        if hit is not None and hit.event_id is not None and len(items) == 1:
+            items[0]["matchingEventId"] = hit.event_id
+            if self.matching_event_environment and hit.event_environment:
+                items[0]["matchingEventEnvironment"] = hit.event_environment
+        return Response(items, headers=headers)
 
 
 @extend_schema_view(get=list_issues(False), put=bulk_update(False), delete=bulk_delete(False))
 class ProjectIssueListApi(IssueBulkMutation, IssueListEndpoint):
     def get(self, request, organization_id_or_slug, project_id_or_slug):
         scope = self.get_list_scope(request, organization_id_or_slug, project_id_or_slug)
-        return self.list_issues(request, organization=scope.organization, projects=scope.projects)
+        return self.list_issues(
+            request,
+            organization=scope.organization,
+            projects=scope.projects,
+            reachable=scope.projects,
+        )
 
     def put(self, request, organization_id_or_slug, project_id_or_slug):
         scope = self.get_list_scope(request, organization_id_or_slug, project_id_or_slug)
@@ -254,6 +308,7 @@ class ProjectIssueListApi(IssueBulkMutation, IssueListEndpoint):
 @extend_schema_view(get=list_issues(True), put=bulk_update(True), delete=bulk_delete(True))
 class OrganizationIssueListApi(IssueBulkMutation, IssueListEndpoint):
     default_stats_period = "24h"
+    matching_event_environment = False
 
     def listed_projects(self, request, scope) -> list:
         """The organization's projects the requester reaches, narrowed by ?project= ids
@@ -271,8 +326,14 @@ class OrganizationIssueListApi(IssueBulkMutation, IssueListEndpoint):
         scope = self.get_list_scope(request, organization_id_or_slug)
         projects = self.listed_projects(request, scope)
         stream = stream_options(request.query_params)
+        # A direct hit looks in every project the requester reaches, whatever ?project=
+        # selects (Sentry: the selected projects and those of the requester's teams).
         return self.list_issues(
-            request, organization=scope.organization, projects=projects, stream=stream
+            request,
+            organization=scope.organization,
+            projects=projects,
+            reachable=scope.projects,
+            stream=stream,
         )
 
     def put(self, request, organization_id_or_slug):

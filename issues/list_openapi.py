@@ -10,7 +10,7 @@ from accounts.openapi import PAGE_PARAMETERS, PER_PAGE_SCHEMA, URI_TOO_LONG
 from issues import documents
 from issues.bulk_openapi import PROJECTS
 from issues.openapi import ENVIRONMENT, ERROR_HEADERS, ERROR_RESPONSES, NO_NUL, ref
-from issues.schemas import obj
+from issues.schemas import STRING, obj
 from issues.search import DEFAULT_QUERY, MAX_QUERY_LENGTH, MAX_TERMS, SORTS
 from issues.stats import GROUP_STATS_PERIODS
 from issues.stream import EXPANDS, STREAM_ITEM
@@ -18,10 +18,22 @@ from issues.stream import EXPANDS, STREAM_ITEM
 # What the list leaves out of its items (IssueListEndpoint.list_issues): the stats, when
 # statsPeriod= is empty. Every other key of the list's document is always there.
 LIST_COLLAPSE = frozenset({"stats"})
+# What a direct hit on an event id adds to its one item (IssueListEndpoint.list_issues).
+DIRECT_HIT_KEYS = {
+    "matchingEventId": {
+        **STRING,
+        "description": "The event id the query named, when it names this issue's event.",
+    },
+    "matchingEventEnvironment": {
+        **STRING,
+        "description": "That event's environment (the project's list only).",
+    },
+}
 ISSUE_LIST_ITEM = obj(
-    {key.name: key.schema for key in documents.LIST_ITEM},
-    optional=tuple(
-        key.name for key in documents.LIST_ITEM if not LIST_COLLAPSE.isdisjoint(key.collapse)
+    {key.name: key.schema for key in documents.LIST_ITEM} | DIRECT_HIT_KEYS,
+    optional=(
+        *(key.name for key in documents.LIST_ITEM if not LIST_COLLAPSE.isdisjoint(key.collapse)),
+        *DIRECT_HIT_KEYS,
     ),
     description=(
         "An issue as the lists show it: the issue's document without its detail-only parts, "
@@ -32,10 +44,11 @@ ISSUE_LIST_ITEM = obj(
 # The organization's list is Sentry's stream (issues/stream.py): every key a ?collapse= can
 # leave out, and every key of ?expand=, may be missing.
 ORGANIZATION_LIST_ITEM = obj(
-    {key.name: key.schema for key in (*STREAM_ITEM, *EXPANDS.values())},
+    {key.name: key.schema for key in (*STREAM_ITEM, *EXPANDS.values())} | DIRECT_HIT_KEYS,
     optional=(
         *(key.name for key in STREAM_ITEM if key.collapse),
         *(key.name for key in EXPANDS.values()),
+        *DIRECT_HIT_KEYS,
     ),
     description=(
         "An issue as the organization's list shows it (Sentry's stream): the list's document "
@@ -56,7 +69,10 @@ QUERY = OpenApiParameter(
     description=(
         f"Sentry's issue search (default {DEFAULT_QUERY}; empty: every issue): is:, assigned:, "
         "bookmarks:, release:, environment:, <tag>:<value> and free text, AND-ed together. "
-        f"At most {MAX_QUERY_LENGTH} characters and {MAX_TERMS} terms (400 past that)."
+        f"At most {MAX_QUERY_LENGTH} characters and {MAX_TERMS} terms (400 past that). "
+        "An event id, or with shortIdLookup=1 a short id, of an issue the requester reaches "
+        "answers that issue alone, whatever the other filters, with the header "
+        "X-Sentry-Direct-Hit: 1 (and matchingEventId for an event id)."
     ),
 )
 STATS_PERIOD = OpenApiParameter(
@@ -111,6 +127,12 @@ SORT = OpenApiParameter(
     location=OpenApiParameter.QUERY,
     description="Last seen (date, the default), first seen (new), events (freq) or users (user).",
 )
+SHORT_ID_LOOKUP = OpenApiParameter(
+    name="shortIdLookup",
+    type={"type": "string", "enum": ["0", "1"]},
+    location=OpenApiParameter.QUERY,
+    description="1: a query that is a short id (PROJECT-1) answers that issue.",
+)
 LIMIT = OpenApiParameter(
     name="limit",
     type=PER_PAGE_SCHEMA,
@@ -135,6 +157,7 @@ def list_issues(organization: bool):
             ENVIRONMENT,
             *([PROJECTS, WINDOW, GROUP_STATS_PERIOD, EXPAND, COLLAPSE] if organization else []),
             *([] if organization else [STATS_PERIOD]),
+            SHORT_ID_LOOKUP,
             SORT,
             LIMIT,
             *PAGE_PARAMETERS,

@@ -53,7 +53,7 @@ MAX_TERMS = 50
 MAX_QUERY_LENGTH = 4096
 
 # Only ASCII digits: Arabic-Indic or fullwidth digits are no period, though int() reads them.
-PERIOD = re.compile(r"([0-9]+)([smhdw])")
+PERIOD = re.compile(r"([0-9]+)([smhdw]?)")
 PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 MAX_PERIOD = timedelta(days=90)
 PERIOD_RANGE = "The stats period is between 1s and 90d."
@@ -77,19 +77,35 @@ TOKEN = re.compile(
 )
 
 
+# Past nine digits any unit is past any period this service takes.
+PAST_ANY_PERIOD = -1
+
+
+def period_seconds(text: str, *, default_unit: str | None = None) -> int | None:
+    """The seconds of a period: "24h", "14d", "30m", "2w"..., and with `default_unit` a bare
+    number too (Sentry's parse_stats_period reads "90" as seconds); None when malformed,
+    PAST_ANY_PERIOD past nine digits."""
+    match = PERIOD.fullmatch(text.strip())
+    if not match:
+        return None
+    digits, unit = match.groups()
+    unit = unit or default_unit
+    if unit is None:
+        return None
+    # Bounded before int() and timedelta(): 1000000000d would overflow timedelta, and int()
+    # refuses strings of more than 4300 digits.
+    digits = digits.lstrip("0") or "0"
+    return int(digits) * PERIOD_SECONDS[unit] if len(digits) <= 9 else PAST_ANY_PERIOD
+
+
 def parse_period(text: str) -> timedelta | None:
     """ "24h", "14d", "30m"...; "" means no period. Raises ValidationError when malformed."""
     if not text:
         return None
-    match = PERIOD.fullmatch(text.strip())
-    if not match:
+    seconds = period_seconds(text)
+    if seconds is None:
         raise ValidationError({"statsPeriod": [f"Invalid stats period: {text!r}"]})
-    digits, unit = match.groups()
-    # Bounded before int() and timedelta(): 1000000000d would overflow timedelta, and int()
-    # refuses strings of more than 4300 digits. Past nine digits, any unit is past 90 days.
-    digits = digits.lstrip("0") or "0"
-    seconds = int(digits) * PERIOD_SECONDS[unit] if len(digits) <= 9 else None
-    if seconds is None or not 0 < seconds <= MAX_PERIOD.total_seconds():
+    if not 0 < seconds <= MAX_PERIOD.total_seconds():
         raise ValidationError({"statsPeriod": [PERIOD_RANGE]})
     return timedelta(seconds=seconds)
 

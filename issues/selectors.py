@@ -5,6 +5,7 @@ documents' parts are gathered by issues.gather, for one issue or a page."""
 # parameters.
 # ruff: noqa: S608
 
+import uuid
 from dataclasses import dataclass
 
 from django.db import connection
@@ -13,9 +14,10 @@ from django.db.models import Q, QuerySet
 from accounts.models import Organization, OrganizationMember, Project
 from accounts.roles import reaches_every_project
 from issues.gather import in_project_team_sql
-from issues.models import HIDDEN_STATUSES, Environment, Issue, IssueTagValue
+from issues.models import HIDDEN_STATUSES, Environment, Event, Issue, IssueTagValue
 from issues.parts import IssueCounts, Membership
-from issues_api.api.numbers import as_bigint, is_ascii_number
+from issues.short_ids import parse_qualified_short_id
+from issues_api.api.numbers import MAX_BIGINT, as_bigint, is_ascii_number
 from issues_api.jsonrows import Dialect, Shape, build, loads, object_sql
 from issues_api.statements import Statements, execute
 
@@ -35,6 +37,67 @@ def environments_by_name(*, organization_id: int, names: list[str]) -> list[Envi
 def issues_for_list(projects) -> QuerySet:
     """Visible issues of the projects (their documents' rows are gathered by page)."""
     return Issue.objects.filter(project__in=projects).exclude(status__in=HIDDEN_STATUSES)
+
+
+@dataclass(frozen=True)
+class DirectHit:
+    """The issues a list's query names directly (Sentry's direct hit): the issue of an event
+    id (several where the id is an event of several projects), with the event's id and
+    environment, or the issue of a short id."""
+
+    issue_ids: list[int]
+    event_id: str | None = None
+    event_environment: str | None = None
+
+
+# How many issues an event id may name at most (one per project).
+DIRECT_HIT_LIMIT = 100
+
+
+def normalized_event_id(value: str) -> str | None:
+    """Sentry's normalize_event_id: the 32 lowercase hex digits of an event id written as a
+    UUID (dashes, braces and case ignored), None for anything else."""
+    try:
+        return uuid.UUID(value).hex
+    except ValueError:
+        return None
+
+
+def direct_hit(query: str, *, projects, short_id_lookup: bool) -> DirectHit | None:
+    """What a list's query names directly among `projects` (those the requester reaches,
+    or the project of the project's list), as Sentry's issue lists look it up: an event id
+    first, then, with shortIdLookup=1, a qualified short id. None when the query is neither
+    or names no visible issue there (the list then searches as usual). One query, two when
+    an event id finds nothing and a short id is looked up too."""
+    query = query.strip()
+    project_ids = [project.pk for project in projects]
+    # A NUL is not text the database takes: the search answers its 400.
+    if not query or not project_ids or "\x00" in query:
+        return None
+    event_id = normalized_event_id(query)
+    if event_id is not None:
+        rows = list(
+            Event.objects.filter(project_id__in=project_ids, event_id=event_id)
+            .exclude(issue__status__in=HIDDEN_STATUSES)
+            .order_by("issue_id")
+            .values_list("issue_id", "environment__name")
+            .distinct()[:DIRECT_HIT_LIMIT]
+        )
+        if rows:
+            issue_ids = list(dict.fromkeys(issue_id for issue_id, _ in rows))
+            return DirectHit(issue_ids=issue_ids, event_id=event_id, event_environment=rows[0][1])
+    parsed = parse_qualified_short_id(query) if short_id_lookup else None
+    if parsed is not None and parsed[1] <= MAX_BIGINT:
+        slug, short_id = parsed
+        found = (
+            Issue.objects.filter(project_id__in=project_ids, project__slug=slug, short_id=short_id)
+            .exclude(status__in=HIDDEN_STATUSES)
+            .values_list("id", flat=True)
+            .first()
+        )
+        if found is not None:
+            return DirectHit(issue_ids=[found])
+    return None
 
 
 def tag_value_counts(

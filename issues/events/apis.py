@@ -14,6 +14,7 @@ from issues.events.documents import (
     serialize_event_detail,
     serialize_event_summary,
 )
+from issues.events.filters import event_filters
 from issues.events.pages import issue_events_in
 from issues.events.selectors import issue_event
 from issues_api.api.exceptions import ResourceDoesNotExist
@@ -29,11 +30,13 @@ class IssueEventListApi(IssueEndpoint):
 
     Items are Sentry's short event shape; `?full=true` gives the full event with entries.
     `?environment=` narrows the list; an environment the organization does not have gives an
-    empty page, as in Sentry (the issue's other routes answer 404).
+    empty page, as in Sentry (the issue's other routes answer 404). `statsPeriod`, `start`
+    and `end` and `query` narrow it too (issues.events.filters; 400 when invalid).
     """
 
     def get(self, request, issue_id, organization_id_or_slug=None):
         issue = self.get_issue(request, issue_id, organization_id_or_slug)
+        filters = event_filters(request.query_params)
         full = request.query_params.get("full", "").lower() in TRUE_VALUES
         if full:
             grouping = issue.project.grouping_config  # loaded with the issue
@@ -47,6 +50,7 @@ class IssueEventListApi(IssueEndpoint):
             shown=shown,
             shape=shape,
             environment=full,
+            filters=filters,
         )
         documents, link = paginate(request, events)
         return Response(documents, headers={"Link": link})

@@ -28,6 +28,42 @@ list_events = extend_schema(
             ),
         ),
         OpenApiParameter(
+            name="statsPeriod",
+            type={"type": "string", "pattern": NO_NUL},
+            location=OpenApiParameter.QUERY,
+            description=(
+                "Only the events of this last period: a number and s, m, h, d or w (a bare "
+                "number is seconds); it wins over start and end. Also statsPeriodStart and "
+                "statsPeriodEnd (a window between two periods ago). 400 when invalid."
+            ),
+        ),
+        OpenApiParameter(
+            name="start",
+            type={"type": "string", "pattern": NO_NUL},
+            location=OpenApiParameter.QUERY,
+            description=(
+                "With end: only the events from this time (ISO 8601, UTC without a zone, or a "
+                "Unix time) up to end, excluded. One without the other is a 400."
+            ),
+        ),
+        OpenApiParameter(
+            name="end",
+            type={"type": "string", "pattern": NO_NUL},
+            location=OpenApiParameter.QUERY,
+            description="With start: the end of the window (excluded).",
+        ),
+        OpenApiParameter(
+            name="query",
+            type={"type": "string", "pattern": NO_NUL},
+            location=OpenApiParameter.QUERY,
+            description=(
+                "A search over the events, its terms AND-ed: free text (in the message), "
+                "message:, id: (or an event id alone), environment:, release:, user:, "
+                "user.id:, user.email:, user.username:, user.ip: and <tag>:<value>. Negation, "
+                "has:, comparisons, wildcards, OR and parentheses are a 400."
+            ),
+        ),
+        OpenApiParameter(
             name="full",
             # Not a boolean: any other value gives the short events, as in Sentry.
             type=str,
@@ -45,7 +81,9 @@ list_events = extend_schema(
             },
             description="A page of events (Event items with full=true).",
         ),
-        400: error("An invalid cursor or per_page, or a NUL character in the URL."),
+        400: error(
+            "An invalid cursor, per_page, date range or search, or a NUL character in the URL."
+        ),
     }
     | ERROR_RESPONSES
     | {404: error("No such issue (or it is being deleted) or organization.")}

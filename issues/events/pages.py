@@ -29,6 +29,7 @@ from django.db import connection
 from django.db.models import JSONField, Model
 from django.db.models.base import ModelState
 
+from issues.events.filters import NO_FILTERS, EventFilters
 from issues.models import Environment, Event, Issue
 from issues.selectors import environments_by_name
 from issues_api.jsonrows import Dialect
@@ -90,20 +91,78 @@ def _text_of(key: tuple) -> int:
 _shown = TextMemo(entries=4096, text=8_000_000, size_of=_text_of)
 
 
-def _statement(*, environment: bool, number_of_environments: int) -> str:
+def _statement(
+    *, environment: bool, number_of_environments: int, filters: EventFilters = NO_FILTERS
+) -> str:
     vendor = connection.vendor
     forms = number_of_environments if vendor != "postgresql" else min(number_of_environments, 1)
     return _statements.get_or_build(
-        (vendor, environment, forms),
+        (vendor, environment, forms, filters.form),
         lambda: _build_statement(
             Dialect(vendor),
             environment=environment,
             number_of_environments=number_of_environments,
+            filters=filters,
         ),
     )
 
 
-def _build_statement(d: Dialect, *, environment: bool, number_of_environments: int) -> str:
+def _filters_sql(d: Dialect, filters: EventFilters) -> list[str]:
+    """The conditions of the list's filters on the alias e (their values: _filters_params).
+    The date range bounds the (issue, datetime) index scan and, on PostgreSQL, the weeks'
+    partitions read; the others are checked on the rows that scan reads."""
+    conditions = []
+    if filters.start is not None:
+        conditions.append('e."datetime" >= %(start)s')
+    if filters.end is not None:
+        conditions.append('e."datetime" < %(end)s')
+    conditions += [f'e."event_id" = %(event_id_{i})s' for i in range(len(filters.event_ids))]
+    like = "ILIKE" if d.postgresql else "LIKE"  # SQLite's LIKE ignores the case of ASCII
+    conditions += [
+        f"e.\"message\" {like} %(text_{i})s ESCAPE '\\'" for i in range(len(filters.texts))
+    ]
+    for i, (keys, _) in enumerate(filters.tags):
+        if d.postgresql:
+            # jsonb containment of the [key, value] pair.
+            pairs = [f'e."tags" @> %(tag_{i}_{k})s::jsonb' for k in range(len(keys))]
+            conditions.append(f"({' OR '.join(pairs)})")
+        else:
+            names = ", ".join(f"%(tag_{i}_{k})s" for k in range(len(keys)))
+            conditions.append(
+                'EXISTS (SELECT 1 FROM json_each(e."tags") t'
+                f" WHERE json_extract(t.value, '$[0]') IN ({names})"
+                f" AND json_extract(t.value, '$[1]') = %(tag_{i})s)"
+            )
+    return conditions
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _filters_params(d: Dialect, filters: EventFilters) -> dict:
+    params = {}
+    # As the ORM writes datetimes (SQLite compares them as text).
+    adapt = connection.ops.adapt_datetimefield_value
+    if filters.start is not None:
+        params["start"] = adapt(filters.start)
+    if filters.end is not None:
+        params["end"] = adapt(filters.end)
+    params |= {f"event_id_{i}": value for i, value in enumerate(filters.event_ids)}
+    params |= {f"text_{i}": _like_pattern(value) for i, value in enumerate(filters.texts)}
+    for i, (keys, value) in enumerate(filters.tags):
+        if d.postgresql:
+            params |= {f"tag_{i}_{k}": json.dumps([[key, value]]) for k, key in enumerate(keys)}
+        else:
+            params |= {f"tag_{i}_{k}": key for k, key in enumerate(keys)}
+            params[f"tag_{i}"] = value
+    return params
+
+
+def _build_statement(
+    d: Dialect, *, environment: bool, number_of_environments: int, filters: EventFilters
+) -> str:
     """A window of the issue's events, newest first: the (issue, datetime) index reads them
     in order, and only the window's rows. With environment=True, each with its
     environment's columns."""
@@ -115,6 +174,8 @@ def _build_statement(d: Dialect, *, environment: bool, number_of_environments: i
     where = 'e."issue_id" = %(issue_id)s'
     if number_of_environments:
         where += " AND " + d.any('e."environment_id"', "environments", number_of_environments)
+    for condition in _filters_sql(d, filters):
+        where += f" AND {condition}"
     return (
         f"SELECT {', '.join(columns)} FROM {source} WHERE {where}"
         ' ORDER BY e."datetime" DESC, e."id" DESC LIMIT %(limit)s OFFSET %(offset)s'
@@ -213,12 +274,14 @@ class IssueEvents:
         environment: bool,
         shown: Callable[[ListedEvent], dict],
         shape: Hashable,
+        filters: EventFilters = NO_FILTERS,
     ):
         self.issue_id = issue_id
         self.environment_ids = environment_ids
         self.environment = environment
         self.shown = shown
         self.shape = shape
+        self.filters = filters
 
     def __getitem__(self, window: slice) -> list[dict]:
         if not isinstance(window, slice) or window.step is not None:
@@ -227,11 +290,16 @@ class IssueEvents:
         if stop is None or start < 0 or stop < start:
             raise ValueError("IssueEvents gives bounded slices only")
         sql = _statement(
-            environment=self.environment, number_of_environments=len(self.environment_ids)
+            environment=self.environment,
+            number_of_environments=len(self.environment_ids),
+            filters=self.filters,
         )
         params = {"issue_id": self.issue_id, "limit": stop - start, "offset": start}
+        d = Dialect(connection.vendor)
         if self.environment_ids:
-            params |= Dialect(connection.vendor).any_params("environments", self.environment_ids)
+            params |= d.any_params("environments", self.environment_ids)
+        if self.filters is not NO_FILTERS:
+            params |= _filters_params(d, self.filters)
         rows = execute(sql, params)
         return [_shown.get((self.shape, row), partial(self._shown, row)) for row in rows]
 
@@ -250,17 +318,20 @@ def issue_events(
     shown: Callable[[ListedEvent], dict],
     shape: Hashable,
     environment: bool = True,
+    filters: EventFilters = NO_FILTERS,
 ) -> IssueEvents:
     """The issue's events, newest first (by time, then id), each as `shown` makes its
     document, with their environment unless environment=False (the list's items do not show
-    it). `shape` names what `shown` makes (and anything else it depends on, such as a
-    grouping version): the documents are kept per process by it and the event's row."""
+    it), narrowed by `filters` (issues.events.filters). `shape` names what `shown` makes (and
+    anything else it depends on, such as a grouping version): the documents are kept per
+    process by it and the event's row, whatever the filters that found it."""
     return IssueEvents(
         issue.pk,
         environment_ids=[item.pk for item in environments],
         environment=environment,
         shown=shown,
         shape=shape,
+        filters=filters,
     )
 
 
@@ -271,6 +342,7 @@ def issue_events_in(
     shown: Callable[[ListedEvent], dict],
     shape: Hashable,
     environment: bool = True,
+    filters: EventFilters = NO_FILTERS,
 ) -> IssueEvents | list:
     """issue_events narrowed by environment names: an environment the issue's organization
     does not have has no events (Sentry's events list answers an empty page; the issue's
@@ -282,5 +354,10 @@ def issue_events_in(
     except Environment.DoesNotExist:
         return []
     return issue_events(
-        issue, environments=environments, shown=shown, shape=shape, environment=environment
+        issue,
+        environments=environments,
+        shown=shown,
+        shape=shape,
+        environment=environment,
+        filters=filters,
     )

@@ -73,7 +73,7 @@ def test_the_organization_items_lifetime_filtered_and_expanded_parts_are_documen
 
 @pytest.mark.parametrize("route", PATHS)
 def test_live_answers_match_the_schema(schema, api, user, project, route):
-    make_issue(project, message="one")
+    one = make_issue(project, message="one")
     ignored = make_issue(project, message="two", environment="staging")
     api.put(f"/api/0/issues/{ignored.pk}/", {"status": "ignored"}, format="json")
     target = url(route, project)
@@ -82,6 +82,9 @@ def test_live_answers_match_the_schema(schema, api, user, project, route):
         (api.get(target, {"query": "", "statsPeriod": "14d", "sort": "freq"}), 200),
         (api.get(target, {"query": "is:ignored", "statsPeriod": ""}), 200),
         (api.get(target, {"environment": "staging", "query": "", "limit": "1"}), 200),
+        # Direct hits: one item, by event id (with matchingEventId) or by short id.
+        (api.get(target, {"query": one.events.get().event_id}), 200),
+        (api.get(target, {"query": one.qualified_short_id, "shortIdLookup": "1"}), 200),
         (api.get(target, {"statsPeriod": "91d"}), 400),
         (api.get(target, {"sort": "trends"}), 400),
         (api.get(target, {"query": "is:nonsense"}), 400),
