@@ -18,6 +18,7 @@ the service as production serves it, then digested, then both at once.
 import http.client
 import os
 import random
+import resource
 import signal
 import statistics
 import subprocess
@@ -45,6 +46,9 @@ class IngestResult:
     digest_seconds: float = 0.0
     digested: int = 0
     get_stats: dict | None = None
+    # CPU seconds the digest cost: its worker's, and PostgreSQL's (every process of the
+    # server, the GETs beside it included), for the capacity model (docs/capacity.md).
+    digest_cpu: tuple[float, float] | None = None
     e2e: dict | None = None
     envelope_bytes: tuple[float, float] = (0.0, 0.0)
 
@@ -119,6 +123,38 @@ def event_count() -> int:
     return Event.objects.count()
 
 
+def postgres_cpu_seconds() -> float | None:
+    """The CPU seconds the PostgreSQL server of the default database has used so far: its
+    postmaster's own and its reaped children's (/proc/PID/stat fields 14-17), plus those of its
+    live children; None when that server's processes are not on this machine."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW data_directory")
+        directory = Path(cursor.fetchone()[0])
+    try:
+        postmaster = int((directory / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        pid, parent = int(entry.name), int(fields[1])
+        if pid == postmaster:
+            total += sum(int(value) for value in fields[11:15])
+        elif parent == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def digest_command(env: dict, *extra: str) -> list[str]:
     return [sys.executable, "manage.py", "digest_events", *extra]
 
@@ -170,10 +206,22 @@ def measure_digest(
     reader.thread.start()
     try:
         started = time.perf_counter()
+        worker_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        postgres_before = postgres_cpu_seconds()
         subprocess.run(  # noqa: S603
             digest_command(env, "--once"), cwd=BASE_DIR, env=env, check=True, capture_output=True
         )
         result.digest_seconds = time.perf_counter() - started
+        worker_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        postgres_after = postgres_cpu_seconds()
+        if postgres_before is not None and postgres_after is not None:
+            result.digest_cpu = (
+                worker_after.ru_utime
+                + worker_after.ru_stime
+                - worker_before.ru_utime
+                - worker_before.ru_stime,
+                postgres_after - postgres_before,
+            )
     finally:
         reader.stop.set()
         reader.thread.join()
@@ -510,6 +558,12 @@ def report(result: IngestResult, config) -> list[str]:
             f" served {result.get_stats['rps']:,.0f} GETs/s of the reference issue"
             f" ({result.get_stats['failed']} failed); goal >= 1,000/s"
         )
+        if result.digest_cpu and result.digested:
+            worker, postgres = (seconds * 1000 / result.digested for seconds in result.digest_cpu)
+            out.append(
+                f"  digest CPU per event: worker {worker:.2f} ms, PostgreSQL {postgres:.2f} ms"
+                " (the GETs beside it included)"
+            )
     e2e = result.e2e
     if e2e:
         out.append(

@@ -47,3 +47,21 @@ def test_the_benchmarks_envelopes_are_accepted_and_digested(project, tmp_path):
         read.append(data[: int(length)])
         data = data[int(length) :]
     assert read == bodies
+
+
+def test_postgresqls_cpu_is_read_from_its_processes():
+    """bench.ingest.postgres_cpu_seconds: the server's CPU time, growing with its work, or
+    None where it cannot be read (SQLite, a server on another machine)."""
+    from django.db import connection
+
+    from bench.ingest import postgres_cpu_seconds
+
+    before = postgres_cpu_seconds()
+    if connection.vendor != "postgresql":
+        assert before is None
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM generate_series(1, 2000000)")
+    after = postgres_cpu_seconds()
+    assert before is not None and after is not None
+    assert after > before
