@@ -12,18 +12,15 @@ from django.utils import timezone
 from issues.models import Event, UserReport
 from tests.factories import make_event
 from tests.helpers import NOT_FOUND, events_url, get_json, links
-from tests.issues.test_issue_events import DETAIL_QUERIES, FULL_KEYS, exception_payload
+from tests.issues.test_issue_events import (
+    DETAIL_KEYS,
+    DETAIL_QUERIES,
+    FULL_KEYS,
+    exception_payload,
+)
 
 pytestmark = pytest.mark.django_db
 
-DETAIL_ONLY = {
-    "release",
-    "userReport",
-    "sdkUpdates",
-    "resolvedWith",
-    "previousEventID",
-    "nextEventID",
-}
 # Sentry's _meta of an event nothing annotated.
 NO_ANNOTATIONS = {
     "entries": {},
@@ -128,7 +125,7 @@ def test_every_detail_route_has_the_new_keys(api, project):
     event = make_event(project)
     for url in detail_urls(event):
         document = get_json(api, url)
-        assert set(document) == FULL_KEYS | DETAIL_ONLY, url
+        assert set(document) == DETAIL_KEYS, url
         assert document["userReport"] is None
         assert document["sdkUpdates"] == []
         assert document["resolvedWith"] == []
@@ -251,9 +248,7 @@ def test_collapse_stacktrace_only_leaves_out_what_the_detail_adds(api, project):
     event = make_event(project)
     document = get_json(api, events_url(event.issue, "latest"), collapse="stacktraceOnly")
     assert set(document) == FULL_KEYS
-    assert set(get_json(api, events_url(event.issue, "latest"), collapse="other")) == (
-        FULL_KEYS | DETAIL_ONLY
-    )
+    assert set(get_json(api, events_url(event.issue, "latest"), collapse="other")) == DETAIL_KEYS
 
 
 @pytest.mark.parametrize("reports", [0, 3])
