@@ -18,6 +18,7 @@ from accounts.models import (
 )
 from accounts.scopes import EVENT_SCOPES
 from accounts.services import new_key_value
+from issues.models import Activity, ActivityType
 from issues.services import record_event
 from releases.models import Release, ReleaseProject
 
@@ -164,3 +165,18 @@ def make_organization(**fields):
     ProjectFactory(organization=organization, teams=[team])
     MemberFactory(organization=organization, teams=[team])
     return organization
+
+
+def make_notes(issue, count: int):
+    """`count` notes on the issue, written at once, by up to 20 new users in turn."""
+    users = UserFactory.create_batch(min(count, 20))
+    Activity.objects.bulk_create(
+        Activity(
+            project_id=issue.project_id,
+            issue=issue,
+            type=ActivityType.NOTE,
+            user=users[number % len(users)],
+            data={"text": str(number)},
+        )
+        for number in range(count)
+    )

@@ -3,8 +3,8 @@
 
 import pytest
 
-from issues.models import Activity, ActivityType, IssueHash
-from tests.factories import UserFactory, make_event, make_issue
+from issues.models import IssueHash
+from tests.factories import make_event, make_issue, make_notes
 from tests.helpers import (
     NOT_FOUND,
     PERMISSION_DENIED,
@@ -57,23 +57,9 @@ def test_activities_ignore_the_environment(api, issue):
     assert get_json(api, activities_url(issue), environment="production") == expected
 
 
-def add_activity(issue, count: int):
-    users = UserFactory.create_batch(min(count, 20))
-    Activity.objects.bulk_create(
-        Activity(
-            project_id=issue.project_id,
-            issue=issue,
-            type=ActivityType.NOTE,
-            user=users[number % len(users)],
-            data={"text": str(number)},
-        )
-        for number in range(count)
-    )
-
-
 @pytest.mark.parametrize("count", [1, 150])
 def test_activities_read_a_fixed_number_of_queries(user, issue, count, django_assert_num_queries):
-    add_activity(issue, count)
+    make_notes(issue, count)
     client = client_for(user)  # a new token: its first use writes its last-used time
     with django_assert_num_queries(ACTIVITY_QUERIES):
         response = client.get(activities_url(issue))

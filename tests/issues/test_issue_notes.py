@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from issues.models import Activity, ActivityType, Issue, Subscription, SubscriptionReason
 from tests.concurrency import run_together
 from tests.conftest import new_member
-from tests.factories import TeamFactory, UserFactory, make_issue
+from tests.factories import TeamFactory, make_issue, make_notes
 from tests.helpers import (
     DATETIME,
     NOT_FOUND,
@@ -220,20 +220,6 @@ def test_list_shows_only_notes_of_the_issue(api, issue, project):
     # The /notes/ alias and the organization route list the same.
     assert get_json(api, notes_url(issue, name="notes")) == get_json(api, notes_url(issue))
     assert get_json(api, notes_url(issue, route="organization")) == get_json(api, notes_url(issue))
-
-
-def make_notes(issue, count: int):
-    users = UserFactory.create_batch(min(count, 20))
-    Activity.objects.bulk_create(
-        Activity(
-            project_id=issue.project_id,
-            issue=issue,
-            type=ActivityType.NOTE,
-            user=users[number % len(users)],
-            data={"text": str(number)},
-        )
-        for number in range(count)
-    )
 
 
 @pytest.mark.parametrize("count", [1, 60])
