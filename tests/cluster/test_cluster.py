@@ -214,6 +214,19 @@ def test_the_cluster_counts_every_event_once_and_reads_your_writes_while_one_of_
     stopped_at = time.monotonic()
     wait_until("the digest queue drained", lambda: queue_empty(database), DRAIN_SECONDS)
     drained_at = time.monotonic()
+    # The counts below are read through the API by a token that wrote none of them, which
+    # may read the replica (only a client's own writes must be there): wait until it has
+    # replayed the digest's last commit, which it applies APPLY_DELAY late.
+    written = query(database, "SELECT pg_current_wal_lsn()::text")[0][0]
+    wait_until(
+        "the replica replayed the digest",
+        lambda: query(
+            env["CLUSTER_REPLICA_URL"],
+            "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn",
+            [written],
+        )[0][0],
+        DRAIN_SECONDS,
+    )
 
     print(
         f"{len(sent)} events sent, {len(answers)} answered",
