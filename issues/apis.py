@@ -1,5 +1,7 @@
 """Thin endpoints: parse, call a selector or service, serialize."""
 
+import functools
+
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_view
 from rest_framework import status
@@ -8,13 +10,14 @@ from rest_framework.response import Response
 from issues.bulk import IssueBulkMutation
 from issues.bulk_openapi import bulk_delete, bulk_update
 from issues.documents import ISSUE, ISSUE_DETAIL, LIST_ITEM, IssueContext, render, shown_keys
-from issues.gather import gather_issues
+from issues.gather import build_issues, gather_issues, read_issues
 from issues.list_openapi import list_issues
 from issues.lookups import IssueLookup, issue_lookup
 from issues.models import HIDDEN_STATUSES, Environment
 from issues.openapi import delete_issue, retrieve_issue, update_issue
 from issues.parts import Gathered
 from issues.permissions import IssuePermission
+from issues.rendered import list_documents
 from issues.search import DEFAULT_QUERY, IssueSearch, parse_period
 from issues.selectors import (
     ListScope,
@@ -246,40 +249,34 @@ class IssueListEndpoint(SentryEndpoint):
             # The page names its issues by id; their rows are read with their documents.
             page, link = paginate(request, search.qs.values_list("id", flat=True))
             headers = {"Link": link}
-        gathered = {
-            row.issue.pk: row
-            for row in gather_issues(
-                user=request.user,
-                ids=page,
-                environment_ids=[environment.pk for environment in environments],
-                # A direct hit's issue may be of a reachable project the list does not select.
-                projects=projects if hit is None else reachable,
-                now=now,
-                **series,
-            )
-        }
+        read = read_issues(
+            user=request.user,
+            ids=page,
+            environment_ids=[environment.pk for environment in environments],
+            # A direct hit's issue may be of a reachable project the list does not select.
+            projects=projects if hit is None else reachable,
+            now=now,
+            **series,
+        )
+        built = functools.cache(lambda: {row.issue.pk: row for row in build_issues(read)})
         filtered = {}
         if stream is not None and search is not None:
             environment_ids = [environment.pk for environment in environments]
-            filtered = stream.filtered(search, gathered, environment_ids=environment_ids)
-        prefix = url_prefix(request)
-        items = []
-        for issue_id in page:
-            row = gathered.get(issue_id)
-            if row is None:
-                continue  # deleted since the page was read
-            context = IssueContext(
-                row.issue,
-                parts=row.parts,
-                requester=request.user,
-                permalink_prefix=prefix,
-                now=row.now,
-                stats_label=stats_label,
-                filtered=filtered.get(issue_id),
-            )
-            items.append(render(keys, context))
+            filtered = stream.filtered(search, built, environment_ids=environment_ids)
+        documents = list_documents(
+            read,
+            keys=keys,
+            requester=request.user,
+            permalink_prefix=url_prefix(request),
+            stats_label=stats_label,
+            filtered=filtered,
+            built=built if filtered else None,
+        )
+        # In the page's order; an issue deleted since the page was read is left out.
+        items = [documents[issue_id] for issue_id in page if issue_id in documents]
         if hit is not None and hit.event_id is not None and len(items) == 1:
-            items[0]["matchingEventId"] = hit.event_id
+            # A copy: the documents are kept for other requests (issues.rendered).
+            items[0] = {**items[0], "matchingEventId": hit.event_id}
             if self.matching_event_environment and hit.event_environment:
                 items[0]["matchingEventEnvironment"] = hit.event_environment
         return Response(items, headers=headers)

@@ -105,6 +105,11 @@ class IssueContext:
             self._status = shown_status(self.issue, now=self.now, users=self.users)
         return self._status
 
+    def until(self) -> datetime | None:
+        """The moment from which time alone changes what the document shows (its status),
+        None when only its rows can: a document kept by their text holds until then."""
+        return self.status()["until"]
+
     def subscription(self) -> dict:
         """isSubscribed and subscriptionDetails."""
         if self._subscription is None:

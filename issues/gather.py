@@ -19,6 +19,7 @@ five times the work itself (issue 10).
 # parameters.
 # ruff: noqa: S608
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection
@@ -47,6 +48,7 @@ from issues.stats import (
 )
 from issues_api.jsonrows import (
     Dialect,
+    Shape,
     build,
     build_rows,
     column_index,
@@ -138,7 +140,13 @@ def _build_statement(
     project,
 ) -> tuple[str, list[str]]:
     shape = issue_shape(detail=detail, collapse=collapse, parts=parts, project=project)
-    columns = [("head", object_sql(d, Issue, shape, "i"))]
+    # JSON comes as its text: issues.rendered keys documents by it, and parses it only to
+    # build one it has not kept.
+    columns = [
+        ("id", 'i."id"'),
+        ("project_id", 'i."project_id"'),
+        ("head", d.text(object_sql(d, Issue, shape, "i"))),
+    ]
     issue_key = 'i."id"'
 
     def environments(alias):
@@ -146,12 +154,10 @@ def _build_statement(
             return ""
         return " AND " + d.any(f'{alias}."environment_id"', "environments", number_of_environments)
 
-    # The GET document's people come as text: issues.gather._people_of keys them by it.
-    people = d.text if detail else str
     if parts:
         columns += [
-            ("seen", people(rows_sql(d, seen_rows(detail=detail), issue_key))),
-            ("subscriptions", people(rows_sql(d, subscription_rows(detail=detail), issue_key))),
+            ("seen", d.text(rows_sql(d, seen_rows(detail=detail), issue_key))),
+            ("subscriptions", d.text(rows_sql(d, subscription_rows(detail=detail), issue_key))),
             (
                 "bookmarked",
                 'EXISTS (SELECT 1 FROM "issues_bookmark" b'
@@ -170,8 +176,10 @@ def _build_statement(
             columns.append(
                 (
                     "counts",
-                    f'(SELECT {counts} FROM "issues_issueenvironment" e'
-                    f' WHERE e."issue_id" = i."id"{environments("e")})',
+                    d.text(
+                        f'(SELECT {counts} FROM "issues_issueenvironment" e'
+                        f' WHERE e."issue_id" = i."id"{environments("e")})'
+                    ),
                 )
             )
             if number_of_environments > 1:
@@ -198,12 +206,14 @@ def _build_statement(
                 columns.append(
                     (
                         "tag_keys",
-                        f"(SELECT {d.array(tag, 's.total DESC, s.key')} FROM ("
-                        'SELECT k."key" AS key, SUM(k."times_seen") AS total'
-                        ' FROM "issues_issuetagkey" k'
-                        f' WHERE k."issue_id" = i."id"{environments("k")}'
-                        ' GROUP BY k."key" ORDER BY total DESC, k."key"'
-                        f" LIMIT {TAG_KEY_LIMIT}) s)",
+                        d.text(
+                            f"(SELECT {d.array(tag, 's.total DESC, s.key')} FROM ("
+                            'SELECT k."key" AS key, SUM(k."times_seen") AS total'
+                            ' FROM "issues_issuetagkey" k'
+                            f' WHERE k."issue_id" = i."id"{environments("k")}'
+                            ' GROUP BY k."key" ORDER BY total DESC, k."key"'
+                            f" LIMIT {TAG_KEY_LIMIT}) s)"
+                        ),
                     )
                 )
         # Stats read the hourly counts for hourly buckets, the daily ones for daily buckets.
@@ -214,18 +224,20 @@ def _build_statement(
             columns.append(
                 (
                     name,
-                    f"(SELECT {d.array(bucket)} FROM ("
-                    f"SELECT {at} AS at,"
-                    f' SUM(h."count") AS n FROM "{table}" h'
-                    f' WHERE h."issue_id" = i."id" AND h."{column}" >= %({name}_from)s'
-                    f' AND h."{column}" < %({name}_to)s{environments("h")}'
-                    f' GROUP BY h."{column}") s)',
+                    d.text(
+                        f"(SELECT {d.array(bucket)} FROM ("
+                        f"SELECT {at} AS at,"
+                        f' SUM(h."count") AS n FROM "{table}" h'
+                        f' WHERE h."issue_id" = i."id" AND h."{column}" >= %({name}_from)s'
+                        f' AND h."{column}" < %({name}_to)s{environments("h")}'
+                        f' GROUP BY h."{column}") s)'
+                    ),
                 )
             )
     if membership:
         select, in_team = _membership_sql()
         member = d.object([("role", 'm."role"'), ("in_team", in_team)])
-        columns.append(("membership", f"({select.format(object=member)})"))
+        columns.append(("membership", d.text(f"({select.format(object=member)})")))
     select = ", ".join(f"{sql} AS {name}" for name, sql in columns)
     sql = (
         f'SELECT {select} FROM "issues_issue" i'
@@ -235,7 +247,31 @@ def _build_statement(
     return sql, [name for name, _ in columns]
 
 
-def gather_issues(
+@dataclass
+class IssueRows:
+    """What gather's statement read for some issues, their JSON as text, with what building
+    their documents from it needs (build_issues). Each row is a dict by column: `id` and
+    `project_id` as numbers, the parts as their text."""
+
+    rows: list[dict]
+    shape: Shape
+    detail: bool
+    parts: bool
+    membership: bool
+    # {period or "group": (rollup, buckets)}: the stats series the rows' counts fill.
+    series: dict
+    now: datetime
+    projects: list[Project] | None
+
+
+def gather_issues(**gathering) -> list[Gathered]:
+    """The issues a lookup or a list of ids names, each with its related rows, and with the
+    parts of its document (parts=True) and the requester's membership (membership=True):
+    read_issues, then build_issues."""
+    return build_issues(read_issues(**gathering))
+
+
+def read_issues(
     *,
     user: User,
     lookup: IssueLookup | None = None,
@@ -249,15 +285,15 @@ def gather_issues(
     group_stats: tuple[int, list[int]] | None = None,
     projects: list[Project] | None = None,
     now: datetime,
-) -> list[Gathered]:
-    """The issues a lookup or a list of ids names, each with its related rows, and with the
-    parts of its document (parts=True) and the requester's membership (membership=True).
+) -> IssueRows:
+    """The rows of the issues a lookup or a list of ids names, in one statement.
 
     detail=False gives what PUT and lists show (Sentry's GroupSerializer); detail=True adds
     what only GET shows, its 24-hour and 30-day stats included. stats_period asks lists'
     stats, group_stats (a rollup and its buckets, issues.stats.group_stats_series) the
     organization list's. Collapsed parts are not read at all. `projects`, when the caller
-    has read them (with their organizations), are not read again.
+    has read them (with their organizations), are not read again; an issue of another
+    project (moved since its page was read) is left out.
     """
     # The periods the stats show: 24 hours and 30 days on the GET document, the list's one.
     periods = ()
@@ -300,29 +336,45 @@ def gather_issues(
             datetime.fromtimestamp(buckets[-1] + rollup, UTC)
         )
     rows = [dict(zip(names, row, strict=True)) for row in execute(sql, params)]
-    shape = issue_shape(detail=detail, collapse=collapse, parts=parts, project=projects is None)
+    if projects is not None:
+        listed = {project.pk for project in projects}
+        rows = [row for row in rows if row["project_id"] in listed]
+    return IssueRows(
+        rows=rows,
+        shape=issue_shape(detail=detail, collapse=collapse, parts=parts, project=projects is None),
+        detail=detail,
+        parts=parts,
+        membership=membership,
+        series=series,
+        now=now,
+        projects=projects,
+    )
+
+
+def build_issues(read: IssueRows, rows: list[dict] | None = None) -> list[Gathered]:
+    """The issues of the rows read (or of `rows`, some of them), built: each with its related
+    rows in its relation caches and the parts of its document, as the serializers read
+    them."""
     # One memo for the page: its issues share their project, organization and users.
     children: dict = {}
     gathered = [
         _gathered(
             row,
-            shape=shape,
-            detail=detail,
-            parts=parts,
-            membership=membership,
-            series=series,
-            now=now,
+            shape=read.shape,
+            detail=read.detail,
+            parts=read.parts,
+            membership=read.membership,
+            series=read.series,
+            now=read.now,
             children=children,
         )
-        for row in rows
+        for row in (read.rows if rows is None else rows)
     ]
-    if projects is not None:
-        by_id = {project.pk: project for project in projects}
-        # An issue moved to another project since its page was read is not listed.
-        gathered = [item for item in gathered if item.issue.project_id in by_id]
+    if read.projects is not None:
+        by_id = {project.pk: project for project in read.projects}
         for item in gathered:
             item.issue._state.fields_cache["project"] = by_id[item.issue.project_id]
-    if parts:
+    if read.parts:
         # By user, and by release: what one issue shows is the same for another.
         emails_by_user, release_projects = shown_rows(children)
         for item in gathered:

@@ -161,6 +161,8 @@ def shown_status(issue, *, now: datetime, users) -> dict:
         "status": STATUS_LABELS.get(shown.status, "unresolved"),
         "statusDetails": details,
         "substatus": shown.substatus,
+        # Not a key of the document: when time alone changes the three above.
+        "until": shown.until,
     }
 
 

@@ -18,6 +18,7 @@ Every part is computed from what the page's gathering read (issues.gather) but `
 with tag terms, which reads the tag-value counters of the page's issues in one query.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -176,16 +177,18 @@ class StreamOptions:
             return None
         return group_stats_series(self.group_stats, window=self.window, now=now)
 
-    def filtered(self, search, gathered: dict, *, environment_ids: list[int]) -> dict:
+    def filtered(self, search, built: Callable[[], dict], *, environment_ids: list[int]) -> dict:
         """{issue id: IssueCounts | None}: each listed issue's counts within the search's
         event filters (None without any), unless ?collapse= leaves them out. Free text
         matches what every event of an issue shares, so alone it counts them all; a tag or
         release term counts the events carrying it (with several, the rarest term's, which
-        bounds the events carrying them all), and at most the issue's users."""
+        bounds the events carrying them all), and at most the issue's users. `built` gives
+        the listed issues built ({id: Gathered}), asked only when there are such counts."""
         if {"stats", "filtered"} & self.collapse:
             return {}
         if not search.tag_terms and not search.has_text:
             return {}
+        gathered = built()
         tagged = {}
         if search.tag_terms:
             tagged = tag_value_counts(

@@ -26,12 +26,22 @@ class TextMemo:
     def __len__(self) -> int:
         return len(self._kept)
 
-    def get(self, key: Hashable, make: Callable[[], object]):
-        """What `make()` built for `key`, built now if nothing is kept for it. What a new
-        entry adds to the text kept is `size_of(key)` (its characters)."""
+    def get(
+        self,
+        key: Hashable,
+        make: Callable[[], object],
+        *,
+        fresh: Callable[[object], bool] | None = None,
+    ):
+        """What `make()` built for `key`, built now if nothing is kept for it, or if what is
+        kept no longer holds (`fresh` says whether it does: for what also depends on the
+        time). What a new entry adds to the text kept is `size_of(key)` (its characters)."""
         found = self._kept.get(key, self)
         if found is not self:
-            return found
+            if fresh is None or fresh(found):
+                return found
+            value = self._kept[key] = make()
+            return value
         value = make()
         size = self.size_of(key)
         if len(self._kept) >= self.entries or self._text + size > self.text:

@@ -239,7 +239,9 @@ class ShownStatus:
     Ignored with a snooze that holds: the snooze, with what is left of its counts without a
     window (the counts as set otherwise). Resolved: what fixed it, a release before a commit,
     and who said so (a commit's resolution names nobody). The substatus goes only with
-    unresolved and ignored.
+    unresolved and ignored. `until`: the moment from which time alone changes this reading
+    (a new issue turning ongoing, a snooze ending), None when only a change to the rows can;
+    documents kept by their rows' text (issues.rendered) hold until then.
     """
 
     status: IssueStatus
@@ -251,6 +253,7 @@ class ShownStatus:
     in_next_release: bool = False
     in_commit: Commit | None = None
     actor: User | None = None
+    until: datetime | None = None
 
 
 def shown(
@@ -261,9 +264,12 @@ def shown(
     status = issue.status
     if status == IssueStatus.UNRESOLVED:
         substatus = issue.substatus
-        if substatus == IssueSubstatus.NEW and issue.first_seen < now - NEW_ISSUE_PERIOD:
-            substatus = IssueSubstatus.ONGOING
-        return ShownStatus(status, substatus)
+        if substatus != IssueSubstatus.NEW:
+            return ShownStatus(status, substatus)
+        ongoing_from = issue.first_seen + NEW_ISSUE_PERIOD
+        if ongoing_from < now:
+            return ShownStatus(status, IssueSubstatus.ONGOING)
+        return ShownStatus(status, substatus, until=ongoing_from)
     if status == IssueStatus.IGNORED:
         if snooze is None:
             return ShownStatus(status, issue.substatus)
@@ -278,6 +284,7 @@ def shown(
             ignore_count=snooze.count if events_left is None else events_left,
             ignore_user_count=snooze.user_count if users_left is None else users_left,
             actor=snooze.actor,
+            until=snooze.until,
         )
     if status == IssueStatus.RESOLVED and resolution is not None:
         if resolution.release is not None:
