@@ -9,22 +9,23 @@ from rest_framework.response import Response
 
 from issues.bulk import IssueBulkMutation
 from issues.bulk_openapi import bulk_delete, bulk_update
-from issues.documents import ISSUE, ISSUE_DETAIL, LIST_ITEM, IssueContext, render, shown_keys
-from issues.gather import build_issues, gather_issues, read_issues
+from issues.documents import ISSUE, ISSUE_DETAIL, LIST_ITEM, shown_keys
+from issues.gather import access_issue, build_issues, read_issues
 from issues.list_openapi import list_issues
 from issues.lookups import IssueLookup, issue_lookup
 from issues.models import HIDDEN_STATUSES, Environment
 from issues.openapi import delete_issue, retrieve_issue, update_issue
 from issues.parts import Gathered
 from issues.permissions import IssuePermission
-from issues.rendered import list_documents
-from issues.search import DEFAULT_QUERY, IssueSearch, parse_period
+from issues.rendered import rendered_documents
+from issues.search import DEFAULT_QUERY, IssueSearch, parse_period, status_search
 from issues.selectors import (
     ListScope,
     direct_hit,
     environments_by_name,
     issues_for_list,
     list_scope,
+    status_page,
 )
 from issues.services import issue_delete, issue_discard, issue_update
 from issues.stream import StreamOptions, stream_options
@@ -59,16 +60,18 @@ class IssueEndpoint(SentryEndpoint):
     def find_issue(
         self, request, issue_id: str, organization_id_or_slug: str | None = None, **gathering
     ) -> Gathered | None:
-        """gather_issue's statement, without its checks: None when the URL names no issue."""
+        """gather_issue's statement, without its checks: None when the URL names no issue.
+        The issue is built as far as its checks read it; the rows of its document's parts
+        (gathering parts=True) stay in `read` for render_issue."""
         lookup = issue_lookup(issue_id, organization_id_or_slug)
         if lookup is None:
             return None
         if request.query_params.getlist("environment"):
             gathering["parts"] = False
-        found = gather_issues(
+        read = read_issues(
             user=request.user, lookup=lookup, membership=True, now=timezone.now(), **gathering
         )
-        return found[0] if found else None
+        return access_issue(read) if read.rows else None
 
     def check_issue(self, request, gathered: Gathered) -> Gathered:
         """The requester's access to a found issue (403), then its hidden statuses (404)."""
@@ -93,11 +96,14 @@ class IssueEndpoint(SentryEndpoint):
         return frozenset(request.query_params.getlist("collapse")) if detail else frozenset()
 
     def render_issue(self, request, gathered: Gathered, *, detail: bool) -> dict:
+        """The issue's document (detail: the GET's), from the rows find_issue read with it
+        or, when it read no parts (PUT, ?environment=), from a statement of its own."""
         issue = gathered.issue
         collapse = self.collapse(request, detail=detail)
-        if gathered.parts is None:
+        read = gathered.read
+        if read is None or not read.parts:
             environments = self.get_environments(request, issue)
-            found = gather_issues(
+            read = read_issues(
                 user=request.user,
                 # By its id rather than ids=[...]: PostgreSQL's generic plan then knows it
                 # reads one issue and probes the bookmark by (issue, user), where for "any of
@@ -108,18 +114,17 @@ class IssueEndpoint(SentryEndpoint):
                 environment_ids=[environment.pk for environment in environments],
                 now=timezone.now(),
             )
-            if not found:
-                raise ResourceDoesNotExist  # deleted meanwhile
-            gathered = found[0]
-        context = IssueContext(
-            gathered.issue,
-            parts=gathered.parts,
+        documents = rendered_documents(
+            read,
+            # A collapsed key is not computed (lifetime and filtered name parts only lists
+            # have).
+            keys=shown_keys(ISSUE_DETAIL if detail else ISSUE, collapse),
             requester=request.user,
             permalink_prefix=url_prefix(request),
-            now=gathered.now,
         )
-        # A collapsed key is not computed (lifetime and filtered name parts only lists have).
-        return render(shown_keys(ISSUE_DETAIL if detail else ISSUE, collapse), context)
+        if issue.pk not in documents:
+            raise ResourceDoesNotExist  # deleted meanwhile
+        return documents[issue.pk]
 
 
 @extend_schema_view(get=retrieve_issue, put=update_issue, delete=delete_issue)
@@ -236,6 +241,11 @@ class IssueListEndpoint(SentryEndpoint):
             headers = {"Link": link}
             if len(page) == 1:
                 headers["X-Sentry-Direct-Hit"] = "1"
+        elif (statuses := status_search(request.query_params, self.default_query)) is not None:
+            # The page names its issues by id; their rows are read with their documents.
+            ids = status_page(projects, search=statuses, environments=environments, now=now)
+            page, link = paginate(request, ids)
+            headers = {"Link": link}
         else:
             search = IssueSearch(
                 request.query_params,
@@ -246,7 +256,6 @@ class IssueListEndpoint(SentryEndpoint):
                 projects=projects,
                 default_query=self.default_query,
             )
-            # The page names its issues by id; their rows are read with their documents.
             page, link = paginate(request, search.qs.values_list("id", flat=True))
             headers = {"Link": link}
         read = read_issues(
@@ -263,7 +272,7 @@ class IssueListEndpoint(SentryEndpoint):
         if stream is not None and search is not None:
             environment_ids = [environment.pk for environment in environments]
             filtered = stream.filtered(search, built, environment_ids=environment_ids)
-        documents = list_documents(
+        documents = rendered_documents(
             read,
             keys=keys,
             requester=request.user,

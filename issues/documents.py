@@ -107,8 +107,9 @@ class IssueContext:
 
     def until(self) -> datetime | None:
         """The moment from which time alone changes what the document shows (its status),
-        None when only its rows can: a document kept by their text holds until then."""
-        return self.status()["until"]
+        None when only its rows can: a document kept by their text holds until then. Only
+        the status reads the time: a document that showed none does not depend on it."""
+        return None if self._status is None else self._status["until"]
 
     def subscription(self) -> dict:
         """isSubscribed and subscriptionDetails."""

@@ -32,6 +32,7 @@ from issues.models import (
 from issues.parts import Gathered, IssueCounts, IssueParts, Membership, People
 from issues.shapes import (
     ACTIVITY_ROWS,
+    LOOKUP_SHAPE,
     TAG_KEY_LIMIT,
     issue_shape,
     seen_rows,
@@ -383,16 +384,34 @@ def build_issues(read: IssueRows, rows: list[dict] | None = None) -> list[Gather
     return gathered
 
 
+def access_issue(read: IssueRows) -> Gathered:
+    """The first issue read, built only as far as access checks read it (with its project and
+    its organization), with the requester's membership; the parts of its document stay as
+    read (`read`), for issues.rendered, which builds them only for a document it has not
+    kept. A head read with its project has it first (issues.shapes.issue_shape): its JSON
+    starts as LOOKUP_SHAPE's does."""
+    if read.projects is not None:
+        raise ValueError("access_issue reads an issue read with its project")
+    row = read.rows[0]
+    issue = build(Issue, loads(row["head"]), LOOKUP_SHAPE, {})
+    gathered = Gathered(issue=issue, parts=None, now=read.now, read=read)
+    if read.membership:
+        gathered.membership = _membership(row)
+    return gathered
+
+
+def _membership(row) -> Membership | None:
+    member = loads(row["membership"])
+    if member is None:
+        return None
+    return Membership(role=member["role"], in_project_team=bool(member["in_team"]))
+
+
 def _gathered(row, *, shape, detail, parts, membership, series, now, children) -> Gathered:
     issue = build(Issue, loads(row["head"]), shape, children)
     gathered = Gathered(issue=issue, parts=None, now=now)
     if membership:
-        member = loads(row["membership"])
-        gathered.membership = (
-            Membership(role=member["role"], in_project_team=bool(member["in_team"]))
-            if member is not None
-            else None
-        )
+        gathered.membership = _membership(row)
     if not parts:
         return gathered
     counts = IssueCounts(issue.times_seen, issue.user_count, issue.first_seen, issue.last_seen)

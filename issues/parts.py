@@ -3,10 +3,14 @@ row, and the requester's membership, as the serializers read them."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from accounts.models import UserEmail
 from issues.models import Activity, Issue, IssueSeen, Subscription
 from releases.models import ReleaseProject
+
+if TYPE_CHECKING:
+    from issues.gather import IssueRows
 
 
 @dataclass
@@ -78,3 +82,5 @@ class Gathered:
     membership: Membership | None = None
     # The moment the parts were read at (their stats end there), for the serializer.
     now: datetime | None = None
+    # The rows the issue was read from, when its parts were left unbuilt (access_issue).
+    read: "IssueRows | None" = None

@@ -1,6 +1,7 @@
 """Issue documents rendered before, kept per process by what they were rendered from.
 
-A list's item is a function of: its issue's rows as issues.gather read them (their text);
+An issue document (the GET's, PUT's, a list's item) is a function of: its issue's rows as
+issues.gather read them (their text, the requester's membership and bookmark included);
 the requester's own row; the project and organization rows the list read; the URL prefix
 and the keys, stats label and stats buckets the request asks; and the time, only through
 the status a reader sees (a new issue turns ongoing a week after its first event, a snooze
@@ -8,8 +9,8 @@ ends at its `until`: IssueContext.until). The key is all of those but the time, 
 an entry holds until its document's `until`. A row that changed is a new key, so a document
 shown again is the one its rows give now (issues_api.memo); nothing is invalidated.
 
-Building and rendering the items was most of a list's work, the same from one request to
-the next while its issues do not change (issue 10).
+Building and rendering the documents was most of a list's work and a third of the GET's,
+the same from one request to the next while the issues do not change (issue 10).
 """
 
 from collections.abc import Callable
@@ -42,14 +43,14 @@ def row_values(instance) -> tuple:
     return tuple(getattr(instance, field.attname) for field in instance._meta.concrete_fields)
 
 
-def list_documents(
+def rendered_documents(
     read: IssueRows,
     *,
     keys: tuple[Key, ...],
     requester,
     permalink_prefix: str,
-    stats_label: str,
-    filtered: dict[int, IssueCounts],
+    stats_label: str = "",
+    filtered: dict[int, IssueCounts] | None = None,
     built: Callable[[], dict[int, Gathered]] | None = None,
 ) -> dict[int, dict]:
     """{issue id: its document} for the issues read, each rendered with `keys` unless an
@@ -68,6 +69,7 @@ def list_documents(
         for project in read.projects or ()
     }
     now = read.now
+    filtered = filtered or {}
     documents = {}
     for row in read.rows:
         issue_id = row["id"]

@@ -7,6 +7,7 @@ documents' parts are gathered by issues.gather, for one issue or a page."""
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -16,8 +17,10 @@ from accounts.roles import reaches_every_project
 from issues.gather import in_project_team_sql
 from issues.models import HIDDEN_STATUSES, Environment, Event, Issue, IssueTagValue
 from issues.parts import IssueCounts, Membership
+from issues.search import StatusSearch, sort_order
 from issues.short_ids import parse_qualified_short_id
 from issues_api.api.numbers import MAX_BIGINT, as_bigint, is_ascii_number
+from issues_api.db_router import read_connection
 from issues_api.jsonrows import Dialect, Shape, build, loads, object_sql
 from issues_api.statements import Statements, execute
 
@@ -32,6 +35,77 @@ def environments_by_name(*, organization_id: int, names: list[str]) -> list[Envi
     if len(found) != len(wanted):
         raise Environment.DoesNotExist
     return found
+
+
+_status_pages = Statements()
+
+
+def status_page(
+    projects, *, search: StatusSearch, environments, now: datetime
+) -> "StatusPage | list":
+    """The ids of the visible issues of the projects a StatusSearch finds, in its order, as
+    issues_for_list and IssueSearch find them, sliced by a page (issues_api.api.pagination):
+    one statement whose text depends only on the search's form."""
+    if len(search.statuses) > 1:
+        return []  # an issue has one status
+    d = Dialect(connection.vendor)
+    key = (
+        connection.vendor,
+        bool(search.statuses),
+        search.period is not None,
+        len(projects) if connection.vendor != "postgresql" else None,
+        len(environments) if connection.vendor != "postgresql" else bool(environments),
+        search.sort,
+    )
+    sql = _status_pages.get_or_build(
+        key, lambda: _status_page_sql(d, search, len(projects), len(environments))
+    )
+    params = d.any_params("hidden", [int(status) for status in HIDDEN_STATUSES])
+    params |= d.any_params("projects", [project.pk for project in projects])
+    if environments:
+        params |= d.any_params("environments", [environment.pk for environment in environments])
+    if search.statuses:
+        params["status"] = int(next(iter(search.statuses)))
+    if search.period is not None:
+        params["since"] = connection.ops.adapt_datetimefield_value(now - search.period)
+    return StatusPage(sql, params)
+
+
+def _status_page_sql(d: Dialect, search: StatusSearch, projects: int, environments: int) -> str:
+    hidden = d.any('i."status"', "hidden", len(HIDDEN_STATUSES))
+    where = [d.any('i."project_id"', "projects", projects), f"NOT ({hidden})"]
+    if search.statuses:
+        where.append('i."status" = %(status)s')
+    if search.period is not None:
+        where.append('i."last_seen" >= %(since)s')
+    if environments:
+        seen_in = d.any('e."environment_id"', "environments", environments)
+        where.append(
+            f'i."id" IN (SELECT e."issue_id" FROM "issues_issueenvironment" e WHERE {seen_in})'
+        )
+    columns = {field.name: field.column for field in Issue._meta.concrete_fields}
+    order = ", ".join(
+        f'i."{columns[name.lstrip("-")]}"{" DESC" if name.startswith("-") else ""}'
+        for name in sort_order(search.sort)
+    )
+    return (
+        f'SELECT i."id" FROM "issues_issue" i WHERE {" AND ".join(where)}'
+        f" ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s"
+    )
+
+
+@dataclass(frozen=True)
+class StatusPage:
+    """A status_page's statement, run for the slice of rows a page asks."""
+
+    sql: str
+    params: dict
+
+    def __getitem__(self, rows: slice) -> list[int]:
+        params = self.params | {"limit": rows.stop - rows.start, "offset": rows.start}
+        with read_connection().cursor() as cursor:
+            cursor.execute(self.sql, params)
+            return [issue_id for (issue_id,) in cursor.fetchall()]
 
 
 def issues_for_list(projects) -> QuerySet:

@@ -43,6 +43,7 @@ def issue_shape(
     unless ?collapse=release."""
     if not parts:
         return LOOKUP_SHAPE
+    # The project first: the head then starts as LOOKUP_SHAPE's (issues.gather.access_issue).
     related = {"project": LOOKUP_SHAPE.related["project"]} if project else {}
     related |= {
         "share": Shape(),

@@ -245,7 +245,7 @@ def get_while_reading_raises(api, issue, monkeypatch, error: Exception):
     def fail(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr("issues.apis.gather_issues", fail)
+    monkeypatch.setattr("issues.apis.read_issues", fail)
     return api.get(issue_url(issue))
 
 

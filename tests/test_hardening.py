@@ -738,7 +738,7 @@ def test_unhandled_error_in_the_view_is_a_json_500_without_internals(
     def explode(*args, **kwargs):
         raise RuntimeError("secret-internal-detail")
 
-    monkeypatch.setattr("issues.apis.gather_issues", explode)
+    monkeypatch.setattr("issues.apis.read_issues", explode)
     api.raise_request_exception = False
 
     response = api.get(issue_url(issue))
@@ -761,7 +761,7 @@ def test_unhandled_error_in_the_view_is_a_json_500_without_internals(
 
 
 def test_each_500_has_its_own_error_id(api, issue, monkeypatch):
-    monkeypatch.setattr("issues.apis.gather_issues", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr("issues.apis.read_issues", lambda *a, **k: 1 / 0)
     api.raise_request_exception = False
 
     ids = {api.get(issue_url(issue)).json()["errorId"] for _ in range(3)}
@@ -817,7 +817,7 @@ def error_responses(api, issue, user, settings, monkeypatch):
     yield "415", put_raw(api, issue, "status=resolved", "text/plain")
     settings.ISSUES_API_MAX_BODY_BYTES = 16
     yield "413", put_json(api, issue, {"status": "resolved"})
-    monkeypatch.setattr("issues.apis.gather_issues", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr("issues.apis.read_issues", lambda *a, **k: 1 / 0)
     api.raise_request_exception = False
     yield "500", api.get(url)
 

@@ -11,7 +11,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 
 from issues.apis import IssueEndpoint
-from issues.gather import gather_issues
+from issues.gather import build_issues, gather_issues
 from issues.lookups import IssueLookup
 from issues.permissions import IssuePermission
 from issues.serializers import DocumentUsers, activity
@@ -204,7 +204,9 @@ class IssueActivityListApi(IssueEndpoint):
             detail=True,
             collapse=self.UNWANTED,
         )
-        if gathered.parts is None:  # ?environment= (which the activity ignores) was given
+        if gathered.read.parts:
+            gathered = build_issues(gathered.read)[0]
+        else:  # ?environment= (which the activity ignores) was given
             found = gather_issues(
                 user=request.user,
                 lookup=IssueLookup(issue_id=gathered.issue.pk),

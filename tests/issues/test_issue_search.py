@@ -2,14 +2,25 @@
 limits that keep a query from costing more."""
 
 import re
+from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from issues.models import Assignee, Bookmark, IssueStatus
-from issues.search import MAX_QUERY_LENGTH, MAX_TERMS
-from tests.factories import OrganizationFactory, TeamFactory, make_event, make_issue
+from issues.models import Assignee, Bookmark, Environment, Issue, IssueStatus
+from issues.search import MAX_QUERY_LENGTH, MAX_TERMS, IssueSearch, status_search
+from issues.selectors import issues_for_list, status_page
+from tests.factories import (
+    OrganizationFactory,
+    ProjectFactory,
+    TeamFactory,
+    make_event,
+    make_issue,
+)
 from tests.issues.lists import ids, org_url, project_url
 
 pytestmark = pytest.mark.django_db
@@ -259,3 +270,72 @@ def test_group_stats_period_start_and_end_are_not_read(api, project):
     issue = make_issue(project)
     params = {"groupStatsPeriod": "1000000000d", "start": "99999-01-01", "end": "1e9"}
     assert ids(api.get(project_url(project), params)) == [issue.pk]
+
+
+STATUS_QUERIES = [
+    "",
+    "is:unresolved",
+    "is:resolved",
+    "is:ignored is:archived",
+    "is:unresolved is:resolved",
+]
+
+
+def test_a_status_search_finds_what_the_full_search_finds(api, project, searched, user, subtests):
+    """The lists' default search (statuses, a period, an order) runs as one statement written
+    once (issues.selectors.status_page); IssueSearch's queryset finds the same page."""
+    now = timezone.now()
+    for status, days, seen in [
+        (IssueStatus.RESOLVED, 0, 5),
+        (IssueStatus.IGNORED, 3, 5),
+        (IssueStatus.PENDING_DELETION, 0, 9),
+        (IssueStatus.UNRESOLVED, 2, 7),
+    ]:
+        issue = make_issue(project, message=f"{status} {days}")
+        Issue.objects.filter(pk=issue.pk).update(
+            status=status, last_seen=now - timedelta(days=days), times_seen=seen, user_count=seen
+        )
+    make_issue(ProjectFactory(organization=project.organization))  # not listed
+    organization = project.organization
+    environments = {env.name: env for env in Environment.objects.filter(organization=organization)}
+    request = SimpleNamespace(user=user)
+    cases = 0
+    for query in STATUS_QUERIES:
+        for sort in ["", "date", "new", "freq", "user"]:
+            for period in ["", "24h", "7d"]:
+                for names in [(), ("prod",), ("prod", "staging")]:
+                    data = QueryDict(mutable=True)
+                    data.update({"query": query, "sort": sort, "statsPeriod": period})
+                    chosen = [environments[name] for name in names]
+                    search = status_search(data)
+                    assert search is not None
+                    found = status_page([project], search=search, environments=chosen, now=now)
+                    full = IssueSearch(
+                        data,
+                        queryset=issues_for_list([project]),
+                        request=request,
+                        organization=project.organization,
+                        environments=chosen,
+                        projects=[project],
+                    )
+                    with subtests.test(query=query, sort=sort, period=period, names=names):
+                        expected = list(full.qs.values_list("id", flat=True)[0:50])
+                        assert list(found[0:50]) == expected
+                        assert list(found[1:3]) == expected[1:3]
+                    cases += 1
+    assert cases == 225
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"query": "is:unresolved database"},
+        {"query": "is:bookmarked"},
+        {"query": "is:unresolved", "sort": " date"},
+        {"query": "environment:prod"},
+    ],
+)
+def test_other_searches_are_not_status_searches(params):
+    data = QueryDict(mutable=True)
+    data.update(params)
+    assert status_search(data) is None

@@ -10,7 +10,9 @@ from django.utils import timezone
 from accounts.models import User
 from issues.models import Assignee, Bookmark, Issue, IssueStatus, IssueSubstatus, Snooze
 from issues.rendered import _documents
+from tests.conftest import new_member
 from tests.factories import UserFactory, make_event, make_issue
+from tests.helpers import client_for, issue_url
 from tests.issues.lists import org_url, project_url
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +107,24 @@ def test_a_direct_hit_adds_its_event_to_a_copy(api, project):
     hit = listed(api, url, query=event.event_id)
     assert hit["matchingEventId"] == event.event_id
     assert "matchingEventId" not in listed(api, url)
+
+
+def test_the_issue_get_turns_ongoing_with_time_alone(api, project):
+    issue = make_issue(project)
+    first, second = moments()
+    week_before = first - timedelta(days=7) + timedelta(seconds=30)
+    Issue.objects.filter(pk=issue.pk).update(substatus=IssueSubstatus.NEW, first_seen=week_before)
+    with later(first):
+        assert api.get(issue_url(issue)).json()["substatus"] == "new"
+    with later(second):
+        assert api.get(issue_url(issue)).json()["substatus"] == "ongoing"
+
+
+def test_the_issue_get_is_the_requesters_own(api, project, user, team):
+    """Two members reading the same rows: each sees the document of its own bookmark."""
+    issue = make_issue(project)
+    other = new_member(project.organization, team)
+    Bookmark.objects.create(issue=issue, user=other)
+    assert api.get(issue_url(issue)).json()["isBookmarked"] is False
+    assert client_for(other, ["event:read"]).get(issue_url(issue)).json()["isBookmarked"] is True
+    assert api.get(issue_url(issue)).json()["isBookmarked"] is False
