@@ -1,5 +1,6 @@
 """WSGI entry point, served by gunicorn (behind nginx in production: deploy/nginx/)."""
 
+import gc
 import os
 
 from django.core.handlers.exception import convert_exception_to_response
@@ -48,3 +49,10 @@ class ByRoute:
 
 api = get_wsgi_application()
 application = ChunkedRequestBodies(ByRoute(api, IngestHandler()))
+
+# What a worker builds at start-up (Django's apps, models and URL patterns, the modules) lives
+# as long as the worker. Out of the collector's sight, a full collection walks a quarter of
+# the objects: in-process, over 3,000 issue GETs, its pause went from about 70 ms to 13 ms,
+# a pause every request queued behind it waits for (the loaded p99).
+gc.collect()
+gc.freeze()
