@@ -242,7 +242,6 @@ class IssueListEndpoint(SentryEndpoint):
             if len(page) == 1:
                 headers["X-Sentry-Direct-Hit"] = "1"
         elif (statuses := status_search(request.query_params, self.default_query)) is not None:
-            # The page names its issues by id; their rows are read with their documents.
             ids = status_page(projects, search=statuses, environments=environments, now=now)
             page, link = paginate(request, ids)
             headers = {"Link": link}
@@ -258,6 +257,7 @@ class IssueListEndpoint(SentryEndpoint):
             )
             page, link = paginate(request, search.qs.values_list("id", flat=True))
             headers = {"Link": link}
+        # The page names its issues by id; their rows are read with their documents.
         read = read_issues(
             user=request.user,
             ids=page,

@@ -326,8 +326,7 @@ def status_search(data, default_query: str = DEFAULT_QUERY) -> StatusSearch | No
     values = [data.get(name) for name in ("query", "statsPeriod", "sort")]
     if any(value is not None and value != value.strip() for value in values):
         return None  # IssueSearch's form strips them, with its own outcomes
-    query = data.get("query", default_query) if "query" in data else default_query
-    terms = parse_query(query or "")
+    terms = parse_query(data.get("query", default_query) or "")
     if any(term.key != "is" or term.value not in IS_STATUS for term in terms):
         return None
     period = parse_period(data.get("statsPeriod") or "")
