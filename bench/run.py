@@ -30,7 +30,10 @@ BENCH_UNLOADED_DURATION, BENCH_COMPARE_ROUNDS ("0" skips them), BENCH_COMPARE_DU
 BENCH_WORKERS, BENCH_EVENTS (1000000), BENCH_MEMORY_GETS ("0" skips the memory run),
 BENCH_ONLY (comma-separated request names, see make_cases), BENCH_DATABASE
 (issues_api_bench...), BENCH_POSTGRES (postgres://postgres@127.0.0.1:5432),
-BENCH_REUSE_DATABASE=1 (measure the database of an earlier run, without rebuilding it).
+BENCH_REUSE_DATABASE=1 (measure the database of an earlier run, without rebuilding it),
+BENCH_CEILING_READ_URL and BENCH_CEILING_TOKEN (a ceiling's drf-auth-db endpoint served beside,
+and its bearer token: measured the same way just before each request, and each request's
+ratios to it printed with issue 10's goals).
 DATABASE_URL is not read: the benchmark only touches its own database.
 """
 
@@ -89,6 +92,9 @@ class Config:
     database: str
     postgres: str
     reuse: bool
+    # The ceiling's drf-auth-db endpoint and its token, measured just before each request.
+    ceiling_url: str = ""
+    ceiling_token: str = ""
 
     @classmethod
     def from_env(cls) -> "Config":
@@ -123,6 +129,8 @@ class Config:
             .strip()
             .rstrip("/"),
             reuse=os.environ.get("BENCH_REUSE_DATABASE", "") == "1",
+            ceiling_url=os.environ.get("BENCH_CEILING_READ_URL", "").strip(),
+            ceiling_token=os.environ.get("BENCH_CEILING_TOKEN", "").strip(),
         )
         if min(config.duration, config.unloaded_duration, config.compare_duration) < 1:
             raise SystemExit("BENCH_*DURATION: 1 second or more")
@@ -147,6 +155,9 @@ class Case:
     size: int = 0
     loaded: dict | None = None
     unloaded: dict | None = None
+    # The ceiling's runs taken just before this request's, with BENCH_CEILING_READ_URL.
+    ceiling_loaded: dict | None = None
+    ceiling_unloaded: dict | None = None
 
     @property
     def request(self) -> str:
@@ -183,6 +194,38 @@ def make_cases(data) -> list[Case]:
         Case("put-bookmark", "PUT", f"/api/0/issues/{data.write}/", toggles["put-bookmark"]),
         Case("put-status", "PUT", f"/api/0/issues/{data.write}/", toggles["put-status"]),
     ]
+
+
+@dataclass(frozen=True)
+class Goal:
+    """Issue 10's goal for a request against the ceiling: its req/s at least `rps` times the
+    ceiling's; for the issue GET also its unloaded p50 and loaded p99 at most `latency` times
+    the ceiling's."""
+
+    rps: float
+    latency: float | None = None
+
+
+ISSUE_GET = Goal(0.5, latency=2.0)
+LIST, SINGLE, WRITE = Goal(0.25), Goal(0.5), Goal(0.25)
+# By request name; the volume and document GETs have their comparisons instead.
+GOALS = {
+    "reference": ISSUE_GET,
+    "groups-route": ISSUE_GET,
+    "org-route": ISSUE_GET,
+    "project-list": LIST,
+    "org-list": LIST,
+    "events": LIST,
+    "events-1m": LIST,
+    "organizations": LIST,
+    "latest-event": SINGLE,
+    "latest-event-1m": SINGLE,
+    "organization": SINGLE,
+    "short-id": SINGLE,
+    "shortids": SINGLE,
+    "put-bookmark": WRITE,
+    "put-status": WRITE,
+}
 
 
 @dataclass
@@ -420,13 +463,37 @@ def wrk(server: Server, case: Case, *, connections: int, threads: int, seconds: 
     return wrk_stats(command, case.request)
 
 
+def wrk_ceiling(config: Config, *, connections: int, threads: int, seconds: float) -> dict:
+    from bench.wrkrun import wrk_command, wrk_stats
+
+    headers = {"Authorization": f"Bearer {config.ceiling_token}"} if config.ceiling_token else {}
+    command = wrk_command(
+        config.ceiling_url,
+        script="get.lua",
+        connections=connections,
+        threads=threads,
+        seconds=seconds,
+        headers=headers,
+    )
+    return wrk_stats(command, f"the ceiling {config.ceiling_url}")
+
+
 def measure(server: Server, cases: list[Case], config: Config) -> None:
+    """Each request loaded, then at one connection; with BENCH_CEILING_READ_URL, the ceiling
+    just before each of the two, the same way, so that their ratio is of the same minute."""
     for case in cases:
         for body in case.bodies or (None,):
             status, content = server.request(case.method, case.path, body)
             if status != 200:
                 raise SystemExit(f"{case.request} answered {status}: {content[:300]!r}")
             case.size = len(content)
+        if config.ceiling_url:
+            case.ceiling_loaded = wrk_ceiling(
+                config,
+                connections=config.connections,
+                threads=config.threads,
+                seconds=config.duration,
+            )
         case.loaded = wrk(
             server,
             case,
@@ -434,6 +501,10 @@ def measure(server: Server, cases: list[Case], config: Config) -> None:
             threads=config.threads,
             seconds=config.duration,
         )
+        if config.ceiling_url:
+            case.ceiling_unloaded = wrk_ceiling(
+                config, connections=1, threads=1, seconds=config.unloaded_duration
+            )
         case.unloaded = wrk(
             server, case, connections=1, threads=1, seconds=config.unloaded_duration
         )
@@ -568,6 +639,37 @@ def ratio_row(label: str, case: Case, base: Case) -> str:
     )
 
 
+def ceiling_rows(cases: list[Case]) -> list[str]:
+    """Each request against the ceiling measured just before it: req/s as a share of the
+    ceiling's (higher is better), latencies as multiples of its (lower is better), and the
+    goal of issue 10 with whether this run meets it."""
+    out = [
+        f"{'':22} {'ceiling':>8} {'req/s':>7} {'p50':>7} {'p99':>7} {'1c p50':>7}  goal",
+        f"{'':22} {'req/s':>8} {'ratio':>7} {'ratio':>7} {'ratio':>7} {'ratio':>7}",
+    ]
+    for case in cases:
+        ceiling, unloaded = case.ceiling_loaded, case.ceiling_unloaded
+        if not ceiling or not unloaded or not ceiling["rps"]:
+            continue
+        rps = case.loaded["rps"] / ceiling["rps"]
+        p50 = case.loaded["p50_us"] / ceiling["p50_us"]
+        p99 = case.loaded["p99_us"] / ceiling["p99_us"]
+        one = case.unloaded["p50_us"] / unloaded["p50_us"]
+        goal, verdict = GOALS.get(case.name), ""
+        if goal is not None:
+            met = rps >= goal.rps
+            verdict = f"req/s >= {goal.rps:g}x"
+            if goal.latency is not None:
+                met = met and max(p99, one) <= goal.latency
+                verdict += f", p99 and 1c p50 <= {goal.latency:g}x"
+            verdict += ": met" if met else ": NOT met"
+        out.append(
+            f"{case.name:22} {ceiling['rps']:8.1f} {rps:6.2f}x {p50:6.2f}x {p99:6.2f}x"
+            f" {one:6.2f}x  {verdict}"
+        )
+    return out
+
+
 def interleaved(comparison: Comparison, config: Config) -> str:
     """The cost ratios of the interleaved rounds: median, and the range in brackets."""
 
@@ -634,6 +736,13 @@ def report(
     out.append(HEADER)
     for case in cases:
         out.append(row(case.name, case))
+    if config.ceiling_url:
+        out.append("")
+        out.append(
+            f"against the ceiling ({config.ceiling_url}), measured the same way just before"
+            " each request"
+        )
+        out.extend(ceiling_rows(cases))
 
     from bench.setup_data import DOCUMENT, PAIR_DOCUMENT
 
