@@ -22,9 +22,10 @@ adds, in its organization (the-interstellar-jurisdiction) and project (pump-stat
 Events go through record_event, except the 999,999 later events of the volume issue: those
 are inserted by SQL (generate_series) and the counters and read models that record_event
 keeps (the issue's counters, IssueEnvironment, IssueUser, IssueHourlyCount, IssueDailyCount,
-IssueTagKey, IssueTagValue, the releases' first and last event) are then computed from the
-events, as record_event would have left them had it recorded them in time order. It prints a JSON
-object: the token, the organization and project slugs and the issues' ids.
+their totals IssueHourlyTotal and IssueDailyTotal, IssueTagKey, IssueTagValue, the releases'
+first and last event) are then computed from the events, as record_event would have left them
+had it recorded them in time order. It prints a JSON object: the token, the organization and
+project slugs and the issues' ids.
 """
 
 import argparse
@@ -367,6 +368,18 @@ READ_MODEL_SQL = (
            date_trunc('day', hour AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS day, sum(count)
     FROM issues_issuehourlycount WHERE issue_id = %(issue)s GROUP BY environment_id, day
     """,
+    "DELETE FROM issues_issuehourlytotal WHERE issue_id = %(issue)s",
+    """
+    INSERT INTO issues_issuehourlytotal (issue_id, hour, count)
+    SELECT %(issue)s, hour, sum(count)
+    FROM issues_issuehourlycount WHERE issue_id = %(issue)s GROUP BY hour
+    """,
+    "DELETE FROM issues_issuedailytotal WHERE issue_id = %(issue)s",
+    """
+    INSERT INTO issues_issuedailytotal (issue_id, day, count)
+    SELECT %(issue)s, day, sum(count)
+    FROM issues_issuedailycount WHERE issue_id = %(issue)s GROUP BY day
+    """,
     "DELETE FROM issues_issuetagvalue WHERE issue_id = %(issue)s",
     "DELETE FROM issues_issuetagkey WHERE issue_id = %(issue)s",
     """
@@ -562,6 +575,8 @@ def vacuum_analyze() -> None:
         "issues_issueuser",
         "issues_issuehourlycount",
         "issues_issuedailycount",
+        "issues_issuehourlytotal",
+        "issues_issuedailytotal",
         "issues_issuetagkey",
         "issues_issuetagvalue",
         "issues_activity",

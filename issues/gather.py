@@ -219,10 +219,13 @@ def _build_statement(
                 )
         # Stats read the hourly counts for hourly buckets, the daily ones for daily buckets:
         # their rows as two arrays (their moments, their counts), which stats_buckets sums by
-        # bucket (an issue seen in three environments has three rows an hour). Summed and
-        # made into an object per bucket here, they cost the database three times as much.
+        # bucket (with ?environment=, an issue seen in three of them has three rows an hour;
+        # without, the totals have one). Summed and made into an object per bucket here, they
+        # cost the database three times as much.
         for rollup in rollups:
-            table, column, name = COUNTS[rollup]
+            counts = COUNTS[rollup]
+            table = counts.per_environment if number_of_environments else counts.total
+            column, name = counts.column, counts.name
             at, count = d.epoch(f'h."{column}"'), 'h."count"'
             columns.append(
                 (
@@ -329,7 +332,7 @@ def read_issues(
     if environment_ids:
         params |= d.any_params("environments", environment_ids)
     for rollup, buckets in series.values():
-        name = COUNTS[counts_rollup(rollup)][2]
+        name = COUNTS[counts_rollup(rollup)].name
         params[f"{name}_from"] = connection.ops.adapt_datetimefield_value(
             datetime.fromtimestamp(buckets[0], UTC)
         )
@@ -452,7 +455,7 @@ def _gathered(row, *, shape, detail, parts, membership, series, now, children) -
             result.tag_keys = [(tag["key"], int(tag["total"])) for tag in loads(row["tag_keys"])]
     stats = {}
     for period, (rollup, buckets) in series.items():
-        column = COUNTS[counts_rollup(rollup)][2]
+        column = COUNTS[counts_rollup(rollup)].name
         moments, counts = loads(row[column])
         pairs = zip(moments, counts, strict=True)
         stats[period] = stats_buckets(pairs, rollup=rollup, buckets=buckets)

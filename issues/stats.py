@@ -3,14 +3,27 @@ the hourly or daily counts (read models) that issues.gather reads with the issue
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 HOUR = 3600
 DAY = 24 * HOUR
 DETAIL_STATS_PERIOD = timedelta(days=30)
-# The read model and column of each stats rollup, and the statement's column that holds them.
+
+
+class Counts(NamedTuple):
+    """The read models of a stats rollup: per environment (for ?environment=) and all
+    environments together (the totals: one row a bucket, however many environments the issue
+    was seen in), their bucket's column, and the statement's column that holds them."""
+
+    per_environment: str
+    total: str
+    column: str
+    name: str
+
+
 COUNTS = {
-    HOUR: ("issues_issuehourlycount", "hour", "hours"),
-    DAY: ("issues_issuedailycount", "day", "days"),
+    HOUR: Counts("issues_issuehourlycount", "issues_issuehourlytotal", "hour", "hours"),
+    DAY: Counts("issues_issuedailycount", "issues_issuedailytotal", "day", "days"),
 }
 
 

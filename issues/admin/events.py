@@ -8,6 +8,7 @@ from django.contrib import admin
 from issues.admin.base import (
     PROJECT_SLUG,
     IssueEnvironmentRowAdmin,
+    IssueRowAdmin,
     IssueSearchMixin,
     environment_filter,
     issue_short_id,
@@ -18,8 +19,10 @@ from issues.models import (
     IngestFailure,
     IngestItem,
     IssueDailyCount,
+    IssueDailyTotal,
     IssueEnvironment,
     IssueHourlyCount,
+    IssueHourlyTotal,
     IssueTagKey,
     IssueTagValue,
     IssueUser,
@@ -115,6 +118,18 @@ class IssueHourlyCountAdmin(IssueEnvironmentRowAdmin):
 @admin.register(IssueDailyCount)
 class IssueDailyCountAdmin(IssueEnvironmentRowAdmin):
     list_display = (issue_short_id, "environment", "day", "count")
+    ordering = ("-day", "-id")
+
+
+@admin.register(IssueHourlyTotal)
+class IssueHourlyTotalAdmin(IssueRowAdmin):
+    list_display = (issue_short_id, "hour", "count")
+    ordering = ("-hour", "-id")
+
+
+@admin.register(IssueDailyTotal)
+class IssueDailyTotalAdmin(IssueRowAdmin):
+    list_display = (issue_short_id, "day", "count")
     ordering = ("-day", "-id")
 
 

@@ -1,7 +1,8 @@
 """Issues and everything hanging off them, plus the read models that make a GET cheap.
 
 Events enter only through issues.services.record_event, which keeps the counters on Issue and
-the read models (IssueEnvironment, IssueUser, IssueHourlyCount, IssueTagKey, IssueTagValue)
+the read models (IssueEnvironment, IssueUser, IssueHourlyCount, IssueDailyCount, their
+all-environment totals IssueHourlyTotal and IssueDailyTotal, IssueTagKey, IssueTagValue)
 current in the same transaction. Models hold no hidden side effects.
 
 One module per aggregate; import the models from here (`from issues.models import Issue`):
@@ -29,8 +30,10 @@ from issues.models.ingest import IngestFailure, IngestItem
 from issues.models.issue import Assignee, Issue, Resolution, Share, Snooze, issue_title
 from issues.models.read_models import (
     IssueDailyCount,
+    IssueDailyTotal,
     IssueEnvironment,
     IssueHourlyCount,
+    IssueHourlyTotal,
     IssueTagKey,
     IssueTagValue,
     IssueUser,
@@ -48,9 +51,11 @@ __all__ = [
     "IngestItem",
     "Issue",
     "IssueDailyCount",
+    "IssueDailyTotal",
     "IssueEnvironment",
     "IssueHash",
     "IssueHourlyCount",
+    "IssueHourlyTotal",
     "IssueLevel",
     "IssuePriority",
     "IssueSeen",

@@ -1,7 +1,7 @@
 """The read models, written only by the event digest (issues.services.digest, whose batch of
 one is record_event) in the events' transaction: an issue's counters per environment, its
-distinct users, its hourly and daily event counts and its tags. A GET reads O(buckets) of
-these rows, never O(events)."""
+distinct users, its hourly and daily event counts (per environment, and all environments
+together) and its tags. A GET reads O(buckets) of these rows, never O(events)."""
 
 from django.db import models
 
@@ -88,6 +88,41 @@ class IssueDailyCount(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["issue", "day"])]
+
+    def __str__(self):
+        return f"{self.issue_id} {self.day:%Y-%m-%d}: {self.count}"
+
+
+class IssueHourlyTotal(models.Model):
+    """Events of an issue per UTC hour, all environments together: the sum of its
+    IssueHourlyCount rows of that hour. Stats without ?environment= read one row a bucket
+    here, whatever the number of environments the issue was seen in."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField()
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "hour"], name="unique_issue_hour_total"),
+        ]
+
+    def __str__(self):
+        return f"{self.issue_id} {self.hour:%Y-%m-%d %H}h: {self.count}"
+
+
+class IssueDailyTotal(models.Model):
+    """Events of an issue per UTC day, all environments together (IssueHourlyTotal's daily
+    rollup)."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="+")
+    day = models.DateTimeField()
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "day"], name="unique_issue_day_total"),
+        ]
 
     def __str__(self):
         return f"{self.issue_id} {self.day:%Y-%m-%d}: {self.count}"

@@ -10,8 +10,11 @@ from issues.models import (
     Activity,
     Event,
     Issue,
+    IssueDailyCount,
+    IssueDailyTotal,
     IssueEnvironment,
     IssueHourlyCount,
+    IssueHourlyTotal,
     IssueSeen,
     IssueTagKey,
     IssueTagValue,
@@ -62,6 +65,17 @@ def read_models(issue: Issue) -> dict:
             IssueHourlyCount.objects.filter(issue=issue).values_list(
                 "environment_id", "hour", "count"
             )
+        ),
+        "days": sorted(
+            IssueDailyCount.objects.filter(issue=issue).values_list(
+                "environment_id", "day", "count"
+            )
+        ),
+        "hour_totals": sorted(
+            IssueHourlyTotal.objects.filter(issue=issue).values_list("hour", "count")
+        ),
+        "day_totals": sorted(
+            IssueDailyTotal.objects.filter(issue=issue).values_list("day", "count")
         ),
         "tag_keys": sorted(
             IssueTagKey.objects.filter(issue=issue).values_list(

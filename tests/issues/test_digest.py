@@ -24,7 +24,16 @@ from django.utils import timezone
 from django.utils.timezone import now
 
 from accounts.models import ProjectKey
-from issues.models import Event, IngestFailure, IngestItem, Issue, IssueDailyCount, IssueHourlyCount
+from issues.models import (
+    Event,
+    IngestFailure,
+    IngestItem,
+    Issue,
+    IssueDailyCount,
+    IssueDailyTotal,
+    IssueHourlyCount,
+    IssueHourlyTotal,
+)
 from issues.services import events_accept, events_digest
 from tests.concurrency import run_together
 from tests.factories import EventPayloadFactory
@@ -197,7 +206,7 @@ def assert_counted_once(project, event_ids: set[str]) -> None:
     assert sorted(stored) == sorted(event_ids)
     issues = Issue.objects.filter(project=project)
     assert sum(issues.values_list("times_seen", flat=True)) == len(event_ids)
-    for model in (IssueHourlyCount, IssueDailyCount):
+    for model in (IssueHourlyCount, IssueDailyCount, IssueHourlyTotal, IssueDailyTotal):
         counts = model.objects.filter(issue__project=project).values_list("count", flat=True)
         assert sum(counts) == len(event_ids), model
     assert sorted(issues.values_list("short_id", flat=True)) == list(range(1, 8))

@@ -55,6 +55,8 @@ READ_MODELS = {
     "IssueUser",
     "IssueHourlyCount",
     "IssueDailyCount",
+    "IssueHourlyTotal",
+    "IssueDailyTotal",
     "IssueTagKey",
     "IssueTagValue",
 }

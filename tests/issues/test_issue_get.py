@@ -430,6 +430,9 @@ def test_environment_filters_counts_seen_stats_and_tags(api, project):
 
     everything = get(api, issue)
     assert (everything["count"], everything["userCount"]) == ("3", 2)
+    # Without ?environment= the stats are the all-environment totals.
+    assert sum(count for _, count in everything["stats"]["24h"]) == 3
+    assert sum(count for _, count in everything["stats"]["30d"]) == 3
 
     production = get(api, issue, environment="production")
     assert (production["count"], production["userCount"]) == ("2", 2)
@@ -444,6 +447,12 @@ def test_environment_filters_counts_seen_stats_and_tags(api, project):
 
     both = api.get(f"/api/0/issues/{issue.pk}/?environment=production&environment=staging")
     assert (both.json()["count"], both.json()["userCount"]) == ("3", 2)
+
+    def seen(stats):
+        return {period: {at: n for at, n in series if n} for period, series in stats.items()}
+
+    # Every environment named sums the per-environment counts to the totals.
+    assert seen(both.json()["stats"]) == seen(everything["stats"])
 
 
 def test_unknown_environment_answers_404(api, issue):

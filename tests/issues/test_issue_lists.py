@@ -317,7 +317,7 @@ def test_collapse_skips_the_reads_of_what_it_leaves_out(api, issue):
     collapsed = tables_read(
         f"/api/0/issues/{issue.pk}/?collapse=stats&collapse=tags&collapse=release"
     )
-    for table in ("issues_issuehourlycount", "issues_issuetagkey", "releases_releaseproject"):
+    for table in ("issues_issuehourlytotal", "issues_issuetagkey", "releases_releaseproject"):
         assert table in full
         assert table not in collapsed
 

@@ -9,9 +9,12 @@ from issues.models import (
     Environment,
     Event,
     Issue,
+    IssueDailyCount,
+    IssueDailyTotal,
     IssueEnvironment,
     IssueHash,
     IssueHourlyCount,
+    IssueHourlyTotal,
     IssueLevel,
     IssueTagKey,
     IssueTagValue,
@@ -406,6 +409,30 @@ def test_hourly_counts_are_bucketed_per_utc_hour_and_environment(project):
     }
 
 
+def test_totals_count_every_environment_once_per_hour_and_day(project):
+    """The totals (IssueHourlyTotal, IssueDailyTotal) hold one row a bucket, the sum of the
+    per-environment rows of that bucket."""
+    hour = T0.replace(minute=0, second=0, microsecond=0)
+    make_event(project, timestamp=at(hour))
+    make_event(project, timestamp=at(hour), environment="staging")
+    make_event(project, timestamp=at(hour + timedelta(minutes=30)), environment="dev")
+    make_event(project, timestamp=at(hour + timedelta(hours=1)), environment="staging")
+    issue = make_event(project, timestamp=at(hour + timedelta(days=1))).issue
+
+    hours = dict(IssueHourlyTotal.objects.filter(issue=issue).values_list("hour", "count"))
+    assert hours == {hour: 3, hour + timedelta(hours=1): 1, hour + timedelta(days=1): 1}
+    day = hour.replace(hour=0)
+    days = dict(IssueDailyTotal.objects.filter(issue=issue).values_list("day", "count"))
+    assert days == {day: 4, day + timedelta(days=1): 1}  # T0 is at 12:30
+    for model, per_environment in (
+        (IssueHourlyTotal, IssueHourlyCount),
+        (IssueDailyTotal, IssueDailyCount),
+    ):
+        assert sum(model.objects.values_list("count", flat=True)) == sum(
+            per_environment.objects.values_list("count", flat=True)
+        )
+
+
 def test_hourly_count_uses_utc_for_offset_timestamps(project):
     issue = make_event(project, timestamp="2024-05-06T14:30:00+02:00").issue
 
@@ -622,6 +649,8 @@ def _row_counts(project):
         "environment_stats": IssueEnvironment.objects.count(),
         "users": IssueUser.objects.count(),
         "hourly": IssueHourlyCount.objects.count(),
+        "hourly_totals": IssueHourlyTotal.objects.count(),
+        "daily_totals": IssueDailyTotal.objects.count(),
         "tag_keys": IssueTagKey.objects.count(),
         "tag_values": IssueTagValue.objects.count(),
         "last_short_id": project.last_short_id,

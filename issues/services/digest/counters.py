@@ -10,8 +10,10 @@ from django.db.models.functions import Coalesce, Greatest, Least
 from issues.models import (
     Issue,
     IssueDailyCount,
+    IssueDailyTotal,
     IssueEnvironment,
     IssueHourlyCount,
+    IssueHourlyTotal,
     IssueTagKey,
     IssueTagValue,
     IssueUser,
@@ -54,11 +56,23 @@ class Tally:
         self.new_users: list[IssueUser] = []
         self.hours: dict[tuple, IssueHourlyCount] = {}
         self.days: dict[tuple, IssueDailyCount] = {}
+        # The same counts, all environments together: keyed (run, hour) and (run, day).
+        self.hour_totals: dict[tuple, IssueHourlyTotal] = {}
+        self.day_totals: dict[tuple, IssueDailyTotal] = {}
         self.tag_keys: dict[tuple, IssueTagKey] = {}
         self.tag_values: dict[tuple, IssueTagValue] = {}
         # Rows to write, in the order the events first touch them.
         self.touched: dict[str, dict[tuple, None]] = {
-            name: {} for name in ("environments", "hours", "days", "tag_keys", "tag_values")
+            name: {}
+            for name in (
+                "environments",
+                "hours",
+                "days",
+                "hour_totals",
+                "day_totals",
+                "tag_keys",
+                "tag_values",
+            )
         }
         if existing:
             self._read(existing, items)
@@ -77,9 +91,13 @@ class Tally:
         hours = {_hour(item.data.timestamp) for item in items}
         for row in IssueHourlyCount.objects.filter(issue_id__in=ids, hour__in=hours):
             self.hours[(existing[row.issue_id], row.environment_id, row.hour)] = row
+        for row in IssueHourlyTotal.objects.filter(issue_id__in=ids, hour__in=hours):
+            self.hour_totals[(existing[row.issue_id], row.hour)] = row
         days = {hour.replace(hour=0) for hour in hours}
         for row in IssueDailyCount.objects.filter(issue_id__in=ids, day__in=days):
             self.days[(existing[row.issue_id], row.environment_id, row.day)] = row
+        for row in IssueDailyTotal.objects.filter(issue_id__in=ids, day__in=days):
+            self.day_totals[(existing[row.issue_id], row.day)] = row
         keys = {key for item in items for key, _ in item.data.tags}
         values = {value for item in items for _, value in item.data.tags}
         if keys:
@@ -147,9 +165,12 @@ class Tally:
         self._touch("environments", key)
 
         hour = _hour(data.timestamp)
-        self._bump(self.hours, "hours", (run, environment.pk, hour), IssueHourlyCount, hour=hour)
         day = hour.replace(hour=0)
-        self._bump(self.days, "days", (run, environment.pk, day), IssueDailyCount, day=day)
+        env_id = environment.pk
+        self._bump("hours", (run, env_id, hour), IssueHourlyCount, environment_id=env_id, hour=hour)
+        self._bump("days", (run, env_id, day), IssueDailyCount, environment_id=env_id, day=day)
+        self._bump("hour_totals", (run, hour), IssueHourlyTotal, hour=hour)
+        self._bump("day_totals", (run, day), IssueDailyTotal, day=day)
 
         for tag, _ in data.tags:
             key = (run, environment.pk, tag)
@@ -178,13 +199,13 @@ class Tally:
             row.last_seen = max(row.last_seen, seen)
             self._touch("tag_values", key)
 
-    def _bump(self, rows: dict, table: str, key: tuple, model, **bucket) -> None:
+    def _bump(self, table: str, key: tuple, model, **fields) -> None:
+        """One more event in a count row (`table` names its dict), made with `fields` (its
+        bucket, and its environment for a per-environment row) if new; key[0] is the run."""
+        rows = getattr(self, table)
         row = rows.get(key)
         if row is None:
-            run, environment_id, _ = key
-            row = rows[key] = model(
-                issue=run.issue, environment_id=environment_id, count=0, **bucket
-            )
+            row = rows[key] = model(issue=key[0].issue, count=0, **fields)
         row.count += 1
         self._touch(table, key)
 
@@ -206,15 +227,17 @@ class Tally:
             unique=["issue", "environment"],
             update=["first_seen", "last_seen", "times_seen", "user_count"],
         )
-        for table, model, bucket in (
-            ("hours", IssueHourlyCount, "hour"),
-            ("days", IssueDailyCount, "day"),
+        for table, model, unique in (
+            ("hours", IssueHourlyCount, ["issue", "environment", "hour"]),
+            ("days", IssueDailyCount, ["issue", "environment", "day"]),
+            ("hour_totals", IssueHourlyTotal, ["issue", "hour"]),
+            ("day_totals", IssueDailyTotal, ["issue", "day"]),
         ):
             rows = getattr(self, table)
             _upsert(
                 model,
                 [rows[key] for key in self.touched[table]],
-                unique=["issue", "environment", bucket],
+                unique=unique,
                 update=["count"],
             )
         _upsert(
