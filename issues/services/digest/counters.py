@@ -56,23 +56,11 @@ class Tally:
         self.new_users: list[IssueUser] = []
         self.hours: dict[tuple, IssueHourlyCount] = {}
         self.days: dict[tuple, IssueDailyCount] = {}
-        # The same counts, all environments together: keyed (run, hour) and (run, day).
-        self.hour_totals: dict[tuple, IssueHourlyTotal] = {}
-        self.day_totals: dict[tuple, IssueDailyTotal] = {}
         self.tag_keys: dict[tuple, IssueTagKey] = {}
         self.tag_values: dict[tuple, IssueTagValue] = {}
         # Rows to write, in the order the events first touch them.
         self.touched: dict[str, dict[tuple, None]] = {
-            name: {}
-            for name in (
-                "environments",
-                "hours",
-                "days",
-                "hour_totals",
-                "day_totals",
-                "tag_keys",
-                "tag_values",
-            )
+            name: {} for name in ("environments", "hours", "days", "tag_keys", "tag_values")
         }
         if existing:
             self._read(existing, items)
@@ -91,13 +79,9 @@ class Tally:
         hours = {_hour(item.data.timestamp) for item in items}
         for row in IssueHourlyCount.objects.filter(issue_id__in=ids, hour__in=hours):
             self.hours[(existing[row.issue_id], row.environment_id, row.hour)] = row
-        for row in IssueHourlyTotal.objects.filter(issue_id__in=ids, hour__in=hours):
-            self.hour_totals[(existing[row.issue_id], row.hour)] = row
         days = {hour.replace(hour=0) for hour in hours}
         for row in IssueDailyCount.objects.filter(issue_id__in=ids, day__in=days):
             self.days[(existing[row.issue_id], row.environment_id, row.day)] = row
-        for row in IssueDailyTotal.objects.filter(issue_id__in=ids, day__in=days):
-            self.day_totals[(existing[row.issue_id], row.day)] = row
         keys = {key for item in items for key, _ in item.data.tags}
         values = {value for item in items for _, value in item.data.tags}
         if keys:
@@ -169,8 +153,6 @@ class Tally:
         env_id = environment.pk
         self._bump("hours", (run, env_id, hour), IssueHourlyCount, environment_id=env_id, hour=hour)
         self._bump("days", (run, env_id, day), IssueDailyCount, environment_id=env_id, day=day)
-        self._bump("hour_totals", (run, hour), IssueHourlyTotal, hour=hour)
-        self._bump("day_totals", (run, day), IssueDailyTotal, day=day)
 
         for tag, _ in data.tags:
             key = (run, environment.pk, tag)
@@ -227,17 +209,21 @@ class Tally:
             unique=["issue", "environment"],
             update=["first_seen", "last_seen", "times_seen", "user_count"],
         )
-        for table, model, unique in (
-            ("hours", IssueHourlyCount, ["issue", "environment", "hour"]),
-            ("days", IssueDailyCount, ["issue", "environment", "day"]),
-            ("hour_totals", IssueHourlyTotal, ["issue", "hour"]),
-            ("day_totals", IssueDailyTotal, ["issue", "day"]),
+        for table, model, bucket, total in (
+            ("hours", IssueHourlyCount, "hour", IssueHourlyTotal),
+            ("days", IssueDailyCount, "day", IssueDailyTotal),
         ):
-            rows = getattr(self, table)
+            rows, touched = getattr(self, table), self.touched[table]
             _upsert(
                 model,
-                [rows[key] for key in self.touched[table]],
-                unique=unique,
+                [rows[key] for key in touched],
+                unique=["issue", "environment", bucket],
+                update=["count"],
+            )
+            _upsert(
+                total,
+                _totals(rows, touched, total, bucket),
+                unique=["issue", bucket],
                 update=["count"],
             )
         _upsert(
@@ -252,6 +238,19 @@ class Tally:
             unique=["issue", "environment", "key", "value"],
             update=["times_seen", "first_seen", "last_seen"],
         )
+
+
+def _totals(rows: dict, touched: dict, model, bucket: str) -> list:
+    """The all-environment totals of the buckets the batch touched, summed from the
+    per-environment rows (keyed (run, environment id, bucket)). The batch read every
+    environment's row of those buckets, so the sums are whole: no total is read."""
+    sums = {(run, at): 0 for run, _, at in touched}
+    for (run, _, at), row in rows.items():
+        if (run, at) in sums:
+            sums[(run, at)] += row.count
+    return [
+        model(issue=run.issue, count=count, **{bucket: at}) for (run, at), count in sums.items()
+    ]
 
 
 def _hour(moment: datetime) -> datetime:
