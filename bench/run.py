@@ -645,7 +645,7 @@ def ceiling_rows(cases: list[Case]) -> list[str]:
     goal of issue 10 with whether this run meets it."""
     out = [
         f"{'':22} {'ceiling':>8} {'req/s':>7} {'p50':>7} {'p99':>7} {'1c p50':>7}  goal",
-        f"{'':22} {'req/s':>8} {'ratio':>7} {'ratio':>7} {'ratio':>7} {'ratio':>7}",
+        f"{'':22} {'req/s':>8} {'ratio':>7} {'ratio':>7} {'ratio':>7} {'ratio':>7}".rstrip(),
     ]
     for case in cases:
         ceiling, unloaded = case.ceiling_loaded, case.ceiling_unloaded
@@ -663,10 +663,8 @@ def ceiling_rows(cases: list[Case]) -> list[str]:
                 met = met and max(p99, one) <= goal.latency
                 verdict += f", p99 and 1c p50 <= {goal.latency:g}x"
             verdict += ": met" if met else ": NOT met"
-        out.append(
-            f"{case.name:22} {ceiling['rps']:8.1f} {rps:6.2f}x {p50:6.2f}x {p99:6.2f}x"
-            f" {one:6.2f}x  {verdict}"
-        )
+        line = f"{case.name:22} {ceiling['rps']:8.1f} {rps:6.2f}x {p50:6.2f}x {p99:6.2f}x"
+        out.append(f"{line} {one:6.2f}x  {verdict}".rstrip())
     return out
 
 
