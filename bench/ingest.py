@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 import brotli
 import orjson
 
-from bench.wrkrun import wrk_command, wrk_stats
+from bench.wrkrun import wrk_command, wrk_get, wrk_stats
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SDK_ENVELOPES = 2000  # made by the SDK; the others are copies of them with new event ids
@@ -102,13 +102,6 @@ def wrk_post(url: str, headers: dict, bodies_file: Path, *, connections, threads
         args=(str(bodies_file), str(min(threads, connections))),
     )
     return wrk_stats(command, f"POST {url}")
-
-
-def wrk_get(url: str, *, connections, threads, seconds):
-    command = wrk_command(
-        url, script="get.lua", connections=connections, threads=threads, seconds=seconds
-    )
-    return wrk_stats(command, f"GET {url}")
 
 
 def queue_length() -> int:

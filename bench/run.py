@@ -463,24 +463,11 @@ def wrk(server: Server, case: Case, *, connections: int, threads: int, seconds: 
     return wrk_stats(command, case.request)
 
 
-def wrk_ceiling(config: Config, *, connections: int, threads: int, seconds: float) -> dict:
-    from bench.wrkrun import wrk_command, wrk_stats
-
-    headers = {"Authorization": f"Bearer {config.ceiling_token}"} if config.ceiling_token else {}
-    command = wrk_command(
-        config.ceiling_url,
-        script="get.lua",
-        connections=connections,
-        threads=threads,
-        seconds=seconds,
-        headers=headers,
-    )
-    return wrk_stats(command, f"the ceiling {config.ceiling_url}")
-
-
 def measure(server: Server, cases: list[Case], config: Config) -> None:
     """Each request loaded, then at one connection; with BENCH_CEILING_READ_URL, the ceiling
     just before each of the two, the same way, so that their ratio is of the same minute."""
+    from bench.wrkrun import wrk_get
+
     for case in cases:
         for body in case.bodies or (None,):
             status, content = server.request(case.method, case.path, body)
@@ -488,8 +475,9 @@ def measure(server: Server, cases: list[Case], config: Config) -> None:
                 raise SystemExit(f"{case.request} answered {status}: {content[:300]!r}")
             case.size = len(content)
         if config.ceiling_url:
-            case.ceiling_loaded = wrk_ceiling(
-                config,
+            case.ceiling_loaded = wrk_get(
+                config.ceiling_url,
+                token=config.ceiling_token,
                 connections=config.connections,
                 threads=config.threads,
                 seconds=config.duration,
@@ -502,8 +490,12 @@ def measure(server: Server, cases: list[Case], config: Config) -> None:
             seconds=config.duration,
         )
         if config.ceiling_url:
-            case.ceiling_unloaded = wrk_ceiling(
-                config, connections=1, threads=1, seconds=config.unloaded_duration
+            case.ceiling_unloaded = wrk_get(
+                config.ceiling_url,
+                token=config.ceiling_token,
+                connections=1,
+                threads=1,
+                seconds=config.unloaded_duration,
             )
         case.unloaded = wrk(
             server, case, connections=1, threads=1, seconds=config.unloaded_duration

@@ -46,3 +46,17 @@ def wrk_stats(command: list[str], what: str) -> dict:
     stats["rps"] = stats["requests"] / seconds_run if seconds_run else 0.0
     stats["errors"] = sum(stats[key] for key in ERRORS)
     return stats
+
+
+def wrk_get(url: str, *, connections: int, threads: int, seconds: float, token: str = "") -> dict:
+    """wrk's statistics of GETs of a URL, with a bearer token when one is given."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    command = wrk_command(
+        url,
+        script="get.lua",
+        connections=connections,
+        threads=threads,
+        seconds=seconds,
+        headers=headers,
+    )
+    return wrk_stats(command, f"GET {url}")
